@@ -1,0 +1,40 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import config as config_module
+from . import db, errors, i18n, logs, security
+from .cli import register_commands
+from .web import register_blueprints
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: configuration from the environment (or ``test_config``), the instance
+    folder for local state (``RTC_INSTANCE_PATH`` or ``INSTANCE_PATH``), database, i18n, security headers, logging, blueprints, commands."""
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("RTC_INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder=str(Path(__file__).parent.parent / "templates"),
+        static_folder=str(Path(__file__).parent.parent / "static"),
+    )
+    app.config.update(config_module.from_environment())
+    if test_config:
+        app.config.update(test_config)
+    config_module.fill_instance_defaults(app.config, Path(app.instance_path))
+
+    logs.init_app(app)
+    db.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    register_blueprints(app)
+    register_commands(app)
+    return app

@@ -1,0 +1,111 @@
+"""``flask keys generate|list|rotate|retire``: manage signing keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from signing import ALGORITHMS, Error, KeyInfo, Purpose
+
+from ..db import get_session
+from ..services import keys as key_service
+
+_PURPOSES = click.Choice([p.value for p in Purpose])
+
+
+def _actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def _when(epoch: int | None) -> str:
+    if epoch is None:
+        return "-"
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+def _state(info: KeyInfo, now: int) -> str:
+    if info.compromised_at is not None:
+        return "COMPROMISED"
+    if info.signs_at(now):
+        return "signing"
+    return "retired" if info.not_after is not None and info.not_after < now else "pending"
+
+
+def _store():  # type: ignore[no-untyped-def]
+    return key_service.app_keystore(current_app)
+
+
+@click.group("keys")
+def keys_cli() -> None:
+    """Signing keys (private keys stay in the keys folder, never in git)."""
+
+
+@keys_cli.command("generate")
+@click.option("--purpose", type=_PURPOSES, required=True)
+@click.option("--alg", type=click.Choice(ALGORITHMS), default="EdDSA", show_default=True)
+@click.option("--issuer", help="unified social credit code of the authority (certificate keys)")
+@click.option("--days", type=click.IntRange(min=1), help="stop signing after this many days")
+@with_appcontext
+def generate_command(purpose: str, alg: str, issuer: str | None, days: int | None) -> None:
+    """Generate a key that signs from now."""
+    if purpose == Purpose.CERTIFICATE and not issuer:
+        raise click.UsageError("a certificate key needs --issuer (the authority's credit code)")
+    key = key_service.generate(
+        _store(), get_session(), actor=_actor(), purpose=Purpose(purpose), alg=alg,
+        issuer=issuer, valid_days=days,
+    )
+    click.echo(f"generated {key.info.kid} ({alg}, {purpose})")
+
+
+@keys_cli.command("list")
+@with_appcontext
+def list_command() -> None:
+    """List every key with its purpose, issuer, window and state."""
+    now = int(dt.datetime.now(dt.UTC).timestamp())
+    infos = _store().infos()
+    if not infos:
+        click.echo("no keys")
+        return
+    click.echo(f"{'kid':<12} {'alg':<6} {'purpose':<13} {'issuer':<19} {'from':<21} {'until':<21} state")
+    for info in infos:
+        click.echo(
+            f"{info.kid:<12} {info.alg:<6} {info.purpose.value:<13} {info.issuer or '-':<19} "
+            f"{_when(info.not_before):<21} {_when(info.not_after):<21} {_state(info, now)}"
+        )
+
+
+@keys_cli.command("rotate")
+@click.option("--purpose", type=_PURPOSES, required=True)
+@click.option("--alg", type=click.Choice(ALGORITHMS), default="EdDSA", show_default=True)
+@click.option("--issuer")
+@click.option("--days", type=click.IntRange(min=1))
+@with_appcontext
+def rotate_command(purpose: str, alg: str, issuer: str | None, days: int | None) -> None:
+    """Add a new signing key and retire the ones it replaces (their signatures stay valid)."""
+    new, retired = key_service.rotate(
+        _store(), get_session(), actor=_actor(), purpose=Purpose(purpose), issuer=issuer,
+        alg=alg, valid_days=days,
+    )
+    click.echo(f"now signing with {new.info.kid}")
+    for key in retired:
+        click.echo(f"retired {key.info.kid}")
+
+
+@keys_cli.command("retire")
+@click.argument("kid")
+@click.option("--compromised", is_flag=True, help="everything this key signed stops verifying")
+@click.option("--reason")
+@with_appcontext
+def retire_command(kid: str, compromised: bool, reason: str | None) -> None:
+    """Stop KID signing."""
+    try:
+        key = key_service.retire(
+            _store(), get_session(), actor=_actor(), kid=kid, compromised=compromised, reason=reason
+        )
+    except Error as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{'compromised' if compromised else 'retired'} {key.info.kid}")

@@ -1,0 +1,61 @@
+"""Configuration from environment variables, with embedded development defaults.
+
+Every setting can be given as ``RTC_<NAME>`` in the environment. With none set the service runs
+on SQLite in the instance folder, with development keys generated there.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "RTC_"
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": None,  # default: sqlite:///<instance>/rtc.sqlite3
+    "KEYS_DIR": None,  # default: <instance>/keys
+    "KEY_PASSWORD": None,  # encrypts private key PEM files when set
+    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    "SECRET_KEY": None,  # default: generated once into <instance>/secret_key
+    "CERTIFICATE_TYPE_CODE": "11100000000000000D",  # JT/T 1290 licence type code (configure!)
+    "PRESENTATION_LIFETIME": 120,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "JWKS_MAX_AGE": 300,
+    "LOG_JSON": True,
+    "BABEL_DEFAULT_LOCALE": "zh_CN",
+    "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+}
+_INTEGERS = {"PRESENTATION_LIFETIME", "JWKS_MAX_AGE", "MAX_CONTENT_LENGTH"}
+_BOOLEANS = {"LOG_JSON"}
+
+
+def from_environment(environ: os._Environ[str] | dict[str, str] = os.environ) -> dict[str, Any]:
+    """The settings, each from ``RTC_<NAME>`` if set, else its default."""
+    config: dict[str, Any] = {}
+    for name, default in DEFAULTS.items():
+        raw = environ.get(ENV_PREFIX + name)
+        if raw is None:
+            config[name] = default
+        elif name in _INTEGERS:
+            config[name] = int(raw)
+        elif name in _BOOLEANS:
+            config[name] = raw.strip().lower() in {"1", "true", "yes", "on"}
+        else:
+            config[name] = raw
+    return config
+
+
+def fill_instance_defaults(config: dict[str, Any], instance: Path) -> None:
+    """Point unset paths into the instance folder and make a persistent development secret."""
+    instance.mkdir(parents=True, exist_ok=True)
+    if not config.get("DATABASE_URL"):
+        config["DATABASE_URL"] = f"sqlite:///{instance / 'rtc.sqlite3'}"
+    if not config.get("KEYS_DIR"):
+        config["KEYS_DIR"] = str(instance / "keys")
+    if not config.get("SECRET_KEY"):
+        secret_file = instance / "secret_key"
+        if not secret_file.exists():
+            secret_file.write_text(secrets.token_urlsafe(48))
+            secret_file.chmod(0o600)
+        config["SECRET_KEY"] = secret_file.read_text().strip()

@@ -1,0 +1,42 @@
+"""Error pages in the user's language; JSON errors for API and trust endpoints."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+JSON_PREFIXES = ("/api/", "/.well-known/", "/status/")
+
+
+def _messages() -> dict[int, tuple[str, str]]:
+    return {
+        400: (_("Bad request"), _("The request could not be understood. Please check what you sent.")),
+        403: (_("Not allowed"), _("You do not have permission to do this.")),
+        404: (_("Page not found"), _("The page you asked for does not exist. Check the address.")),
+        405: (_("Method not allowed"), _("This address does not accept that kind of request.")),
+        413: (_("Too large"), _("What you sent is larger than this service accepts.")),
+        429: (_("Too many requests"), _("You are going too fast. Please wait a moment and try again.")),
+        500: (_("Something went wrong"), _("The service had an internal error. It has been logged; please try again later.")),
+    }
+
+
+def _respond(code: int, error: HTTPException) -> tuple[Response | str, int]:
+    title, text = _messages().get(code, (error.name, error.description or ""))
+    if request.path.startswith(JSON_PREFIXES) or request.accept_mimetypes.best == "application/json":
+        body = {"error": error.name.lower().replace(" ", "_"), "message": text}
+        return jsonify(body), code
+    return render_template("error.html", code=code, title=title, text=text), code
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> tuple[Response | str, int]:
+        return _respond(error.code or 500, error)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> tuple[Response | str, int]:
+        app.logger.exception("unhandled error")
+        return _respond(500, InternalServerError())

@@ -1,0 +1,46 @@
+"""Languages: Chinese (zh_CN) first, English available.
+
+The language comes from ``?lang=`` (remembered in a cookie), then the cookie, then the browser's
+``Accept-Language``, then zh_CN.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, Response, g, request
+from flask_babel import Babel, format_datetime
+
+LANGUAGES = ("zh_CN", "en")
+COOKIE = "lang"
+
+
+def select_locale() -> str:
+    """The locale for this request."""
+    wanted = request.args.get("lang") or request.cookies.get(COOKIE)
+    if wanted in LANGUAGES:
+        return wanted
+    best = request.accept_languages.best_match(["zh-CN", "zh", "en"])
+    return "en" if best == "en" else "zh_CN"
+
+
+def init_app(app: Flask) -> None:
+    """Set up Flask-Babel and remember an explicit ``?lang=`` choice."""
+    app.config.setdefault(
+        "BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations")
+    )
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.filters["datetime"] = format_datetime
+
+    @app.before_request
+    def _locale() -> None:
+        g.locale = select_locale()
+
+    @app.after_request
+    def _remember(response: Response) -> Response:
+        wanted = request.args.get("lang")
+        if wanted in LANGUAGES:
+            response.set_cookie(COOKIE, wanted, max_age=365 * 86400, samesite="Lax", httponly=True)
+        return response

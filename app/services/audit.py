@@ -1,0 +1,119 @@
+"""Writing and checking the hash-chained audit log.
+
+Appending first bumps the single ``audit_head`` row (``UPDATE … RETURNING``), which takes the
+database's write lock on SQLite and a row lock on PostgreSQL, so concurrent writers chain one
+after another. The event is written in the caller's transaction: it commits with the change it
+records, or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..models.audit import GENESIS_HASH, AuditEvent, AuditHead
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def event_hash(prev_hash: str, event: AuditEvent) -> str:
+    """The hash of ``event`` chained to ``prev_hash`` (canonical JSON of every field)."""
+    body = {
+        "seq": event.seq,
+        "occurred_at": _utc(event.occurred_at).isoformat(timespec="microseconds"),
+        "actor": event.actor,
+        "authority": event.authority,
+        "action": event.action,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+        "reason": event.reason,
+        "before": event.before,
+        "after": event.after,
+    }
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest()
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    target_type: str,
+    target_id: str,
+    authority: str | None = None,
+    reason: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> AuditEvent:
+    """Append an event in the caller's transaction and return it (not committed here)."""
+    seq, prev_hash = session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(seq=AuditHead.seq + 1)
+        .returning(AuditHead.seq, AuditHead.hash)
+    ).one()
+    event = AuditEvent(
+        seq=seq,
+        occurred_at=_utc(at or dt.datetime.now(dt.UTC)),
+        actor=actor,
+        authority=authority,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        reason=reason,
+        before=before,
+        after=after,
+        prev_hash=prev_hash,
+    )
+    event.hash = event_hash(prev_hash, event)
+    session.add(event)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=event.hash))
+    return event
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    """One break in the chain: where, and what is wrong."""
+
+    seq: int
+    problem: str
+
+
+def verify_chain(session: Session, *, batch: int = 5000) -> tuple[int, list[ChainProblem]]:
+    """Walk the whole log; return (events checked, problems). Finds edited rows (hash mismatch),
+    deleted rows (a gap in ``seq`` or a broken link) and deleted newest rows (head mismatch)."""
+    problems: list[ChainProblem] = []
+    prev_hash, expected_seq, count = GENESIS_HASH, 1, 0
+    last_seq = 0
+    while True:
+        rows = session.scalars(
+            select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch)
+        ).all()
+        if not rows:
+            break
+        for event in rows:
+            count += 1
+            if event.seq != expected_seq:
+                problems.append(ChainProblem(expected_seq, f"events {expected_seq}..{event.seq - 1} are missing"))
+            if event.prev_hash != prev_hash:
+                problems.append(ChainProblem(event.seq, "does not link to the event before it"))
+            if event_hash(event.prev_hash, event) != event.hash:
+                problems.append(ChainProblem(event.seq, "was edited: its hash does not match its content"))
+            prev_hash, expected_seq, last_seq = event.hash, event.seq + 1, event.seq
+        session.expunge_all()
+    head = session.get(AuditHead, 1)
+    if head is None:
+        problems.append(ChainProblem(0, "the audit head row is missing"))
+    elif head.seq != last_seq or head.hash != prev_hash:
+        problems.append(ChainProblem(head.seq, "the newest events were deleted (head does not match)"))
+    return count, problems

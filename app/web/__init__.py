@@ -1,0 +1,13 @@
+"""Blueprints, one per feature."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import main, trust
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register every blueprint."""
+    app.register_blueprint(main.bp)
+    app.register_blueprint(trust.bp)

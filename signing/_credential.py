@@ -1,0 +1,89 @@
+"""The certificate credential: a JWT signed by the issuing authority's certificate key.
+
+Claims: ``iss`` (issuer credit code), ``sub`` (certificate number), ``jti`` (GB/T 36904
+identifier), ``iat`` (signing time), ``nbf``/``exp`` (validity, CST day boundaries), ``status``
+(Token Status List reference) and ``cert`` (the GB/T 36903 core metadata).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ._facts import DAY, CertificateFacts, start_of_day
+from ._identifier import Identifier
+from ._jws import sign_jws
+from ._keys import Purpose, Signer
+from .errors import IdentifierError, Malformed, PolicyViolation
+
+CREDENTIAL_TYP = "vnd.rtcert.cert+jwt"
+LICENCE_NAME = "道路运输从业人员从业资格证"
+ID_TYPE_RESIDENT = "111"
+"""GB/T 36903 holder ID type: resident identity card."""
+REQUIRED = ("iss", "sub", "jti", "iat", "nbf", "exp", "status", "cert")
+
+
+def credential_claims(facts: CertificateFacts, *, status_uri: str, now: int) -> dict[str, Any]:
+    """The JWT claims for ``facts`` signed at ``now``."""
+    return {
+        "iss": facts.issuer,
+        "sub": facts.number,
+        "jti": str(facts.identifier),
+        "iat": now,
+        "nbf": start_of_day(facts.valid_from),
+        "exp": start_of_day(facts.valid_until) + DAY,
+        "status": {"status_list": {"idx": facts.status_index, "uri": status_uri}},
+        "cert": {
+            "name": LICENCE_NAME,
+            "type_code": facts.identifier.type_code,
+            "version": facts.identifier.version,
+            "holder": facts.holder_name,
+            "holder_id": facts.holder_id,
+            "holder_id_type": ID_TYPE_RESIDENT,
+            "categories": list(facts.categories),
+            "issuer_name": facts.issuer_name,
+            "first_issued": facts.first_issued.isoformat(),
+            "issued": facts.issued.isoformat(),
+            "valid_from": facts.valid_from.isoformat(),
+            "valid_until": facts.valid_until.isoformat(),
+        },
+    }
+
+
+def sign_credential(
+    facts: CertificateFacts, signer: Signer, *, status_uri: str, now: int
+) -> str:
+    """Sign ``facts`` as a credential JWT with the issuer's certificate key."""
+    info = signer.public.info
+    if info.purpose != Purpose.CERTIFICATE or info.issuer != facts.issuer:
+        raise PolicyViolation(f"key {info.kid} does not sign certificates of {facts.issuer}")
+    header = {"alg": info.alg, "kid": info.kid, "typ": CREDENTIAL_TYP}
+    return sign_jws(header, credential_claims(facts, status_uri=status_uri, now=now), signer)
+
+
+def facts_from_claims(claims: dict[str, Any]) -> CertificateFacts:
+    """Rebuild the facts from verified claims; :class:`Malformed` when they do not add up."""
+    missing = [name for name in REQUIRED if name not in claims]
+    if missing:
+        raise Malformed(f"credential lacks claims {', '.join(missing)}")
+    try:
+        cert = claims["cert"]
+        identifier = Identifier.parse(claims["jti"])
+        facts = CertificateFacts(
+            identifier=identifier,
+            number=str(claims["sub"]),
+            holder_name=str(cert["holder"]),
+            holder_id=str(cert["holder_id"]),
+            categories=tuple(int(c) for c in cert["categories"]),
+            issuer_name=str(cert["issuer_name"]),
+            first_issued=dt.date.fromisoformat(cert["first_issued"]),
+            issued=dt.date.fromisoformat(cert["issued"]),
+            valid_from=dt.date.fromisoformat(cert["valid_from"]),
+            valid_until=dt.date.fromisoformat(cert["valid_until"]),
+            status_index=int(claims["status"]["status_list"]["idx"]),
+        )
+    except (KeyError, TypeError, ValueError, IdentifierError) as exc:
+        raise Malformed(f"credential claims are invalid: {exc}") from exc
+    if facts.issuer != claims["iss"]:
+        raise Malformed("the identifier's issuer is not the credential's issuer")
+    return facts

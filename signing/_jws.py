@@ -1,0 +1,65 @@
+"""Compact JWS: signed through the :class:`Signer` interface, verified with PyJWT.
+
+The algorithm always comes from the trusted key named by ``kid``; a header that names another
+algorithm (``none``, ``HS256`` with the public key as the secret, ...) fails as a bad signature.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import jwt
+
+from ._encoding import b64url_encode
+from ._keys import KeySet, PublicKey, Purpose, Signer
+from .errors import BadSignature, KeyCompromised, Malformed, WrongKeyPurpose
+
+MAX_TOKEN_LENGTH = 16384
+
+
+def sign_jws(header: dict[str, Any], claims: dict[str, Any], signer: Signer) -> str:
+    """A compact JWS signed through the :class:`Signer` interface (so an HSM can sign it)."""
+    def part(value: dict[str, Any]) -> str:
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        return b64url_encode(text.encode("utf-8"))
+
+    signing_input = f"{part(header)}.{part(claims)}"
+    return f"{signing_input}.{b64url_encode(signer.sign(signing_input.encode('ascii')))}"
+
+
+def decode_jws(
+    token: str, keys: KeySet, purpose: Purpose, typ: str
+) -> tuple[dict[str, Any], PublicKey]:
+    """Steps 1-3 for a JWS: decode, look up ``kid`` (the algorithm comes from the key, never the
+    header), check purpose and compromise, verify the signature. Returns (claims, key)."""
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise Malformed("token is too long")
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.DecodeError as exc:
+        raise Malformed(f"not a JWT: {exc}") from exc
+    if header.get("typ") != typ:
+        raise Malformed(f"token type is {header.get('typ')!r}; expected {typ!r}")
+    key = keys.get(header.get("kid"))
+    if key.info.purpose != purpose:
+        raise WrongKeyPurpose(f"key {key.kid} signs {key.info.purpose.value}s, not this")
+    if key.info.compromised_at is not None:
+        raise KeyCompromised(f"key {key.kid} was marked compromised")
+    if header.get("alg") != key.info.alg:
+        raise BadSignature(f"algorithm {header.get('alg')!r} is not the algorithm of key {key.kid}")
+    try:
+        claims = jwt.decode(
+            token,
+            key=key.key,
+            algorithms=[key.info.alg],
+            options={"verify_exp": False, "verify_nbf": False, "verify_iat": False,
+                     "verify_aud": False, "verify_iss": False},
+        )
+    except jwt.InvalidSignatureError as exc:
+        raise BadSignature(f"signature does not match key {key.kid}") from exc
+    except jwt.PyJWTError as exc:
+        raise Malformed(f"token cannot be decoded: {exc}") from exc
+    if not isinstance(claims, dict):  # pragma: no cover - PyJWT always returns a dict
+        raise Malformed("token claims are not an object")
+    return claims, key

@@ -1,0 +1,249 @@
+"""The verifier: one fixed, numbered list of steps for credentials and presentations.
+
+1. decode     - recognise the input (URL, base32 presentation or JWT credential) and parse it
+2. key        - find the trusted key by kid; check its purpose and that it is not compromised
+3. signature  - check the signature with the key's own algorithm
+4. key window - the object was signed while the key was allowed to sign
+5. time       - presentation fresh (not stale, not from the future); certificate within validity
+6. status     - the issuer's status list says valid (newest of list and presentation wins)
+7. policy     - the issuer named inside is the issuer the key signs for
+
+The server, the command line and (ported) the browser verifier run these same steps. Each failure
+raises the specific :class:`~signing.errors.VerificationError`; success returns :class:`Verified`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ._categories import BY_CODE
+from ._credential import CREDENTIAL_TYP, facts_from_claims
+from ._facts import cst_day, day_number, mask_id, mask_name
+from ._jws import decode_jws
+from ._keys import KeySet, Purpose
+from ._presentation import decode_presentation
+from ._status_list import SignedStatusList, Status, verify_status_list
+from .errors import (
+    Expired,
+    KeyCompromised,
+    KeyOutsideWindow,
+    Malformed,
+    NotYetValid,
+    PolicyViolation,
+    Revoked,
+    StalePresentation,
+    StatusUnavailable,
+    Superseded,
+    Suspended,
+    VerificationError,
+    WrongKeyPurpose,
+)
+
+MAX_INPUT_CHARS = 16384
+_STATUS_ERRORS: dict[Status, type[VerificationError]] = {
+    Status.REVOKED: Revoked,
+    Status.SUSPENDED: Suspended,
+    Status.SUPERSEDED: Superseded,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    """A credential or presentation that passed every step."""
+
+    kind: Literal["credential", "presentation"]
+    kid: str
+    signed_at: int
+    identifier: str
+    issuer: str
+    holder: dict[str, str]
+    categories: tuple[int, ...]
+    valid_from: str
+    valid_until: str
+    status: Literal["valid", "unchecked"]
+    status_list_issued_at: int | None = None
+    expires_at: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready verdict (the same shape the API and the command line print)."""
+        return {
+            "valid": True,
+            "kind": self.kind,
+            "kid": self.kid,
+            "signed_at": self.signed_at,
+            "identifier": self.identifier,
+            "issuer": self.issuer,
+            "holder": self.holder,
+            "categories": [
+                {"code": c, "name": BY_CODE[c].name_zh if c in BY_CODE else None}
+                for c in self.categories
+            ],
+            "valid_from": self.valid_from,
+            "valid_until": self.valid_until,
+            "status": self.status,
+            "status_list_issued_at": self.status_list_issued_at,
+            "expires_at": self.expires_at,
+            **self.details,
+        }
+
+
+def failure_json(error: VerificationError) -> dict[str, Any]:
+    """The JSON verdict for a failure."""
+    return {"valid": False, "reason": error.code, "step": error.step, "detail": error.detail}
+
+
+def extract(text: str) -> tuple[Literal["credential", "presentation"], str]:
+    """Step 1a: what ``text`` is. A URL ``…/v/<payload>`` or a bare payload is a presentation;
+    three base64url segments starting ``eyJ`` are a credential."""
+    text = text.strip()
+    if not text:
+        raise Malformed("nothing to verify")
+    if len(text) > MAX_INPUT_CHARS:
+        raise Malformed("input is too long")
+    if "://" in text:
+        if not text.lower().startswith(("https://", "http://")):
+            raise Malformed("not a verification link")
+        path = text.split("://", 1)[1].split("?", 1)[0].split("#", 1)[0]
+        _, sep, payload = path.partition("/v/")
+        if not sep or "/" in payload:
+            raise Malformed("the link is not a certificate verification link")
+        return "presentation", payload
+    if text.startswith("eyJ") and text.count(".") == 2:
+        return "credential", text
+    return "presentation", text
+
+
+class Verifier:
+    """Verifies against trusted keys and (optionally) verified status lists, by issuer."""
+
+    def __init__(
+        self,
+        keys: KeySet,
+        status_lists: Mapping[str, SignedStatusList] | None = None,
+        *,
+        skew: int = 60,
+        require_status: bool = False,
+    ) -> None:
+        self.keys = keys
+        self.status_lists = dict(status_lists or {})
+        self.skew = skew
+        self.require_status = require_status
+
+    @classmethod
+    def from_documents(
+        cls, jwks: Mapping[str, Any], status_tokens: Iterable[str] = (), **options: Any
+    ) -> Verifier:
+        """Build from a JWKS document and status list tokens (each verified here)."""
+        keys = KeySet.from_jwks(jwks)
+        lists = {}
+        for token in status_tokens:
+            signed = verify_status_list(token, keys)
+            lists[signed.issuer] = signed
+        return cls(keys, lists, **options)
+
+    def verify(self, text: str, *, at: int | None = None) -> Verified:
+        """Run every step on ``text`` at time ``at`` (epoch seconds; default now)."""
+        now = int(time.time()) if at is None else at
+        kind, body = extract(text)
+        if kind == "credential":
+            return self._credential(body, now)
+        return self._presentation(body, now)
+
+    def _presentation(self, payload: str, now: int) -> Verified:
+        decoded = decode_presentation(payload)  # 1
+        key = self.keys.get(decoded.kid)  # 2
+        if key.info.purpose != Purpose.PRESENTATION:
+            raise WrongKeyPurpose(f"key {key.kid} signs {key.info.purpose.value}s, not presentations")
+        if key.info.compromised_at is not None:
+            raise KeyCompromised(f"key {key.kid} was marked compromised")
+        decoded.verify_signature(key)  # 3
+        claims = decoded.claims
+        if not key.info.signs_at(claims.issued_at):  # 4
+            raise KeyOutsideWindow(f"key {key.kid} was not allowed to sign at {claims.issued_at}")
+        if claims.issued_at > now + self.skew:  # 5
+            raise NotYetValid(
+                f"presentation was made {claims.issued_at - now} s after this device's time: "
+                "check this device's clock"
+            )
+        if now > claims.expires_at + self.skew:
+            raise StalePresentation(
+                f"presentation is {now - claims.issued_at} s old (lives {claims.lifetime} s): "
+                "ask the holder to refresh"
+            )
+        self._check_validity(claims.valid_from_day, claims.valid_until_day, now)
+        status, list_time = self._check_status(  # 6
+            claims.issuer, claims.status_index, claims.status_when_signed, claims.issued_at, now
+        )
+        return Verified(  # 7: the presentation key is the service's; nothing more to match
+            kind="presentation",
+            kid=key.kid,
+            signed_at=claims.issued_at,
+            identifier=str(claims.identifier),
+            issuer=claims.issuer,
+            holder={"name": claims.masked_name, "id": claims.masked_id},
+            categories=claims.categories,
+            valid_from=claims.valid_from.isoformat(),
+            valid_until=claims.valid_until.isoformat(),
+            status=status,
+            status_list_issued_at=list_time,
+            expires_at=claims.expires_at,
+        )
+
+    def _credential(self, token: str, now: int) -> Verified:
+        claims, key = decode_jws(token, self.keys, Purpose.CERTIFICATE, CREDENTIAL_TYP)  # 1-3
+        facts = facts_from_claims(claims)
+        signed_at = claims["iat"]
+        if type(signed_at) is not int or not key.info.signs_at(signed_at):  # 4
+            raise KeyOutsideWindow(f"key {key.kid} was not allowed to sign at {signed_at}")
+        self._check_validity(day_number(facts.valid_from), day_number(facts.valid_until), now)  # 5
+        status, list_time = self._check_status(  # 6
+            facts.issuer, facts.status_index, Status.VALID, signed_at, now
+        )
+        if key.info.issuer != facts.issuer:  # 7
+            raise PolicyViolation(f"key {key.kid} does not sign for issuer {facts.issuer}")
+        return Verified(
+            kind="credential",
+            kid=key.kid,
+            signed_at=signed_at,
+            identifier=str(facts.identifier),
+            issuer=facts.issuer,
+            holder={"name": facts.holder_name, "id": facts.holder_id},
+            categories=facts.categories,
+            valid_from=facts.valid_from.isoformat(),
+            valid_until=facts.valid_until.isoformat(),
+            status=status,
+            status_list_issued_at=list_time,
+            details={
+                "number": facts.number,
+                "issuer_name": facts.issuer_name,
+                "masked": {"name": mask_name(facts.holder_name), "id": mask_id(facts.holder_id)},
+            },
+        )
+
+    @staticmethod
+    def _check_validity(valid_from: int, valid_until: int, now: int) -> None:
+        today = cst_day(now)
+        if today < valid_from:
+            raise NotYetValid("the certificate's validity has not started yet")
+        if today > valid_until:
+            raise Expired("the certificate's validity has ended")
+
+    def _check_status(
+        self, issuer: str, index: int, when_signed: Status, signed_at: int, now: int
+    ) -> tuple[Literal["valid", "unchecked"], int | None]:
+        signed_list = self.status_lists.get(issuer)
+        if signed_list is None or (self.require_status and now > signed_list.expires_at):
+            if self.require_status:
+                raise StatusUnavailable(f"no current status list for issuer {issuer}")
+            status, list_time = when_signed, None
+        else:
+            list_time = signed_list.issued_at
+            # The newest word wins: a presentation signed after our copy of the list knows better.
+            status = when_signed if signed_at > list_time else signed_list.statuses.get(index)
+        if status != Status.VALID:
+            raise _STATUS_ERRORS[status](f"status list entry {index} of {issuer} is {status.name}")
+        return ("unchecked" if list_time is None else "valid"), list_time

@@ -1,0 +1,154 @@
+"""One error tree for the signing library.
+
+Every failure a verifier can report is a subclass of :class:`VerificationError` with a stable
+``code`` (used in JSON verdicts, golden vectors and the app's translated messages) and the number
+of the verification step that raised it.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class Error(Exception):
+    """Base class of every error raised by :mod:`signing`."""
+
+
+class KeyHandlingError(Error):
+    """A key could not be generated, loaded, saved or used as asked."""
+
+
+class IdentifierError(Error):
+    """A GB/T 36904 identifier or an ID-card number is malformed or fails its check character."""
+
+
+class VerificationError(Error):
+    """A credential, presentation or status list did not verify.
+
+    ``code`` names the reason; ``detail`` says what exactly was wrong, in English, for logs and
+    the command line (the app shows its own localized message for ``code``).
+    """
+
+    code: ClassVar[str] = "invalid"
+    step: ClassVar[int] = 0
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or self.code)
+        self.detail = detail
+
+
+class Malformed(VerificationError):
+    """Step 1: the input cannot be decoded (wrong shape, bad encoding, missing claims, too long)."""
+
+    code = "malformed"
+    step = 1
+
+
+class UnknownKey(VerificationError):
+    """Step 2: no trusted key has the ``kid`` the input names."""
+
+    code = "unknown_key"
+    step = 2
+
+
+class WrongKeyPurpose(VerificationError):
+    """Step 2: the key exists but is not meant to sign this kind of object."""
+
+    code = "wrong_key_purpose"
+    step = 2
+
+
+class KeyCompromised(VerificationError):
+    """Step 2: the key was marked compromised; nothing it signed is trusted."""
+
+    code = "key_compromised"
+    step = 2
+
+
+class BadSignature(VerificationError):
+    """Step 3: the signature does not match (tampered bytes, wrong key, disallowed algorithm)."""
+
+    code = "bad_signature"
+    step = 3
+
+
+class KeyOutsideWindow(VerificationError):
+    """Step 4: the object was signed at a time outside the signing key's validity window."""
+
+    code = "key_outside_window"
+    step = 4
+
+
+class NotYetValid(VerificationError):
+    """Step 5: the object's validity starts in the future (or the verifier's clock is behind)."""
+
+    code = "not_yet_valid"
+    step = 5
+
+
+class Expired(VerificationError):
+    """Step 5: the certificate's validity period has ended."""
+
+    code = "expired"
+    step = 5
+
+
+class StalePresentation(VerificationError):
+    """Step 5: the presentation is older than its lifetime (a screenshot, or a frozen phone)."""
+
+    code = "stale_presentation"
+    step = 5
+
+
+class StatusUnavailable(VerificationError):
+    """Step 6: status was required but no valid status list covers this certificate."""
+
+    code = "status_unavailable"
+    step = 6
+
+
+class Revoked(VerificationError):
+    """Step 6: the certificate was revoked or cancelled."""
+
+    code = "revoked"
+    step = 6
+
+
+class Suspended(VerificationError):
+    """Step 6: the certificate is suspended."""
+
+    code = "suspended"
+    step = 6
+
+
+class Superseded(VerificationError):
+    """Step 6: a newer version of the certificate replaced this one."""
+
+    code = "superseded"
+    step = 6
+
+
+class PolicyViolation(VerificationError):
+    """Step 7: signed and current, but not acceptable (e.g. the issuer is not the key's issuer)."""
+
+    code = "policy"
+    step = 7
+
+
+ALL_REASONS: tuple[type[VerificationError], ...] = (
+    Malformed,
+    UnknownKey,
+    WrongKeyPurpose,
+    KeyCompromised,
+    BadSignature,
+    KeyOutsideWindow,
+    NotYetValid,
+    Expired,
+    StalePresentation,
+    StatusUnavailable,
+    Revoked,
+    Suspended,
+    Superseded,
+    PolicyViolation,
+)
+"""Every verification reason, in step order."""

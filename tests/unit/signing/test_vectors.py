@@ -1,0 +1,59 @@
+"""Every golden vector gives its expected verdict, in the library and in the command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from signing import Verifier
+from signing.errors import VerificationError
+
+VECTORS = Path(__file__).resolve().parents[2] / "vectors"
+CASES = sorted((VECTORS / "cases").glob("*.json"))
+
+
+@pytest.fixture(scope="module")
+def verifier() -> Verifier:
+    jwks = json.loads((VECTORS / "jwks.json").read_text())
+    return Verifier.from_documents(jwks, (VECTORS / "status.txt").read_text().split())
+
+
+def verdict(verifier: Verifier, case: dict[str, object]) -> dict[str, object]:
+    try:
+        verifier.verify(str(case["input"]), at=int(case["at"]))  # type: ignore[call-overload]
+    except VerificationError as exc:
+        return {"valid": False, "reason": exc.code}
+    return {"valid": True}
+
+
+def test_there_are_vectors_for_every_reason() -> None:
+    reasons = {json.loads(p.read_text())["expect"].get("reason") for p in CASES}
+    assert {
+        "malformed", "unknown_key", "wrong_key_purpose", "key_compromised", "bad_signature",
+        "key_outside_window", "not_yet_valid", "expired", "stale_presentation", "revoked",
+        "suspended", "superseded", "policy", None,
+    } <= reasons
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_library_verdict(verifier: Verifier, path: Path) -> None:
+    case = json.loads(path.read_text())
+    assert verdict(verifier, case) == case["expect"]
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_command_line_verdict(path: Path) -> None:
+    case = json.loads(path.read_text())
+    result = subprocess.run(
+        [sys.executable, "-m", "signing", "verify", "-", "--jwks", str(VECTORS / "jwks.json"),
+         "--status", str(VECTORS / "status.txt"), "--at", str(case["at"])],
+        input=case["input"], capture_output=True, text=True, check=False,
+    )
+    printed = json.loads(result.stdout)
+    assert result.returncode == (0 if case["expect"]["valid"] else 1), result.stderr
+    assert printed["valid"] is case["expect"]["valid"]
+    assert printed.get("reason") == case["expect"].get("reason")

@@ -1,0 +1,170 @@
+"""Regenerate the golden verification vectors (run from the repository root):
+
+    python -m tests.vectors.make_vectors
+
+Keys are derived from fixed seeds, so the public keys and every Ed25519 signature come out the
+same each time. These keys are test fixtures only; they sign nothing real.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import hashlib
+import hmac
+import json
+from pathlib import Path
+
+import cbor2
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+from signing import (
+    KeyInfo,
+    KeySet,
+    LocalKey,
+    Purpose,
+    Status,
+    StatusList,
+    presentation_url,
+    sign_credential,
+    sign_presentation,
+    sign_status_list,
+)
+from signing._facts import start_of_day
+from signing._encoding import b64url_encode, decimal_decode, decimal_encode
+from signing._keys import KID_BYTES, kid_from_bytes, thumbprint
+from tests.helpers import ISSUER, T0, facts
+
+HERE = Path(__file__).parent
+BASE = "https://rtc.example.cn"
+STATUS_URI = f"{BASE}/status/{ISSUER}"
+OTHER_ISSUER = "11370200MB0000000Y"
+
+
+def seeded(seed: str, alg: str, purpose: Purpose, *, not_before: int = T0 - 86400,
+           not_after: int | None = None, issuer: str | None = None,
+           compromised_at: int | None = None) -> LocalKey:
+    """A key derived from ``seed`` (deterministic)."""
+    digest = hashlib.sha256(seed.encode()).digest()
+    if alg == "EdDSA":
+        private: ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey = (
+            ed25519.Ed25519PrivateKey.from_private_bytes(digest)
+        )
+    else:
+        private = ec.derive_private_key(int.from_bytes(digest, "big") % (2**255), ec.SECP256R1())
+    kid = kid_from_bytes(thumbprint(private.public_key())[:KID_BYTES])
+    info = KeyInfo(kid, alg, purpose, not_before, not_after, issuer, compromised_at)
+    return LocalKey(private, info)
+
+
+def _jws(header: dict[str, object], claims_b64: str, signature: bytes) -> str:
+    head = b64url_encode(json.dumps(header, separators=(",", ":")).encode())
+    return f"{head}.{claims_b64}.{b64url_encode(signature)}"
+
+
+def main() -> None:
+    cert = seeded("certificate", "EdDSA", Purpose.CERTIFICATE, issuer=ISSUER)
+    cert_es = seeded("certificate-es256", "ES256", Purpose.CERTIFICATE, issuer=ISSUER)
+    other_cert = seeded("other-issuer", "EdDSA", Purpose.CERTIFICATE, issuer=OTHER_ISSUER)
+    pres = seeded("presentation", "EdDSA", Purpose.PRESENTATION)
+    pres_es = seeded("presentation-es256", "ES256", Purpose.PRESENTATION)
+    retired = seeded("retired", "EdDSA", Purpose.PRESENTATION, not_after=T0 - 3600)
+    compromised = seeded("compromised", "EdDSA", Purpose.PRESENTATION, compromised_at=T0 - 60)
+    future = seeded("future", "EdDSA", Purpose.PRESENTATION, not_before=T0 + 86400)
+    stranger = seeded("not-published", "EdDSA", Purpose.PRESENTATION)
+    published = [cert, cert_es, other_cert, pres, pres_es, retired, compromised, future]
+    jwks = KeySet(k.public for k in published).to_jwks()
+
+    statuses = StatusList()
+    statuses.set(7, Status.REVOKED)
+    statuses.set(8, Status.SUSPENDED)
+    statuses.set(9, Status.SUPERSEDED)
+    status_token = sign_status_list(statuses, issuer=ISSUER, uri=STATUS_URI, signer=cert, now=T0)
+
+    good = facts()
+    at = T0 + 30
+    p = sign_presentation(good, pres, now=T0)
+    credential = sign_credential(good, cert, status_uri=STATUS_URI, now=T0)
+    head, body, sig = credential.split(".")
+
+    raw = bytearray(decimal_decode(p))
+    flipped_sig = bytearray(raw)
+    flipped_sig[-1] ^= 0x01
+    name_at = bytes(raw).find("张".encode())
+    flipped_name = bytearray(raw)
+    flipped_name[name_at + 2] ^= 0x01
+    message = cbor2.loads(bytes(raw))
+    cbor_trailing = bytes(raw) + b"\x00"
+
+    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    claims["cert"]["holder"] = "李四"
+    forged_body = b64url_encode(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode())
+    public_pem_secret = cert.public.to_jwk()["x"].encode()
+    hs_header = {"alg": "HS256", "kid": cert.info.kid, "typ": "vnd.rtcert.cert+jwt"}
+    hs_head = b64url_encode(json.dumps(hs_header, separators=(",", ":")).encode())
+    hs_sig = hmac.new(public_pem_secret, f"{hs_head}.{body}".encode(), hashlib.sha256).digest()
+
+    cases: dict[str, tuple[str, str, int, str | None]] = {
+        "valid-presentation": ("A fresh presentation, bare payload", p, at, None),
+        "valid-presentation-url": ("The QR text: a link", presentation_url(BASE, p), at, None),
+        "valid-presentation-es256": ("Signed with a P-256 key", sign_presentation(good, pres_es, now=T0), at, None),
+        "valid-credential": ("A certificate credential JWT", credential, at, None),
+        "valid-credential-es256": ("Credential signed with a P-256 key", sign_credential(good, cert_es, status_uri=STATUS_URI, now=T0), at, None),
+        "tampered-signature-byte": ("Last signature byte changed", decimal_encode(bytes(flipped_sig)), at, "bad_signature"),
+        "tampered-claims-byte": ("A byte of the masked name changed", decimal_encode(bytes(flipped_name)), at, "bad_signature"),
+        "tampered-credential-claims": ("Holder name changed in the JWT payload", f"{head}.{forged_body}.{sig}", at, "bad_signature"),
+        "alg-none": ("JWT header says alg none, no signature", _jws({"alg": "none", "kid": cert.info.kid, "typ": "vnd.rtcert.cert+jwt"}, body, b""), at, "bad_signature"),
+        "hs256-public-key-as-secret": ("HS256 keyed with the public key", f"{hs_head}.{body}.{b64url_encode(hs_sig)}", at, "bad_signature"),
+        "unknown-kid": ("Signed by a key nobody published", sign_presentation(good, stranger, now=T0), at, "unknown_key"),
+        "kid-path-traversal": ("kid tries a path", _jws({"alg": "EdDSA", "kid": "../../keys/x", "typ": "vnd.rtcert.cert+jwt"}, body, b"x" * 64), at, "malformed"),
+        "expired-credential": ("Checked a minute after validity ends (CST)", credential, start_of_day(dt.date(2032, 11, 1)) + 60, "expired"),
+        "last-minute-of-validity": ("Checked a minute before validity ends (CST)", credential, start_of_day(dt.date(2032, 11, 1)) - 60, None),
+        "not-yet-valid-credential": ("Validity starts later", sign_credential(facts(valid_from=dt.date(2026, 12, 1)), cert, status_uri=STATUS_URI, now=T0), at, "not_yet_valid"),
+        "stale-presentation": ("A screenshot ten minutes old", p, T0 + 600, "stale_presentation"),
+        "presentation-from-the-future": ("Verifier clock 10 minutes behind", p, T0 - 600, "not_yet_valid"),
+        "key-before-window": ("Signed before the key's window opens", sign_presentation(good, future, now=T0), at, "key_outside_window"),
+        "retired-key": ("Signed after the key was retired", sign_presentation(good, retired, now=T0), at, "key_outside_window"),
+        "compromised-key": ("Signed by a key marked compromised", sign_presentation(good, compromised, now=T0 - 3600), T0 - 3590, "key_compromised"),
+        "wrong-purpose": ("A presentation signed with a certificate key", _wrong_purpose(good, cert), at, "wrong_key_purpose"),
+        "credential-other-issuer-key": ("Credential signed by another authority's key", _other_issuer(good, other_cert, STATUS_URI), at, "policy"),
+        "revoked": ("Status list entry 7 is revoked", sign_presentation(facts(status_index=7), pres, now=T0 - 60), at, "revoked"),
+        "suspended": ("Status list entry 8 is suspended", sign_presentation(facts(status_index=8), pres, now=T0 - 60), at, "suspended"),
+        "superseded": ("Status list entry 9 is superseded", sign_credential(facts(status_index=9), cert, status_uri=STATUS_URI, now=T0 - 60), at, "superseded"),
+        "truncated": ("Last 20 digits cut off", p[:-20], at, "malformed"),
+        "trailing-bytes": ("A byte appended after the COSE message", decimal_encode(cbor_trailing), at, "malformed"),
+        "oversized": ("20,000 digits", "9" * 20000, at, "malformed"),
+        "non-digit-characters": ("Letters in a numeric payload (e.g. base32)", "QRF2CBCIJI7U4QUVGMR4XICYM2UQC6BU", at, "malformed"),
+        "full-width-digits": ("Full-width digits", "１２３４５６", at, "malformed"),
+        "other-system-qr": ("A QR from another system", "https://weixin.qq.com/r/abcDEF", at, "malformed"),
+        "not-a-link": ("WiFi QR", "WIFI:S:Cafe;T:WPA;P:secret;;", at, "malformed"),
+        "empty": ("Nothing", "", at, "malformed"),
+        "cose-wrong-shape": ("CBOR that is not a COSE_Sign1", decimal_encode(cbor2.dumps([message[0], {}, message[2]])), at, "malformed"),
+    }
+    folder = HERE / "cases"
+    folder.mkdir(exist_ok=True)
+    for old in folder.glob("*.json"):
+        old.unlink()
+    for name, (description, text, when, reason) in cases.items():
+        expect: dict[str, object] = {"valid": reason is None}
+        if reason:
+            expect["reason"] = reason
+        case = {"description": description, "input": text, "at": when, "expect": expect}
+        (folder / f"{name}.json").write_text(json.dumps(case, indent=2, ensure_ascii=False) + "\n")
+    (HERE / "jwks.json").write_text(json.dumps(jwks, indent=2) + "\n")
+    (HERE / "status.txt").write_text(status_token + "\n")
+    print(f"wrote {len(cases)} cases")
+
+
+def _wrong_purpose(good: object, cert: LocalKey) -> str:
+    disguised = LocalKey(cert.private, dataclasses.replace(cert.info, purpose=Purpose.PRESENTATION))
+    return sign_presentation(good, disguised, now=T0)  # type: ignore[arg-type]
+
+
+def _other_issuer(good: object, other: LocalKey, uri: str) -> str:
+    disguised = LocalKey(other.private, dataclasses.replace(other.info, issuer=ISSUER))
+    return sign_credential(good, disguised, status_uri=uri, now=T0)  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":
+    main()
