@@ -16,7 +16,8 @@ from .web import register_blueprints
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: configuration from the environment (or ``test_config``), the instance
-    folder for local state (``RTC_INSTANCE_PATH`` or ``INSTANCE_PATH``), database, i18n, security headers, logging, blueprints, commands."""
+    folder for local state (``RTC_INSTANCE_PATH`` or ``INSTANCE_PATH``), database, i18n,
+    security headers, logging, blueprints, commands."""
     instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("RTC_INSTANCE_PATH")
     app = Flask(
         __name__,

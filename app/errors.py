@@ -17,7 +17,10 @@ def _messages() -> dict[int, tuple[str, str]]:
         405: (_("Method not allowed"), _("This address does not accept that kind of request.")),
         413: (_("Too large"), _("What you sent is larger than this service accepts.")),
         429: (_("Too many requests"), _("You are going too fast. Please wait a moment and try again.")),
-        500: (_("Something went wrong"), _("The service had an internal error. It has been logged; please try again later.")),
+        500: (
+            _("Something went wrong"),
+            _("The service had an internal error. It has been logged; please try again later."),
+        ),
     }
 
 

@@ -26,9 +26,7 @@ def select_locale() -> str:
 
 def init_app(app: Flask) -> None:
     """Set up Flask-Babel and remember an explicit ``?lang=`` choice."""
-    app.config.setdefault(
-        "BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations")
-    )
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations"))
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES

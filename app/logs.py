@@ -21,6 +21,7 @@ class RequestIdFilter(logging.Filter):
     """Adds ``request_id`` to every record (``-`` outside a request)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Attach the request id; never drops a record."""
         record.request_id = g.get("request_id", "-") if has_request_context() else "-"
         return True
 
@@ -29,6 +30,7 @@ class JsonFormatter(logging.Formatter):
     """Formats a record as one JSON line."""
 
     def format(self, record: logging.LogRecord) -> str:
+        """The record as a JSON object."""
         data = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
             + f".{int(record.msecs):03d}Z",

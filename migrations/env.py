@@ -30,9 +30,7 @@ def run_offline() -> None:
 
 def run_online() -> None:
     """Migrate through a live connection."""
-    engine = engine_from_config(
-        {"sqlalchemy.url": _url()}, prefix="sqlalchemy.", poolclass=pool.NullPool
-    )
+    engine = engine_from_config({"sqlalchemy.url": _url()}, prefix="sqlalchemy.", poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(
             connection=connection,

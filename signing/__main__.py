@@ -24,9 +24,7 @@ def _at(text: str) -> int:
         try:
             return int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not an ISO 8601 time or epoch seconds"
-            ) from None
+            raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time or epoch seconds") from None
     if moment.tzinfo is None:
         raise argparse.ArgumentTypeError("give a time zone, e.g. 2026-11-21T10:00:00+08:00")
     return int(moment.timestamp())

@@ -50,9 +50,7 @@ def credential_claims(facts: CertificateFacts, *, status_uri: str, now: int) -> 
     }
 
 
-def sign_credential(
-    facts: CertificateFacts, signer: Signer, *, status_uri: str, now: int
-) -> str:
+def sign_credential(facts: CertificateFacts, signer: Signer, *, status_uri: str, now: int) -> str:
     """Sign ``facts`` as a credential JWT with the issuer's certificate key."""
     info = signer.public.info
     if info.purpose != Purpose.CERTIFICATE or info.issuer != facts.issuer:

@@ -76,9 +76,7 @@ class Identifier:
             raise IdentifierError("serial must be 1 or more characters of 0-9A-Z")
         if not 0 <= self.version <= 999:
             raise IdentifierError("version must be 0..999")
-        check = mod37_36_check(
-            f"{self.serial}{self.version:03d}", prefix=self.type_code + self.issuer_code
-        )
+        check = mod37_36_check(f"{self.serial}{self.version:03d}", prefix=self.type_code + self.issuer_code)
         object.__setattr__(self, "check", check)
 
     def __str__(self) -> str:

@@ -20,6 +20,7 @@ MAX_TOKEN_LENGTH = 16384
 
 def sign_jws(header: dict[str, Any], claims: dict[str, Any], signer: Signer) -> str:
     """A compact JWS signed through the :class:`Signer` interface (so an HSM can sign it)."""
+
     def part(value: dict[str, Any]) -> str:
         text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
         return b64url_encode(text.encode("utf-8"))
@@ -28,9 +29,7 @@ def sign_jws(header: dict[str, Any], claims: dict[str, Any], signer: Signer) -> 
     return f"{signing_input}.{b64url_encode(signer.sign(signing_input.encode('ascii')))}"
 
 
-def decode_jws(
-    token: str, keys: KeySet, purpose: Purpose, typ: str
-) -> tuple[dict[str, Any], PublicKey]:
+def decode_jws(token: str, keys: KeySet, purpose: Purpose, typ: str) -> tuple[dict[str, Any], PublicKey]:
     """Steps 1-3 for a JWS: decode, look up ``kid`` (the algorithm comes from the key, never the
     header), check purpose and compromise, verify the signature. Returns (claims, key)."""
     if len(token) > MAX_TOKEN_LENGTH:
@@ -53,8 +52,13 @@ def decode_jws(
             token,
             key=key.key,
             algorithms=[key.info.alg],
-            options={"verify_exp": False, "verify_nbf": False, "verify_iat": False,
-                     "verify_aud": False, "verify_iss": False},
+            options={
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+                "verify_aud": False,
+                "verify_iss": False,
+            },
         )
     except jwt.InvalidSignatureError as exc:
         raise BadSignature(f"signature does not match key {key.kid}") from exc

@@ -69,8 +69,9 @@ class KeyInfo:
     compromised_at: int | None = None
 
     def signs_at(self, when: int) -> bool:
-        """True when a signature made at ``when`` falls inside this key's window."""
-        return self.not_before <= when and (self.not_after is None or when <= self.not_after)
+        """True when a signature made at ``when`` falls inside this key's window, which includes
+        ``not_before`` and ends just before ``not_after``."""
+        return self.not_before <= when and (self.not_after is None or when < self.not_after)
 
     def to_dict(self) -> dict[str, Any]:
         """The metadata as JSON-ready members (the extra members of the key's JWK)."""
@@ -145,7 +146,7 @@ def _alg_of(key: PublicKeyObject) -> str:
 class PublicKey:
     """A trusted public key with its metadata; verifies raw signatures."""
 
-    __slots__ = ("info", "key", "_verify")
+    __slots__ = ("_verify", "info", "key")
 
     def __init__(self, key: PublicKeyObject, info: KeyInfo) -> None:
         if _alg_of(key) != info.alg:
@@ -178,9 +179,7 @@ class PublicKey:
         """Load a JWK written by :meth:`to_jwk`; the kid must be the key's own thumbprint."""
         try:
             if jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519":
-                key: PublicKeyObject = ed25519.Ed25519PublicKey.from_public_bytes(
-                    b64url_decode(jwk["x"])
-                )
+                key: PublicKeyObject = ed25519.Ed25519PublicKey.from_public_bytes(b64url_decode(jwk["x"]))
             elif jwk.get("kty") == "EC" and jwk.get("crv") == "P-256":
                 key = ec.EllipticCurvePublicNumbers(
                     int.from_bytes(b64url_decode(jwk["x"]), "big"),
@@ -271,9 +270,7 @@ class LocalKey:
     def to_pem(self, password: bytes | None = None) -> bytes:
         """The private key as PKCS#8 PEM, encrypted when a password is given."""
         encryption: serialization.KeySerializationEncryption = (
-            serialization.BestAvailableEncryption(password)
-            if password
-            else serialization.NoEncryption()
+            serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
         )
         return self.private.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption

@@ -185,7 +185,7 @@ def decode_presentation(payload: str) -> DecodedPresentation:
     )
 
 
-_SCHEMA = tuple(
+_SCHEMA: tuple[tuple[int, str, Any], ...] = tuple(
     (key, name, list if name in ("identifier", "categories") else str if name in ("name", "id") else int)
     for name, key in CLAIM_KEYS.items()
     if name != "status"
@@ -198,7 +198,7 @@ def _claims(raw: Any) -> PresentationClaims:
     if not raw.keys() <= _KNOWN:
         raise Malformed(f"unknown claims {sorted(raw.keys() - _KNOWN, key=str)}")
     for key, name, kind in _SCHEMA:
-        value = raw.get(key)
+        value: Any = raw.get(key)
         if type(value) is not kind:
             raise Malformed(f"claim {name} is missing or not {kind.__name__}")
         if kind is int and value < 0:

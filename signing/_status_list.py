@@ -14,7 +14,7 @@ from typing import Any
 from ._encoding import b64url_decode, b64url_encode
 from ._jws import decode_jws, sign_jws
 from ._keys import KeySet, Purpose, Signer
-from .errors import Malformed, PolicyViolation
+from .errors import KeyOutsideWindow, Malformed, PolicyViolation
 
 BITS = 2
 PER_BYTE = 8 // BITS
@@ -140,5 +140,5 @@ def verify_status_list(token: str, keys: KeySet) -> SignedStatusList:
     if key.info.issuer != signed.issuer:
         raise PolicyViolation(f"key {key.kid} does not sign for issuer {signed.issuer}")
     if not key.info.signs_at(signed.issued_at):
-        raise PolicyViolation(f"status list signed outside the window of key {key.kid}")
+        raise KeyOutsideWindow(f"status list signed outside the window of key {key.kid}")
     return signed

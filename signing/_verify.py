@@ -79,8 +79,7 @@ class Verified:
             "issuer": self.issuer,
             "holder": self.holder,
             "categories": [
-                {"code": c, "name": BY_CODE[c].name_zh if c in BY_CODE else None}
-                for c in self.categories
+                {"code": c, "name": BY_CODE[c].name_zh if c in BY_CODE else None} for c in self.categories
             ],
             "valid_from": self.valid_from,
             "valid_until": self.valid_until,

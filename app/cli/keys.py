@@ -32,7 +32,7 @@ def _state(info: KeyInfo, now: int) -> str:
         return "COMPROMISED"
     if info.signs_at(now):
         return "signing"
-    return "retired" if info.not_after is not None and info.not_after < now else "pending"
+    return "retired" if info.not_after is not None and info.not_after <= now else "pending"
 
 
 def _store():  # type: ignore[no-untyped-def]
@@ -55,8 +55,13 @@ def generate_command(purpose: str, alg: str, issuer: str | None, days: int | Non
     if purpose == Purpose.CERTIFICATE and not issuer:
         raise click.UsageError("a certificate key needs --issuer (the authority's credit code)")
     key = key_service.generate(
-        _store(), get_session(), actor=_actor(), purpose=Purpose(purpose), alg=alg,
-        issuer=issuer, valid_days=days,
+        _store(),
+        get_session(),
+        actor=_actor(),
+        purpose=Purpose(purpose),
+        alg=alg,
+        issuer=issuer,
+        valid_days=days,
     )
     click.echo(f"generated {key.info.kid} ({alg}, {purpose})")
 
@@ -87,8 +92,13 @@ def list_command() -> None:
 def rotate_command(purpose: str, alg: str, issuer: str | None, days: int | None) -> None:
     """Add a new signing key and retire the ones it replaces (their signatures stay valid)."""
     new, retired = key_service.rotate(
-        _store(), get_session(), actor=_actor(), purpose=Purpose(purpose), issuer=issuer,
-        alg=alg, valid_days=days,
+        _store(),
+        get_session(),
+        actor=_actor(),
+        purpose=Purpose(purpose),
+        issuer=issuer,
+        alg=alg,
+        valid_days=days,
     )
     click.echo(f"now signing with {new.info.kid}")
     for key in retired:

@@ -104,7 +104,9 @@ def verify_chain(session: Session, *, batch: int = 5000) -> tuple[int, list[Chai
         for event in rows:
             count += 1
             if event.seq != expected_seq:
-                problems.append(ChainProblem(expected_seq, f"events {expected_seq}..{event.seq - 1} are missing"))
+                problems.append(
+                    ChainProblem(expected_seq, f"events {expected_seq}..{event.seq - 1} are missing")
+                )
             if event.prev_hash != prev_hash:
                 problems.append(ChainProblem(event.seq, "does not link to the event before it"))
             if event_hash(event.prev_hash, event) != event.hash:

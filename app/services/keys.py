@@ -28,8 +28,14 @@ def app_keystore(app: Any) -> FileKeyStore:
     return store
 
 
-def _audit(session: Session, actor: str, action: str, key: LocalKey, before: KeyInfo | None,
-           reason: str | None = None) -> None:
+def _audit(
+    session: Session,
+    actor: str,
+    action: str,
+    key: LocalKey,
+    before: KeyInfo | None,
+    reason: str | None = None,
+) -> None:
     record(
         session,
         actor=actor,
@@ -117,9 +123,7 @@ def retire(
     return key
 
 
-def ensure_development_keys(
-    store: FileKeyStore, session: Session, issuers: list[str]
-) -> list[LocalKey]:
+def ensure_development_keys(store: FileKeyStore, session: Session, issuers: list[str]) -> list[LocalKey]:
     """Generate a presentation key and one certificate key per issuer where none can sign."""
     now = int(time.time())
     made = []
@@ -133,9 +137,7 @@ def ensure_development_keys(
             and info.signs_at(now)
             for info in store.infos()
         ):
-            made.append(
-                generate(store, session, actor=SYSTEM_ACTOR, purpose=purpose, issuer=issuer, now=now)
-            )
+            made.append(generate(store, session, actor=SYSTEM_ACTOR, purpose=purpose, issuer=issuer, now=now))
     return made
 
 

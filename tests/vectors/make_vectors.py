@@ -31,8 +31,8 @@ from signing import (
     sign_presentation,
     sign_status_list,
 )
-from signing._facts import start_of_day
 from signing._encoding import b64url_encode, decimal_decode, decimal_encode
+from signing._facts import start_of_day
 from signing._keys import KID_BYTES, kid_from_bytes, thumbprint
 from tests.helpers import ISSUER, T0, facts
 
@@ -42,9 +42,16 @@ STATUS_URI = f"{BASE}/status/{ISSUER}"
 OTHER_ISSUER = "11370200MB0000000Y"
 
 
-def seeded(seed: str, alg: str, purpose: Purpose, *, not_before: int = T0 - 86400,
-           not_after: int | None = None, issuer: str | None = None,
-           compromised_at: int | None = None) -> LocalKey:
+def seeded(
+    seed: str,
+    alg: str,
+    purpose: Purpose,
+    *,
+    not_before: int = T0 - 86400,
+    not_after: int | None = None,
+    issuer: str | None = None,
+    compromised_at: int | None = None,
+) -> LocalKey:
     """A key derived from ``seed`` (deterministic)."""
     digest = hashlib.sha256(seed.encode()).digest()
     if alg == "EdDSA":
@@ -108,38 +115,153 @@ def main() -> None:
     cases: dict[str, tuple[str, str, int, str | None]] = {
         "valid-presentation": ("A fresh presentation, bare payload", p, at, None),
         "valid-presentation-url": ("The QR text: a link", presentation_url(BASE, p), at, None),
-        "valid-presentation-es256": ("Signed with a P-256 key", sign_presentation(good, pres_es, now=T0), at, None),
+        "valid-presentation-es256": (
+            "Signed with a P-256 key",
+            sign_presentation(good, pres_es, now=T0),
+            at,
+            None,
+        ),
         "valid-credential": ("A certificate credential JWT", credential, at, None),
-        "valid-credential-es256": ("Credential signed with a P-256 key", sign_credential(good, cert_es, status_uri=STATUS_URI, now=T0), at, None),
-        "tampered-signature-byte": ("Last signature byte changed", decimal_encode(bytes(flipped_sig)), at, "bad_signature"),
-        "tampered-claims-byte": ("A byte of the masked name changed", decimal_encode(bytes(flipped_name)), at, "bad_signature"),
-        "tampered-credential-claims": ("Holder name changed in the JWT payload", f"{head}.{forged_body}.{sig}", at, "bad_signature"),
-        "alg-none": ("JWT header says alg none, no signature", _jws({"alg": "none", "kid": cert.info.kid, "typ": "vnd.rtcert.cert+jwt"}, body, b""), at, "bad_signature"),
-        "hs256-public-key-as-secret": ("HS256 keyed with the public key", f"{hs_head}.{body}.{b64url_encode(hs_sig)}", at, "bad_signature"),
-        "unknown-kid": ("Signed by a key nobody published", sign_presentation(good, stranger, now=T0), at, "unknown_key"),
-        "kid-path-traversal": ("kid tries a path", _jws({"alg": "EdDSA", "kid": "../../keys/x", "typ": "vnd.rtcert.cert+jwt"}, body, b"x" * 64), at, "malformed"),
-        "expired-credential": ("Checked a minute after validity ends (CST)", credential, start_of_day(dt.date(2032, 11, 1)) + 60, "expired"),
-        "last-minute-of-validity": ("Checked a minute before validity ends (CST)", credential, start_of_day(dt.date(2032, 11, 1)) - 60, None),
-        "not-yet-valid-credential": ("Validity starts later", sign_credential(facts(valid_from=dt.date(2026, 12, 1)), cert, status_uri=STATUS_URI, now=T0), at, "not_yet_valid"),
+        "valid-credential-es256": (
+            "Credential signed with a P-256 key",
+            sign_credential(good, cert_es, status_uri=STATUS_URI, now=T0),
+            at,
+            None,
+        ),
+        "tampered-signature-byte": (
+            "Last signature byte changed",
+            decimal_encode(bytes(flipped_sig)),
+            at,
+            "bad_signature",
+        ),
+        "tampered-claims-byte": (
+            "A byte of the masked name changed",
+            decimal_encode(bytes(flipped_name)),
+            at,
+            "bad_signature",
+        ),
+        "tampered-credential-claims": (
+            "Holder name changed in the JWT payload",
+            f"{head}.{forged_body}.{sig}",
+            at,
+            "bad_signature",
+        ),
+        "alg-none": (
+            "JWT header says alg none, no signature",
+            _jws({"alg": "none", "kid": cert.info.kid, "typ": "vnd.rtcert.cert+jwt"}, body, b""),
+            at,
+            "bad_signature",
+        ),
+        "hs256-public-key-as-secret": (
+            "HS256 keyed with the public key",
+            f"{hs_head}.{body}.{b64url_encode(hs_sig)}",
+            at,
+            "bad_signature",
+        ),
+        "unknown-kid": (
+            "Signed by a key nobody published",
+            sign_presentation(good, stranger, now=T0),
+            at,
+            "unknown_key",
+        ),
+        "kid-path-traversal": (
+            "kid tries a path",
+            _jws({"alg": "EdDSA", "kid": "../../keys/x", "typ": "vnd.rtcert.cert+jwt"}, body, b"x" * 64),
+            at,
+            "malformed",
+        ),
+        "expired-credential": (
+            "Checked a minute after validity ends (CST)",
+            credential,
+            start_of_day(dt.date(2032, 11, 1)) + 60,
+            "expired",
+        ),
+        "last-minute-of-validity": (
+            "Checked a minute before validity ends (CST)",
+            credential,
+            start_of_day(dt.date(2032, 11, 1)) - 60,
+            None,
+        ),
+        "not-yet-valid-credential": (
+            "Validity starts later",
+            sign_credential(facts(valid_from=dt.date(2026, 12, 1)), cert, status_uri=STATUS_URI, now=T0),
+            at,
+            "not_yet_valid",
+        ),
         "stale-presentation": ("A screenshot ten minutes old", p, T0 + 600, "stale_presentation"),
         "presentation-from-the-future": ("Verifier clock 10 minutes behind", p, T0 - 600, "not_yet_valid"),
-        "key-before-window": ("Signed before the key's window opens", sign_presentation(good, future, now=T0), at, "key_outside_window"),
-        "retired-key": ("Signed after the key was retired", sign_presentation(good, retired, now=T0), at, "key_outside_window"),
-        "compromised-key": ("Signed by a key marked compromised", sign_presentation(good, compromised, now=T0 - 3600), T0 - 3590, "key_compromised"),
-        "wrong-purpose": ("A presentation signed with a certificate key", _wrong_purpose(good, cert), at, "wrong_key_purpose"),
-        "credential-other-issuer-key": ("Credential signed by another authority's key", _other_issuer(good, other_cert, STATUS_URI), at, "policy"),
-        "revoked": ("Status list entry 7 is revoked", sign_presentation(facts(status_index=7), pres, now=T0 - 60), at, "revoked"),
-        "suspended": ("Status list entry 8 is suspended", sign_presentation(facts(status_index=8), pres, now=T0 - 60), at, "suspended"),
-        "superseded": ("Status list entry 9 is superseded", sign_credential(facts(status_index=9), cert, status_uri=STATUS_URI, now=T0 - 60), at, "superseded"),
+        "key-before-window": (
+            "Signed before the key's window opens",
+            sign_presentation(good, future, now=T0),
+            at,
+            "key_outside_window",
+        ),
+        "retired-key": (
+            "Signed after the key was retired",
+            sign_presentation(good, retired, now=T0),
+            at,
+            "key_outside_window",
+        ),
+        "compromised-key": (
+            "Signed by a key marked compromised",
+            sign_presentation(good, compromised, now=T0 - 3600),
+            T0 - 3590,
+            "key_compromised",
+        ),
+        "wrong-purpose": (
+            "A presentation signed with a certificate key",
+            _wrong_purpose(good, cert),
+            at,
+            "wrong_key_purpose",
+        ),
+        "credential-other-issuer-key": (
+            "Credential signed by another authority's key",
+            _other_issuer(good, other_cert, STATUS_URI),
+            at,
+            "policy",
+        ),
+        "revoked": (
+            "Status list entry 7 is revoked",
+            sign_presentation(facts(status_index=7), pres, now=T0 - 60),
+            at,
+            "revoked",
+        ),
+        "suspended": (
+            "Status list entry 8 is suspended",
+            sign_presentation(facts(status_index=8), pres, now=T0 - 60),
+            at,
+            "suspended",
+        ),
+        "superseded": (
+            "Status list entry 9 is superseded",
+            sign_credential(facts(status_index=9), cert, status_uri=STATUS_URI, now=T0 - 60),
+            at,
+            "superseded",
+        ),
         "truncated": ("Last 20 digits cut off", p[:-20], at, "malformed"),
-        "trailing-bytes": ("A byte appended after the COSE message", decimal_encode(cbor_trailing), at, "malformed"),
+        "trailing-bytes": (
+            "A byte appended after the COSE message",
+            decimal_encode(cbor_trailing),
+            at,
+            "malformed",
+        ),
         "oversized": ("20,000 digits", "9" * 20000, at, "malformed"),
-        "non-digit-characters": ("Letters in a numeric payload (e.g. base32)", "QRF2CBCIJI7U4QUVGMR4XICYM2UQC6BU", at, "malformed"),
+        "non-digit-characters": (
+            "Letters in a numeric payload (e.g. base32)",
+            "QRF2CBCIJI7U4QUVGMR4XICYM2UQC6BU",
+            at,
+            "malformed",
+        ),
         "full-width-digits": ("Full-width digits", "１２３４５６", at, "malformed"),
         "other-system-qr": ("A QR from another system", "https://weixin.qq.com/r/abcDEF", at, "malformed"),
         "not-a-link": ("WiFi QR", "WIFI:S:Cafe;T:WPA;P:secret;;", at, "malformed"),
         "empty": ("Nothing", "", at, "malformed"),
-        "cose-wrong-shape": ("CBOR that is not a COSE_Sign1", decimal_encode(cbor2.dumps([message[0], {}, message[2]])), at, "malformed"),
+        "cose-wrong-shape": (
+            "CBOR that is not a COSE_Sign1",
+            decimal_encode(cbor2.dumps([message[0], {}, message[2]])),
+            at,
+            "malformed",
+        ),
     }
     folder = HERE / "cases"
     folder.mkdir(exist_ok=True)

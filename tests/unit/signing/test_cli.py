@@ -13,7 +13,9 @@ VECTORS = Path(__file__).resolve().parents[2] / "vectors"
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "signing", *args], capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "signing", *args], capture_output=True, text=True, check=False
+    )
 
 
 def test_check_identifier_good_and_bad() -> None:
@@ -55,6 +57,8 @@ def test_invalid_prints_reason_and_detail() -> None:
     result = run("verify", "https://weixin.qq.com/r/x", "--jwks", str(VECTORS / "jwks.json"))
     assert result.returncode == 1
     assert json.loads(result.stdout) == {
-        "valid": False, "reason": "malformed", "step": 1,
+        "valid": False,
+        "reason": "malformed",
+        "step": 1,
         "detail": "the link is not a certificate verification link",
     }

@@ -33,9 +33,20 @@ def verdict(verifier: Verifier, case: dict[str, object]) -> dict[str, object]:
 def test_there_are_vectors_for_every_reason() -> None:
     reasons = {json.loads(p.read_text())["expect"].get("reason") for p in CASES}
     assert {
-        "malformed", "unknown_key", "wrong_key_purpose", "key_compromised", "bad_signature",
-        "key_outside_window", "not_yet_valid", "expired", "stale_presentation", "revoked",
-        "suspended", "superseded", "policy", None,
+        "malformed",
+        "unknown_key",
+        "wrong_key_purpose",
+        "key_compromised",
+        "bad_signature",
+        "key_outside_window",
+        "not_yet_valid",
+        "expired",
+        "stale_presentation",
+        "revoked",
+        "suspended",
+        "superseded",
+        "policy",
+        None,
     } <= reasons
 
 
@@ -49,9 +60,23 @@ def test_library_verdict(verifier: Verifier, path: Path) -> None:
 def test_command_line_verdict(path: Path) -> None:
     case = json.loads(path.read_text())
     result = subprocess.run(
-        [sys.executable, "-m", "signing", "verify", "-", "--jwks", str(VECTORS / "jwks.json"),
-         "--status", str(VECTORS / "status.txt"), "--at", str(case["at"])],
-        input=case["input"], capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "signing",
+            "verify",
+            "-",
+            "--jwks",
+            str(VECTORS / "jwks.json"),
+            "--status",
+            str(VECTORS / "status.txt"),
+            "--at",
+            str(case["at"]),
+        ],
+        input=case["input"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     printed = json.loads(result.stdout)
     assert result.returncode == (0 if case["expect"]["valid"] else 1), result.stderr

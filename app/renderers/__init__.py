@@ -1,0 +1,1 @@
+"""Renderers: QR codes (and later PDFs) from signed objects."""

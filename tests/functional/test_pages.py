@@ -1,0 +1,120 @@
+"""Pages over HTTP: language, error pages, security headers, request ids, health."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+
+def test_front_page_is_chinese_by_default(client: FlaskClient) -> None:
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in page
+    assert "道路运输从业人员从业资格电子证照" in page
+    assert 'name="viewport"' in page
+
+
+def test_english_by_choice_is_remembered(client: FlaskClient) -> None:
+    response = client.get("/?lang=en")
+    assert "Electronic practitioner qualification certificates" in response.get_data(as_text=True)
+    assert "lang=en" in response.headers["Set-Cookie"]
+    assert "Electronic practitioner" in client.get("/").get_data(as_text=True)
+
+
+def test_english_from_the_browser(client: FlaskClient) -> None:
+    page = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="en">' in page
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "text"),
+    [
+        ("zh_CN", "页面不存在", "您访问的页面不存在，请检查网址。"),
+        ("en", "Page not found", "The page you asked for does not exist. Check the address."),
+    ],
+)
+def test_404_page_in_the_users_language(client: FlaskClient, lang: str, title: str, text: str) -> None:
+    response = client.get(f"/no-such-page?lang={lang}")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert f"<h1>{title}</h1>" in page and text in page
+
+
+def test_405_page(client: FlaskClient) -> None:
+    response = client.post("/healthz")
+    assert response.status_code == 405
+    assert "不支持的请求方式" in response.get_data(as_text=True)
+
+
+def test_api_errors_are_json(client: FlaskClient) -> None:
+    response = client.get("/api/v1/nothing", headers={"Accept-Language": "en"})
+    assert response.status_code == 404
+    assert response.json == {
+        "error": "not_found",
+        "message": "The page you asked for does not exist. Check the address.",
+    }
+
+
+def test_unexpected_error_is_logged_and_shown_politely(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    @app.get("/boom")
+    def boom() -> str:
+        raise RuntimeError("kaput")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.logger.propagate = True
+    with caplog.at_level(logging.ERROR):
+        response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert "系统发生内部错误，已记录，请稍后再试。" in response.get_data(as_text=True)
+    assert "kaput" not in response.get_data(as_text=True)
+    assert any("unhandled error" in r.getMessage() for r in caplog.records)
+
+
+def test_security_headers(client: FlaskClient) -> None:
+    headers = client.get("/").headers
+    csp = headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "object-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_request_id_is_echoed_or_made(client: FlaskClient) -> None:
+    assert client.get("/", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == "abc-123"
+    made = client.get("/", headers={"X-Request-ID": "bad id; drop"}).headers["X-Request-ID"]
+    assert len(made) == 32 and made.isalnum()
+
+
+def test_access_log_is_json_with_request_id(app: Flask) -> None:
+    stream = io.StringIO()
+    handler = app.logger.handlers[0]
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(stream)
+    app.test_client().get("/healthz", headers={"X-Request-ID": "trace-7"})
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    entry = next(line for line in lines if line.get("path") == "/healthz")
+    assert entry["request_id"] == "trace-7" and entry["status"] == 200 and entry["method"] == "GET"
+
+
+def test_health(client: FlaskClient) -> None:
+    assert client.get("/healthz").json == {"status": "ok", "database": "ok"}
+
+
+def test_health_reports_unreachable_database(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from app import create_app
+
+    broken = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "INSTANCE_PATH": str(tmp_path),
+            "DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/db.sqlite3",
+        }
+    )
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "unavailable", "database": "unreachable"}
