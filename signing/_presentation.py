@@ -12,8 +12,7 @@ and its check character is recomputed. Nothing in a presentation identifies the 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import cbor2
 
@@ -22,7 +21,7 @@ from ._facts import CertificateFacts, day_number, from_day_number, mask_name
 from ._identifier import Identifier
 from ._keys import KID_BYTES, PublicKey, Purpose, Signer, kid_from_bytes
 from ._status_list import Status
-from .errors import IdentifierError, Malformed, PolicyViolation
+from .errors import Malformed, PolicyViolation
 
 MAX_PAYLOAD_CHARS = 1200
 HEADER_KID = 4
@@ -42,11 +41,17 @@ _K = CLAIM_KEYS
 _KNOWN = frozenset(CLAIM_KEYS.values())
 
 
-@dataclass(frozen=True, slots=True)
-class PresentationClaims:
-    """What an offline inspector sees: masked holder, categories, validity, issuer, status."""
+class PresentationClaims(NamedTuple):
+    """What an offline inspector sees: masked holder, categories, validity, issuer, status.
 
-    identifier: Identifier
+    The identifier is kept as its parts; :attr:`identifier` builds (and checks) the full one when
+    asked, so the verification path does no string work it does not need."""
+
+    type_code: str
+    issuer: str
+    """The issuer's unified social credit code."""
+    serial: str
+    version: int
     masked_name: str
     masked_id: str
     categories: tuple[int, ...]
@@ -59,9 +64,9 @@ class PresentationClaims:
     status_when_signed: Status
 
     @property
-    def issuer(self) -> str:
-        """The issuer's unified social credit code."""
-        return self.identifier.issuer_code
+    def identifier(self) -> Identifier:
+        """The GB/T 36904 identifier (raises :class:`IdentifierError` for malformed parts)."""
+        return Identifier(self.type_code, self.issuer, self.serial, self.version)
 
     @property
     def valid_from(self) -> dt.date:
@@ -79,8 +84,30 @@ class PresentationClaims:
         return self.issued_at + self.lifetime
 
 
+def _bstr_head(length: int) -> bytes:
+    """The shortest CBOR head of a byte string of ``length``."""
+    if length < 24:
+        return bytes((0x40 + length,))
+    if length < 256:
+        return bytes((0x58, length))
+    if length < 65536:
+        return b"\x59" + length.to_bytes(2, "big")
+    return b"\x5a" + length.to_bytes(4, "big")
+
+
+def _framed(length: int) -> int:
+    """Bytes a byte string of ``length`` takes with its shortest head."""
+    return length + (1 if length < 24 else 2 if length < 256 else 3 if length < 65536 else 5)
+
+
+_SIG1 = cbor2.dumps("Signature1")
+
+
 def _sig_structure(protected: bytes, payload: bytes) -> bytes:
-    return cbor2.dumps(["Signature1", protected, b"", payload])
+    """RFC 9052 Sig_structure ``["Signature1", protected, h'', payload]``, encoded directly."""
+    return b"".join(
+        (b"\x84", _SIG1, _bstr_head(len(protected)), protected, b"\x40", _bstr_head(len(payload)), payload)
+    )
 
 
 def sign_presentation(
@@ -124,8 +151,7 @@ def presentation_url(base_url: str, payload: str) -> str:
     return f"{base_url.rstrip('/')}/v/{payload}"
 
 
-@dataclass(frozen=True, slots=True)
-class DecodedPresentation:
+class DecodedPresentation(NamedTuple):
     """A presentation taken apart but not yet verified."""
 
     kid: str
@@ -145,90 +171,113 @@ def _loads(raw: bytes, what: str) -> Any:
         raise Malformed(f"{what} is not CBOR: {exc}") from exc
 
 
-def _head(length: int) -> int:
-    """Bytes in the shortest CBOR head of a byte string of ``length``."""
-    return 1 if length < 24 else 2 if length < 256 else 3 if length < 65536 else 5
-
-
 def decode_presentation(payload: str) -> DecodedPresentation:
     """Step 1 for a presentation: digits → COSE_Sign1 → claims, checking every field's type."""
-    if len(payload) > MAX_PAYLOAD_CHARS:
-        raise Malformed("presentation is too long")
     if not payload:
         raise Malformed("presentation is empty")
+    if len(payload) > MAX_PAYLOAD_CHARS:
+        raise Malformed("presentation is too long")
     raw = decimal_decode(payload)
     message = _loads(raw, "presentation")
-    if (
-        not isinstance(message, list)
-        or len(message) != 4
-        or not isinstance(message[0], bytes)
-        or message[1] != {}
-        or not isinstance(message[2], bytes)
-        or not isinstance(message[3], bytes)
-    ):
+    if type(message) is not list or len(message) != 4:
         raise Malformed("presentation is not a COSE_Sign1 message")
-    protected_raw, _, payload_raw, signature = message
-    if len(raw) != 2 + sum(_head(len(part)) + len(part) for part in (protected_raw, payload_raw, signature)):
+    protected, unprotected, body, signature = message
+    if type(protected) is not bytes or type(body) is not bytes or type(signature) is not bytes:
+        raise Malformed("presentation is not a COSE_Sign1 message")
+    if unprotected != {}:
+        raise Malformed("presentation must have no unprotected header")
+    if len(raw) != 2 + _framed(len(protected)) + _framed(len(body)) + _framed(len(signature)):
         raise Malformed("presentation has trailing or non-canonical bytes")
-    header = _loads(protected_raw, "protected header")
-    if not isinstance(header, dict) or set(header) != {HEADER_KID}:
+    header = _loads(protected, "protected header")
+    kid = header.get(HEADER_KID) if type(header) is dict and len(header) == 1 else None
+    if type(kid) is not bytes or len(kid) != KID_BYTES:
         raise Malformed("protected header must hold only the key id")
-    kid_raw = header[HEADER_KID]
-    if not isinstance(kid_raw, bytes) or len(kid_raw) != KID_BYTES:
-        raise Malformed("the key id is not a key id")
-    claims = _claims(_loads(payload_raw, "claims"))
     return DecodedPresentation(
-        kid=kid_from_bytes(kid_raw),
-        signing_input=_sig_structure(protected_raw, payload_raw),
+        kid=kid_from_bytes(kid),
+        signing_input=_sig_structure(protected, body),
         signature=signature,
-        claims=claims,
+        claims=_claims(_loads(body, "claims")),
     )
 
 
-_SCHEMA: tuple[tuple[int, str, Any], ...] = tuple(
-    (key, name, list if name in ("identifier", "categories") else str if name in ("name", "id") else int)
-    for name, key in CLAIM_KEYS.items()
-    if name != "status"
-)
+_STATUSES = tuple(Status)
+_NAMES = {key: name for name, key in CLAIM_KEYS.items()}
+_TEXT = (_K["name"], _K["id"])
+_LISTS = (_K["identifier"], _K["categories"])
+_INTS = (_K["valid_from"], _K["valid_until"], _K["iat"], _K["lifetime"], _K["status_index"])
 
 
 def _claims(raw: Any) -> PresentationClaims:
-    if not isinstance(raw, dict):
-        raise Malformed("claims are not a map")
-    if not raw.keys() <= _KNOWN:
-        raise Malformed(f"unknown claims {sorted(raw.keys() - _KNOWN, key=str)}")
-    for key, name, kind in _SCHEMA:
-        value: Any = raw.get(key)
-        if type(value) is not kind:
-            raise Malformed(f"claim {name} is missing or not {kind.__name__}")
-        if kind is int and value < 0:
-            raise Malformed(f"claim {name} is negative")
-    masked_id = raw[_K["id"]]
-    if len(masked_id) != 8:
-        raise Malformed("claim id must hold the first 4 and last 4 characters")
-    categories = raw[_K["categories"]]
-    if not categories or not all(type(c) is int for c in categories):
-        raise Malformed("categories must be a non-empty list of codes")
+    """Typed claims; one pass of cheap checks, and a precise message when any fails."""
+    try:
+        ident, name, short_id, categories = raw[1], raw[2], raw[3], raw[4]
+        valid_from, valid_until, iat, lifetime, index = raw[5], raw[6], raw[7], raw[8], raw[9]
+        status = raw.get(10, 0)
+        code, issuer, serial, version = ident
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise _explain(raw) from None
+    if (
+        type(raw) is not dict
+        or len(raw) != 9 + (10 in raw)
+        or type(name) is not str
+        or type(short_id) is not str
+        or len(short_id) != 8
+        or type(categories) is not list
+        or not categories
+        or type(serial) is not str
+        or type(version) is not int
+        or type(code) not in (str, bytes)
+        or type(issuer) not in (str, bytes)
+    ):
+        raise _explain(raw)
+    for value in (valid_from, valid_until, iat, lifetime, index, status, version, *categories):
+        if type(value) is not int or value < 0:
+            raise _explain(raw)
     try:
         return PresentationClaims(
-            identifier=_identifier(raw[_K["identifier"]]),
-            masked_name=raw[_K["name"]],
-            masked_id=masked_id[:4] + "**********" + masked_id[4:],
+            type_code=unpack_code(code),
+            issuer=unpack_code(issuer),
+            serial=serial,
+            version=version,
+            masked_name=name,
+            masked_id=short_id[:4] + "**********" + short_id[4:],
             categories=tuple(categories),
-            valid_from_day=raw[_K["valid_from"]],
-            valid_until_day=raw[_K["valid_until"]],
-            issued_at=raw[_K["iat"]],
-            lifetime=raw[_K["lifetime"]],
-            status_index=raw[_K["status_index"]],
-            status_when_signed=Status(raw.get(_K["status"], 0)),
+            valid_from_day=valid_from,
+            valid_until_day=valid_until,
+            issued_at=iat,
+            lifetime=lifetime,
+            status_index=index,
+            status_when_signed=_STATUSES[status],
         )
-    except (IdentifierError, ValueError) as exc:
-        raise Malformed(f"claims are invalid: {exc}") from exc
+    except IndexError:
+        raise Malformed(f"claim status {status} is not a status") from None
 
 
-def _identifier(parts: list[Any]) -> Identifier:
-    if len(parts) != 4 or type(parts[2]) is not str or type(parts[3]) is not int:
-        raise Malformed("claim identifier must be [type code, issuer code, serial, version]")
-    if not all(type(part) in (str, bytes) for part in parts[:2]):
-        raise Malformed("identifier codes must be text or packed bytes")
-    return Identifier(unpack_code(parts[0]), unpack_code(parts[1]), parts[2], parts[3])
+def _explain(raw: Any) -> Malformed:
+    """Say exactly which claim is wrong (the slow path, only for malformed input)."""
+    if type(raw) is not dict:
+        return Malformed("claims are not a map")
+    unknown = raw.keys() - _NAMES.keys()
+    if unknown:
+        return Malformed(f"unknown claims {sorted(unknown, key=str)}")
+    for key, name in _NAMES.items():
+        value: Any = raw.get(key)
+        if value is None and key == _K["status"]:
+            continue
+        kind: Any = str if key in _TEXT else list if key in _LISTS else int
+        if type(value) is not kind:
+            return Malformed(f"claim {name} is missing or not {kind.__name__}")
+        if kind is int and value < 0:
+            return Malformed(f"claim {name} is negative")
+    ident = raw[_K["identifier"]]
+    if (
+        len(ident) != 4
+        or not all(type(part) in (str, bytes) for part in ident[:2])
+        or type(ident[2]) is not str
+        or type(ident[3]) is not int
+        or ident[3] < 0
+    ):
+        return Malformed("claim identifier must be [type code, issuer code, serial, version]")
+    if len(raw[_K["id"]]) != 8:
+        return Malformed("claim id must hold the first 4 and last 4 characters")
+    return Malformed("categories must be a non-empty list of codes")

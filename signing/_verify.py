@@ -15,16 +15,16 @@ raises the specific :class:`~signing.errors.VerificationError`; success returns 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
 from ._categories import BY_CODE
 from ._credential import CREDENTIAL_TYP, facts_from_claims
-from ._facts import cst_day, day_number, mask_id, mask_name
+from ._facts import cst_day, day_number, from_day_number, mask_id, mask_name
+from ._identifier import Identifier
 from ._jws import decode_jws
 from ._keys import KeySet, Purpose
-from ._presentation import decode_presentation
+from ._presentation import PresentationClaims, decode_presentation
 from ._status_list import SignedStatusList, Status, verify_status_list
 from .errors import (
     Expired,
@@ -50,23 +50,74 @@ _STATUS_ERRORS: dict[Status, type[VerificationError]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
 class Verified:
-    """A credential or presentation that passed every step."""
+    """A credential or presentation that passed every step.
 
-    kind: Literal["credential", "presentation"]
-    kid: str
-    signed_at: int
-    identifier: str
-    issuer: str
-    holder: dict[str, str]
-    categories: tuple[int, ...]
-    valid_from: str
-    valid_until: str
-    status: Literal["valid", "unchecked"]
-    status_list_issued_at: int | None = None
-    expires_at: int | None = None
-    details: dict[str, Any] = field(default_factory=dict)
+    ``identifier`` and the validity dates are formatted when first read, not while verifying."""
+
+    __slots__ = (
+        "_identifier",
+        "categories",
+        "details",
+        "expires_at",
+        "holder",
+        "issuer",
+        "kid",
+        "kind",
+        "signed_at",
+        "status",
+        "status_list_issued_at",
+        "valid_from_day",
+        "valid_until_day",
+    )
+
+    def __init__(
+        self,
+        *,
+        kind: Literal["credential", "presentation"],
+        kid: str,
+        signed_at: int,
+        identifier: Identifier | Callable[[], Identifier],
+        issuer: str,
+        holder: dict[str, str],
+        categories: tuple[int, ...],
+        valid_from_day: int,
+        valid_until_day: int,
+        status: Literal["valid", "unchecked"],
+        status_list_issued_at: int | None = None,
+        expires_at: int | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self.kind = kind
+        self.kid = kid
+        self.signed_at = signed_at
+        self._identifier = identifier
+        self.issuer = issuer
+        self.holder = holder
+        self.categories = categories
+        self.valid_from_day = valid_from_day
+        self.valid_until_day = valid_until_day
+        self.status = status
+        self.status_list_issued_at = status_list_issued_at
+        self.expires_at = expires_at
+        self.details = details or {}
+
+    @property
+    def identifier(self) -> str:
+        """The GB/T 36904 identifier."""
+        if not isinstance(self._identifier, Identifier):
+            self._identifier = self._identifier()
+        return str(self._identifier)
+
+    @property
+    def valid_from(self) -> str:
+        """First day of validity (ISO date, China Standard Time)."""
+        return from_day_number(self.valid_from_day).isoformat()
+
+    @property
+    def valid_until(self) -> str:
+        """Last day of validity (ISO date, China Standard Time)."""
+        return from_day_number(self.valid_until_day).isoformat()
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready verdict (the same shape the API and the command line print)."""
@@ -114,6 +165,13 @@ def extract(text: str) -> tuple[Literal["credential", "presentation"], str]:
     if text.startswith("eyJ") and text.count(".") == 2:
         return "credential", text
     return "presentation", text
+
+
+def _identifier_of(claims: PresentationClaims) -> Callable[[], Identifier]:
+    def build() -> Identifier:
+        return claims.identifier
+
+    return build
 
 
 class Verifier:
@@ -181,12 +239,12 @@ class Verifier:
             kind="presentation",
             kid=key.kid,
             signed_at=claims.issued_at,
-            identifier=str(claims.identifier),
+            identifier=_identifier_of(claims),
             issuer=claims.issuer,
             holder={"name": claims.masked_name, "id": claims.masked_id},
             categories=claims.categories,
-            valid_from=claims.valid_from.isoformat(),
-            valid_until=claims.valid_until.isoformat(),
+            valid_from_day=claims.valid_from_day,
+            valid_until_day=claims.valid_until_day,
             status=status,
             status_list_issued_at=list_time,
             expires_at=claims.expires_at,
@@ -208,12 +266,12 @@ class Verifier:
             kind="credential",
             kid=key.kid,
             signed_at=signed_at,
-            identifier=str(facts.identifier),
+            identifier=facts.identifier,
             issuer=facts.issuer,
             holder={"name": facts.holder_name, "id": facts.holder_id},
             categories=facts.categories,
-            valid_from=facts.valid_from.isoformat(),
-            valid_until=facts.valid_until.isoformat(),
+            valid_from_day=day_number(facts.valid_from),
+            valid_until_day=day_number(facts.valid_until),
             status=status,
             status_list_issued_at=list_time,
             details={

@@ -30,3 +30,10 @@ def test_down_and_up_again(tmp_path: Path) -> None:
     upgrade(url)
     assert {"audit_event", "audit_head"} <= set(inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_suite_runs_on_the_database_it_was_given(app) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    dialect = app.extensions["db_engine"].dialect.name
+    assert dialect == ("postgresql" if os.environ.get("RTC_TEST_DATABASE_URL") else "sqlite")

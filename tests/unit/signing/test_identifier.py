@@ -37,13 +37,13 @@ def test_any_single_substitution_is_detected(body: str, data: st.DataObject) -> 
     assert mod37_36_check(changed) != check
 
 
-@given(st.text(ALPHABET, min_size=2, max_size=40), st.data())
-def test_adjacent_transposition_is_detected(body: str, data: st.DataObject) -> None:
-    i = data.draw(st.integers(0, len(body) - 2))
-    if body[i] == body[i + 1]:
-        return
-    swapped = body[:i] + body[i + 1] + body[i] + body[i + 2 :]
-    assert mod37_36_check(swapped) != mod37_36_check(body)
+def test_adjacent_transpositions_are_nearly_all_detected() -> None:
+    # Hybrid MOD 37,36 misses a transposition only when the pair's values straddle 37/2
+    # (e.g. "IJ" / "JI"): 2 of the 1,260 ordered pairs.
+    missed = [
+        a + b for a in ALPHABET for b in ALPHABET if a != b and mod37_36_check(a + b) == mod37_36_check(b + a)
+    ]
+    assert sorted(missed) == ["IJ", "JI"]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,59 @@
+# The README's two commands: `make run` (serve on embedded defaults) and `make test` (the whole
+# suite). Both set up everything first: virtual environment, dependencies, translations.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi
+
+RUNTIME := $(VENV)/.runtime-installed
+DEV := $(VENV)/.dev-installed
+CATALOG := app/translations/zh/LC_MESSAGES/messages
+
+.PHONY: run test bench lint setup vectors translations-update clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(RUNTIME): requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(DEV): requirements-dev.txt $(RUNTIME)
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(CATALOG).mo: $(CATALOG).po $(RUNTIME)
+	$(BIN)/pybabel compile --domain messages --directory app/translations
+
+setup: $(RUNTIME) $(CATALOG).mo
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load
+
+## Serve the app on 127.0.0.1:$(PORT) with SQLite, development keys and demo data.
+run: setup
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - wsgi:app
+
+## Lint, type-check and run every test (RTC_TEST_DATABASE_URL selects PostgreSQL).
+test: $(DEV) $(CATALOG).mo
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+## Run the benchmarks and print a table.
+bench: $(DEV) $(CATALOG).mo
+	$(BIN)/python -m bench
+
+## Regenerate the golden verification vectors in tests/vectors/.
+vectors: $(DEV)
+	$(BIN)/python -m tests.vectors.make_vectors
+
+## Re-extract translatable strings into the catalog after changing templates or code.
+translations-update: $(DEV)
+	$(BIN)/pybabel extract -F babel.cfg -o /tmp/rtc-messages.pot .
+	$(BIN)/pybabel update -i /tmp/rtc-messages.pot -d app/translations -l zh
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,25 @@
+"""Run every benchmark and print the table; exit 1 if a target was missed."""
+
+from __future__ import annotations
+
+import sys
+
+from . import qr_size, verify_rate
+from .table import render
+
+BENCHMARKS = (qr_size, verify_rate)
+
+
+def main() -> int:
+    """Run, print, and report missed targets through the exit code."""
+    rows = [row for module in BENCHMARKS for row in module.run()]
+    print(render(rows))
+    missed = [row.benchmark for row in rows if row.passed is False]
+    if missed:
+        print(f"\nmissed targets: {', '.join(missed)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
