@@ -1,0 +1,44 @@
+"""The certificate credential JWT: claims, required members, issuer binding."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from signing import KeySet, Verifier, sign_credential
+from signing._encoding import b64url_decode
+from signing._jws import sign_jws
+from signing.errors import Malformed, PolicyViolation
+
+from ...helpers import ISSUER, T0, facts, keys
+
+
+def test_claims_carry_the_core_metadata() -> None:
+    cert, pres = keys()
+    token = sign_credential(facts(), cert, status_uri="https://x/status/1", now=T0)
+    verified = Verifier(KeySet([cert.public, pres.public])).verify(token, at=T0)
+    data = verified.to_json()
+    assert data["kind"] == "credential" and data["issuer"] == ISSUER
+    assert data["holder"]["name"] == "张三明" and data["issuer_name"] == "济南市交通运输局"
+    assert data["masked"] == {"name": "张*明", "id": "3701**********" + facts().holder_id[-4:]}
+    assert data["valid_until"] == "2032-10-31"
+
+
+@pytest.mark.parametrize("missing", ["iss", "sub", "jti", "iat", "nbf", "exp", "status", "cert"])
+def test_required_claims(missing: str) -> None:
+    cert, _ = keys()
+    token = sign_credential(facts(), cert, status_uri="u", now=T0)
+    claims = json.loads(b64url_decode(token.split(".")[1]))
+    del claims[missing]
+    header = {"alg": cert.info.alg, "kid": cert.info.kid, "typ": "vnd.rtcert.cert+jwt"}
+    with pytest.raises(Malformed, match=missing):
+        Verifier(KeySet([cert.public])).verify(sign_jws(header, claims, cert), at=T0)
+
+
+def test_only_the_issuers_key_signs() -> None:
+    _, pres = keys()
+    with pytest.raises(PolicyViolation):
+        sign_credential(facts(), pres, status_uri="u", now=T0)
+    with pytest.raises(PolicyViolation):
+        sign_credential(facts(issuer="11370200MB0000000Y"), keys()[0], status_uri="u", now=T0)
