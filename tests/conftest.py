@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
 
 from app import create_app
 from app.cli.database import alembic_config, upgrade
@@ -78,3 +79,33 @@ def client(app: Flask) -> FlaskClient:
 def runner(app: Flask) -> FlaskCliRunner:
     """A CLI runner for ``flask`` commands."""
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def province(app: Flask):  # type: ignore[no-untyped-def]
+    """The test province (see tests/registry.py)."""
+    from tests.registry import build_province
+
+    return build_province(app)
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    """A session inside an app context."""
+    from app.db import get_session
+
+    with app.app_context():
+        yield get_session()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Iterator[None]:
+    """Argon2id with small parameters in tests (the same code path, a fraction of the cost)."""
+    from argon2 import PasswordHasher
+
+    from app.services import passwords
+
+    original = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    passwords._hasher = original

@@ -2,5 +2,29 @@
 
 from ..db import Base
 from .audit import AuditEvent, AuditHead
+from .authority import Authority, ServiceItemAssignment
+from .certificate import (
+    Certificate,
+    CertificateVersion,
+    HolderCategory,
+    Practitioner,
+    ProcessedRequest,
+    StatusListRow,
+)
+from .staff import Staff, StaffPermission
 
-__all__ = ["AuditEvent", "AuditHead", "Base"]
+__all__ = [
+    "AuditEvent",
+    "AuditHead",
+    "Authority",
+    "Base",
+    "Certificate",
+    "CertificateVersion",
+    "HolderCategory",
+    "Practitioner",
+    "ProcessedRequest",
+    "ServiceItemAssignment",
+    "Staff",
+    "StaffPermission",
+    "StatusListRow",
+]

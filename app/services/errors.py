@@ -8,8 +8,10 @@ class DomainError(Exception):
 
     code = "domain_error"
 
-    def __init__(self, message: str = "", **params: object) -> None:
-        super().__init__(message or self.code)
+    def __init__(self, message: str = "", *, code: str | None = None, **params: object) -> None:
+        super().__init__(message or code or self.code)
+        if code:
+            self.code = code
         self.params = params
 
 
@@ -20,6 +22,18 @@ class NotFound(DomainError):
 
 
 class Conflict(DomainError):
-    """The object changed or exists already."""
+    """Someone else changed the object first, or it exists already."""
 
     code = "conflict"
+
+
+class PermissionDenied(DomainError):
+    """The acting staff member may not do this (the code says why)."""
+
+    code = "permission_denied"
+
+
+class RuleViolation(DomainError):
+    """The request breaks a rule of the domain (the code says which)."""
+
+    code = "rule_violation"
