@@ -67,7 +67,7 @@ class Certificate(Base):
         order_by="CertificateVersion.version", back_populates="certificate"
     )
 
-    __mapper_args__ = {"version_id_col": lock_version}
+    __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012 - SQLAlchemy reads it once
 
 
 class CertificateVersion(Base):

@@ -5,9 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, abort, current_app, request
+from sqlalchemy import select
 
+from signing.errors import KeyHandlingError
+
+from ..db import get_session
+from ..models import Authority
+from ..services.context import issuing_context
 from ..services.keys import app_keystore, published_keys
+from ..services.status_lists import signed_list
 
 bp = Blueprint("trust", __name__)
 
@@ -33,3 +40,28 @@ def jwks() -> Response:
     still be valid, or compromised (marked, so cached verifiers learn of it)."""
     keys = published_keys(app_keystore(current_app))
     return cacheable_json(keys.to_jwks(), current_app.config["JWKS_MAX_AGE"])
+
+
+@bp.get("/status/<credit_code>")
+def status_list(credit_code: str) -> Response:
+    """An authority's signed status list (``application/statuslist+jwt``), at a stable URL."""
+    authority = get_session().scalars(select(Authority).filter_by(credit_code=credit_code)).first()
+    if authority is None:
+        abort(404)
+    context = issuing_context(current_app)
+    try:
+        token, revision = signed_list(get_session(), context, authority)
+    except KeyHandlingError:
+        current_app.logger.exception("no key signs the status list of %s", credit_code)
+        abort(503)
+    etag = f"{credit_code}-{revision}-{hashlib.sha256(token.encode()).hexdigest()[:16]}"
+    response = (
+        Response(status=304)
+        if etag in request.if_none_match
+        else Response(token, mimetype="application/statuslist+jwt")
+    )
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = f"public, max-age={current_app.config['STATUS_MAX_AGE']}"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "ETag"
+    return response

@@ -1,4 +1,4 @@
-"""registry
+"""The registry: authorities, service items, staff, practitioners, certificates, status lists.
 
 Revision ID: 0002
 Revises: 0001
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision = "0002"
 down_revision = "0001"
