@@ -8,8 +8,8 @@ from typing import Any
 
 from flask import Flask
 
+from . import auth, db, errors, i18n, logs, security
 from . import config as config_module
-from . import db, errors, i18n, logs, security
 from .cli import register_commands
 from .web import register_blueprints
 
@@ -35,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    auth.init_app(app)
     errors.init_app(app)
     register_blueprints(app)
     register_commands(app)

@@ -107,7 +107,11 @@ def checked_id_number(text: str) -> str:
 
 
 def _guarded(
-    session: Session, actor: Staff, action: str, target: str, work: Callable[[], ActionResult]
+    session: Session,
+    actor: Staff,
+    action: str,
+    target: tuple[str, str],
+    work: Callable[[], ActionResult],
 ) -> ActionResult:
     """Run ``work`` in a transaction; record refusals; turn lost races into conflicts."""
     try:
@@ -120,8 +124,8 @@ def _guarded(
             session,
             actor=actor.username,
             action=f"{action}.refused",
-            target_type="certificate",
-            target_id=target,
+            target_type=target[0],
+            target_id=target[1],
             authority=actor.authority.credit_code,
             reason=exc.code,
         )
@@ -346,14 +350,14 @@ def issue(
             actor=actor.username,
             action="certificate.issue",
             target_type="certificate",
-            target_id=number,
+            target_id=str(certificate.id),
             authority=authority.credit_code,
             after=_snapshot(certificate, version),
         )
         _remember(session, request_key, actor, "issue", certificate)
         return ActionResult(certificate)
 
-    return _guarded(session, actor, "certificate.issue", id_number, work)
+    return _guarded(session, actor, "certificate.issue", ("practitioner", id_number), work)
 
 
 def load(session: Session, certificate_id: int) -> Certificate:
@@ -391,6 +395,7 @@ def _act(
             raise Conflict(
                 f"version {expected_version} is no longer current",
                 code="superseded_version",
+                expected=expected_version,
                 current=certificate.current_version,
             )
         before = _snapshot(certificate)
@@ -402,7 +407,7 @@ def _act(
             actor=actor.username,
             action=f"certificate.{action}",
             target_type="certificate",
-            target_id=certificate.number,
+            target_id=str(certificate.id),
             authority=actor.authority.credit_code,
             reason=reason,
             before=before,
@@ -411,7 +416,7 @@ def _act(
         _remember(session, request_key, actor, action, certificate)
         return ActionResult(certificate)
 
-    return _guarded(session, actor, f"certificate.{action}", certificate.number, work)
+    return _guarded(session, actor, f"certificate.{action}", ("certificate", str(certificate.id)), work)
 
 
 def _new_version(

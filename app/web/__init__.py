@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import main, trust
+from . import admin, main, trust
 
 
 def register_blueprints(app: Flask) -> None:
     """Register every blueprint."""
     app.register_blueprint(main.bp)
     app.register_blueprint(trust.bp)
+    app.register_blueprint(admin.bp)

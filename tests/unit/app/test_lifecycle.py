@@ -48,7 +48,7 @@ def test_issue_signs_a_verifiable_credential(session: Session, province: Provinc
     result = verifier(session, province).verify(version.credential)
     assert result.holder == {"name": "张三明", "id": HOLDER} and result.status == "valid"
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "certificate.issue")).one()
-    assert event.actor == "jinan_admin" and event.target_id == HOLDER
+    assert event.actor == "jinan_admin" and event.target_id == str(cert.id)
     assert event.after is not None and event.after["categories"] == [1, 2]
 
 

@@ -1,0 +1,93 @@
+"""Read-only views of the registry for staff: dashboard counts, search, history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from ..models import AuditEvent, Certificate, CertificateVersion, Practitioner, Staff
+from ..models.enums import Role
+
+PAGE_SIZE = 20
+
+
+def scoped(query: Select, actor: Staff) -> Select:  # type: ignore[type-arg]
+    """Limit a certificate query to what ``actor`` may see (the province sees everything)."""
+    if actor.role == Role.PROVINCE_ADMIN:
+        return query
+    return query.where(Certificate.authority_id == actor.authority_id)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Counts by state and the certificates expiring soon."""
+
+    counts: dict[str, int]
+    expiring: list[Certificate]
+
+
+def dashboard(session: Session, actor: Staff, today: dt.date, days: int = 30) -> Dashboard:
+    """Counts by state, and live certificates whose validity ends within ``days``."""
+    rows = session.execute(scoped(select(Certificate.state, func.count()).group_by(Certificate.state), actor))
+    counts = {state: int(n) for state, n in rows}
+    expiring = session.scalars(
+        scoped(select(Certificate), actor)
+        .where(
+            Certificate.state.in_(("active", "suspended")),
+            Certificate.valid_until.between(today, today + dt.timedelta(days=days)),
+        )
+        .order_by(Certificate.valid_until)
+        .limit(50)
+    ).all()
+    counts["expiring"] = len(expiring)
+    return Dashboard(counts, list(expiring))
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of results."""
+
+    items: list[Certificate]
+    page: int
+    pages: int
+    total: int
+
+
+def search(session: Session, actor: Staff, text: str, page: int = 1) -> Page:
+    """Certificates by holder name (part), ID number, certificate number or identifier."""
+    query = scoped(select(Certificate).join(Practitioner), actor)
+    text = text.strip()
+    if text:
+        query = query.where(
+            or_(
+                Practitioner.name.contains(text, autoescape=True),
+                Practitioner.id_number == text.upper(),
+                Certificate.number == text.upper(),
+                Certificate.id.in_(
+                    select(CertificateVersion.certificate_id).where(CertificateVersion.identifier == text)
+                ),
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    items = session.scalars(
+        query.order_by(Certificate.updated_at.desc(), Certificate.id.desc())
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    return Page(list(items), page, pages, total)
+
+
+def events(session: Session, certificate: Certificate) -> list[AuditEvent]:
+    """The certificate's audit events, newest first."""
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.target_type == "certificate", AuditEvent.target_id == str(certificate.id))
+            .order_by(AuditEvent.seq.desc())
+        )
+    )

@@ -1,0 +1,251 @@
+"""The administrators' pages: sign-in, dashboard, search, a certificate and its actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from signing import CATEGORIES
+
+from ..db import get_session
+from ..models import Staff
+from ..models.enums import Role
+from ..security import limiter
+from ..services import authorities, queries
+from ..services import certificates as certs
+from ..services.audit import record
+from ..services.context import issuing_context
+from ..services.errors import DomainError
+from ..services.passwords import check_password
+from .forms import ActionForm, CancelForm, ChangeForm, IssueForm, LoginForm
+from .messages import message_for
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+STAFF_ROLES = (Role.PROVINCE_ADMIN, Role.AUTHORITY_ADMIN, Role.CLERK)
+
+
+def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Signed-in administrators and clerks only (inspectors use the verification pages)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user.role not in STAFF_ROLES:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
+def login() -> str | Response:
+    """Sign in with user name and password."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        session = get_session()
+        staff = session.scalars(select(Staff).filter_by(username=form.username.data)).first()
+        usable = staff if staff is not None and staff.active else None
+        if check_password(usable.password_hash if usable else None, form.password.data or "") and usable:
+            staff = usable
+            login_user(staff)
+            record(
+                session,
+                actor=staff.username,
+                action="staff.login",
+                target_type="staff",
+                target_id=staff.username,
+                authority=staff.authority.credit_code,
+            )
+            session.commit()
+            return redirect(url_for("admin.dashboard"))
+        flash(_("Wrong user name or password."), "error")
+    return render_template("admin/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    """Sign out (a POST with a CSRF token, so no link can sign anyone out)."""
+    logout_user()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("admin.login"))
+
+
+@bp.get("/")
+@staff_required
+def dashboard() -> str:
+    """Counts, certificates expiring in 30 days, configuration errors."""
+    session = get_session()
+    board = queries.dashboard(session, current_user, certs.today_cst())
+    return render_template("admin/dashboard.html", board=board, conflicts=authorities.conflicts(session))
+
+
+@bp.get("/certificates")
+@staff_required
+def search() -> str:
+    """Search by name, ID number, certificate number or identifier."""
+    text = request.args.get("q", "")
+    page = request.args.get("page", 1, type=int) or 1
+    return render_template(
+        "admin/search.html", q=text, result=queries.search(get_session(), current_user, text, page)
+    )
+
+
+def _certificate(certificate_id: int):  # type: ignore[no-untyped-def]
+    try:
+        certificate = certs.load(get_session(), certificate_id)
+    except DomainError:
+        abort(404)
+    return certificate
+
+
+@bp.get("/certificates/<int:certificate_id>")
+@staff_required
+def certificate(certificate_id: int) -> str:
+    """One certificate: its current version, the version history and every event."""
+    found = _certificate(certificate_id)
+    version = certs.current_version(found)
+    forms = {
+        "action": ActionForm(expected_version=found.current_version, formdata=None),
+        "change": ChangeForm(
+            expected_version=found.current_version,
+            name=version.holder_name,
+            categories=list(version.categories),
+            formdata=None,
+        ),
+        "cancel": CancelForm(expected_version=found.current_version, formdata=None),
+    }
+    return render_template(
+        "admin/certificate.html",
+        certificate=found,
+        version=version,
+        forms=forms,
+        events=queries.events(get_session(), found),
+        today=certs.today_cst(),
+    )
+
+
+@bp.route("/certificates/new", methods=["GET", "POST"])
+@staff_required
+def issue() -> Any:
+    """Issue a certificate."""
+    form = IssueForm()
+    if form.validate_on_submit():
+        try:
+            result = certs.issue(
+                get_session(),
+                issuing_context(current_app),
+                current_user,
+                id_number=form.id_number.data or "",
+                name=form.name.data or "",
+                categories=form.categories.data or [],
+                request_key=form.request_key.data,
+            )
+        except DomainError as exc:
+            flash(message_for(exc), "error")
+        else:
+            flash(
+                _("Certificate %(number)s issued.", number=result.certificate.number)
+                if not result.repeated
+                else _("This form was already submitted; nothing was done twice."),
+                "success",
+            )
+            return redirect(url_for("admin.certificate", certificate_id=result.certificate.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/issue.html", form=form), status
+
+
+ACTIONS = {
+    "renew": (ActionForm, _l("Certificate renewed.")),
+    "reissue": (ActionForm, _l("Certificate reissued.")),
+    "change": (ChangeForm, _l("Certificate changed.")),
+    "suspend": (ActionForm, _l("Certificate suspended.")),
+    "lift": (ActionForm, _l("Suspension lifted.")),
+    "revoke": (ActionForm, _l("Certificate revoked.")),
+    "cancel": (CancelForm, _l("Certificate cancelled.")),
+}
+
+
+def _perform(action: str, form: Any, certificate_id: int) -> certs.ActionResult:
+    session, context, actor = get_session(), issuing_context(current_app), current_user
+    common = {"expected_version": form.expected_version.data, "request_key": form.request_key.data}
+    reason = (form.reason.data or "").strip()
+    if action == "renew":
+        return certs.renew(session, context, actor, certificate_id, **common)
+    if action == "reissue":
+        return certs.reissue(session, context, actor, certificate_id, reason=reason, **common)
+    if action == "change":
+        return certs.change_details(
+            session,
+            context,
+            actor,
+            certificate_id,
+            holder_name=form.name.data,
+            categories=form.categories.data,
+            reason=reason,
+            **common,
+        )
+    if action == "suspend":
+        return certs.suspend(session, actor, certificate_id, reason=reason, **common)
+    if action == "lift":
+        return certs.lift_suspension(session, actor, certificate_id, reason=reason, **common)
+    if action == "revoke":
+        return certs.revoke(session, actor, certificate_id, reason=reason, **common)
+    return certs.cancel(session, actor, certificate_id, reason=form.cancel_reason.data, **common)
+
+
+@bp.post("/certificates/<int:certificate_id>/<action>")
+@staff_required
+def act(certificate_id: int, action: str) -> Response:
+    """Carry out one action from the certificate page and come back to it."""
+    if action not in ACTIONS:
+        abort(404)
+    _certificate(certificate_id)
+    form_class, done = ACTIONS[action]
+    form = form_class()
+    if not form.validate():
+        flash(_("Tick the confirmation box and fill in the form, then submit again."), "error")
+    else:
+        try:
+            result = _perform(action, form, certificate_id)
+        except DomainError as exc:
+            flash(message_for(exc), "error")
+        else:
+            flash(
+                _("This form was already submitted; nothing was done twice.")
+                if result.repeated
+                else str(done),
+                "success",
+            )
+    return redirect(url_for("admin.certificate", certificate_id=certificate_id))
+
+
+ACTION_NAMES = {
+    "certificate.issue": _l("Issued"),
+    "certificate.renew": _l("Renewed"),
+    "certificate.reissue": _l("Reissued"),
+    "certificate.change": _l("Changed"),
+    "certificate.suspend": _l("Suspended"),
+    "certificate.lift": _l("Suspension lifted"),
+    "certificate.revoke": _l("Revoked"),
+    "certificate.cancel": _l("Cancelled"),
+}
+
+
+@bp.app_context_processor
+def _names() -> dict[str, Any]:
+    english = str(get_locale()) == "en"
+    return {
+        "CATEGORY_NAMES": {c.code: c.name_en if english else c.name_zh for c in CATEGORIES},
+        "ACTION_NAMES": ACTION_NAMES,
+    }

@@ -1,0 +1,95 @@
+"""Forms (Flask-WTF: every one carries a CSRF token)."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from signing import CATEGORIES
+
+from ..models.enums import CancelReason
+
+
+class LoginForm(FlaskForm):
+    """Staff sign-in."""
+
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+def category_choices() -> list[tuple[int, str]]:
+    """Categories that are still issued, by code."""
+    return [(c.code, c.name_zh) for c in CATEGORIES if not c.legacy]
+
+
+class MultiCheckbox(SelectMultipleField):
+    """A list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class IssueForm(FlaskForm):
+    """Issue a certificate."""
+
+    request_key = HiddenField(default=lambda: uuid.uuid4().hex)
+    id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(min=18, max=18)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
+    categories = MultiCheckbox(
+        _l("Categories"),
+        coerce=int,
+        choices=category_choices,
+        validators=[InputRequired(_l("Choose at least one category."))],
+    )
+    confirm = BooleanField(_l("I have checked the details"), validators=[DataRequired()])
+
+
+class ActionForm(FlaskForm):
+    """Any action on an existing certificate: which version it was made for, once only."""
+
+    request_key = HiddenField(default=lambda: uuid.uuid4().hex)
+    expected_version = IntegerField(validators=[InputRequired()])
+    reason = StringField(_l("Reason"), validators=[Length(max=500)])
+    confirm = BooleanField(_l("I confirm this action"), validators=[DataRequired()])
+
+
+class ChangeForm(ActionForm):
+    """Change the holder's name or the categories."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
+    categories = MultiCheckbox(
+        _l("Categories"),
+        coerce=int,
+        choices=category_choices,
+        validators=[InputRequired(_l("Choose at least one category."))],
+    )
+
+
+CANCEL_REASONS = {
+    CancelReason.DEATH: _l("Death of the holder"),
+    CancelReason.OWN_REQUEST: _l("At the holder's own request"),
+    CancelReason.OVER_AGE: _l("Over 60 (driver categories)"),
+    CancelReason.DRIVING_LICENCE_CANCELLED: _l("Driving licence cancelled or revoked"),
+    CancelReason.EXPIRED_UNRENEWED: _l("180 days past expiry without renewal"),
+}
+
+
+class CancelForm(ActionForm):
+    """Cancel with one of the regulation's reasons."""
+
+    cancel_reason = SelectField(
+        _l("Cancellation reason"), choices=[(k.value, v) for k, v in CANCEL_REASONS.items()]
+    )

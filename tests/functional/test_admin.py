@@ -1,0 +1,149 @@
+"""The administrators' pages over HTTP: sign-in, issue, act, refusals, messages users see."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import AuditEvent, Certificate
+from app.services import certificates as certs
+
+from ..helpers import id_number
+from ..registry import Province
+from .admin_client import csrf, login, post_form
+
+HOLDER = id_number()
+
+
+def issue_via_form(client: FlaskClient, **overrides: object):  # type: ignore[no-untyped-def]
+    data = {
+        "id_number": HOLDER,
+        "name": "张三明",
+        "categories": ["1", "2"],
+        "confirm": "y",
+        "request_key": "form-1",
+    }
+    data.update(overrides)
+    return post_form(client, "/admin/certificates/new", "/admin/certificates/new", data)
+
+
+def test_sign_in_required(client: FlaskClient) -> None:
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/admin/login" in response.headers["Location"]
+
+
+def test_wrong_password_message(client: FlaskClient, province: Province) -> None:
+    page = login(client, "jinan_admin", "wrong password").get_data(as_text=True)
+    assert "用户名或密码错误。" in page
+
+
+def test_login_without_csrf_is_refused(client: FlaskClient, province: Province) -> None:
+    response = client.post("/admin/login", data={"username": "jinan_admin", "password": "x"})
+    assert response.status_code == 400
+    assert "请求有误" in response.get_data(as_text=True)
+
+
+def test_login_is_rate_limited(client: FlaskClient, province: Province) -> None:
+    for _ in range(10):
+        login(client, "jinan_admin", "wrong password")
+    response = login(client, "jinan_admin", "wrong password")
+    assert response.status_code == 429
+    assert "操作过于频繁，请稍候再试。" in response.get_data(as_text=True)
+
+
+def test_inspector_cannot_use_admin_pages(client: FlaskClient, province: Province) -> None:
+    login(client, "jinan_inspector")
+    assert client.get("/admin/").status_code == 403
+
+
+def test_issue_and_act_through_the_pages(client: FlaskClient, session: Session, province: Province) -> None:
+    assert login(client, "jinan_admin").status_code == 302
+    page = issue_via_form(client).get_data(as_text=True)
+    assert f"证书 {HOLDER} 已核发。" in page
+    assert "经营性道路旅客运输驾驶员、经营性道路货物运输驾驶员" in page
+    cert = session.scalars(select(Certificate)).one()
+    again = issue_via_form(client).get_data(as_text=True)  # the same form submitted twice
+    assert "该表单已提交过，未重复办理。" in again
+    assert len(session.scalars(select(Certificate)).all()) == 1
+    url = f"/admin/certificates/{cert.id}"
+    done = post_form(
+        client,
+        url,
+        f"{url}/suspend",
+        {"expected_version": 1, "reason": "违章", "confirm": "y", "request_key": "s1"},
+    ).get_data(as_text=True)
+    assert "证书已暂扣。" in done and "暂扣" in done
+    dashboard = client.get("/admin/").get_data(as_text=True)
+    assert 'data-count="suspended">1<' in dashboard
+    found = client.get("/admin/certificates?q=张三").get_data(as_text=True)
+    assert HOLDER in found and "共 1 条" in found
+
+
+def test_issue_form_errors(client: FlaskClient, province: Province) -> None:
+    login(client, "jinan_admin")
+    page = issue_via_form(client, id_number="370102199003071230").get_data(as_text=True)
+    assert "身份证号码无效：the check character of the ID number is wrong。" in page
+    page = issue_via_form(client, confirm="").get_data(as_text=True)
+    assert "该字段是必填字段。" in page
+
+
+def test_stale_form_shows_a_conflict(client: FlaskClient, session: Session, province: Province) -> None:
+    admin = province.actor(session, "jinan_admin")
+    cert = certs.issue(
+        session, province.context, admin, id_number=HOLDER, name="张三明", categories=[1]
+    ).certificate
+    login(client, "jinan_admin")
+    url = f"/admin/certificates/{cert.id}"
+    certs.reissue(session, province.context, admin, cert.id, reason="lost")
+    page = post_form(
+        client,
+        url,
+        f"{url}/suspend",
+        {"expected_version": 1, "reason": "x", "confirm": "y", "request_key": "s2"},
+    ).get_data(as_text=True)
+    assert "此页面显示的是第 1 版，但证书现已是第 2 版。请刷新页面核对后再办理。" in page
+
+
+def test_other_authority_is_refused_clearly_and_recorded(
+    client: FlaskClient, session: Session, province: Province
+) -> None:
+    admin = province.actor(session, "jinan_admin")
+    cert = certs.issue(
+        session, province.context, admin, id_number=HOLDER, name="张三明", categories=[1]
+    ).certificate
+    login(client, "qingdao_admin")
+    url = f"/admin/certificates/{cert.id}"
+    page = post_form(
+        client,
+        url,
+        f"{url}/revoke",
+        {"expected_version": 1, "reason": "x", "confirm": "y", "request_key": "r1"},
+    ).get_data(as_text=True)
+    assert "只有发证机关（济南市交通运输局）可以办理此证书的业务。本次操作已记录。" in page
+    refused = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "certificate.revoke.refused")
+    ).one()
+    assert refused.actor == "qingdao_admin"
+
+
+def test_missing_confirmation(client: FlaskClient, session: Session, province: Province) -> None:
+    admin = province.actor(session, "jinan_admin")
+    cert = certs.issue(
+        session, province.context, admin, id_number=HOLDER, name="张三明", categories=[1]
+    ).certificate
+    login(client, "jinan_admin")
+    url = f"/admin/certificates/{cert.id}"
+    page = post_form(client, url, f"{url}/suspend", {"expected_version": 1, "reason": "x"}).get_data(
+        as_text=True
+    )
+    assert "请勾选确认框并填写表单后再提交。" in page
+
+
+def test_logout_needs_post(client: FlaskClient, province: Province) -> None:
+    login(client, "jinan_admin")
+    assert client.get("/admin/logout").status_code == 405
+    page = client.get("/admin/").get_data(as_text=True)
+    response = client.post("/admin/logout", data={"csrf_token": csrf(page)})
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 302
