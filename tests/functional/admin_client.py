@@ -18,15 +18,6 @@ def csrf(page: str) -> str:
     return match.group(1) or match.group(2)
 
 
-def form_value(page: str, name: str) -> str:
-    match = re.search(
-        rf'name="{name}" type="hidden" value="([^"]*)"|id="{name}" name="{name}" type="hidden" value="([^"]*)"',
-        page,
-    )
-    assert match, f"no hidden field {name}"
-    return match.group(1) or match.group(2)
-
-
 def login(client: FlaskClient, username: str, password: str = PASSWORD) -> TestResponse:
     page = client.get("/admin/login").get_data(as_text=True)
     return client.post(
