@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from .audit import audit_cli
+from .certificates import certificates_cli
 from .database import db_cli
 from .demo import demo_cli
 from .keys import keys_cli
@@ -12,5 +13,5 @@ from .keys import keys_cli
 
 def register_commands(app: Flask) -> None:
     """Add every command group to the app."""
-    for group in (db_cli, keys_cli, audit_cli, demo_cli):
+    for group in (db_cli, keys_cli, audit_cli, demo_cli, certificates_cli):
         app.cli.add_command(group)

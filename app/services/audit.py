@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from ..models.audit import GENESIS_HASH, AuditEvent, AuditHead
@@ -24,20 +24,15 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
-def event_hash(prev_hash: str, event: AuditEvent) -> str:
-    """The hash of ``event`` chained to ``prev_hash`` (canonical JSON of every field)."""
-    body = {
-        "seq": event.seq,
-        "occurred_at": _utc(event.occurred_at).isoformat(timespec="microseconds"),
-        "actor": event.actor,
-        "authority": event.authority,
-        "action": event.action,
-        "target_type": event.target_type,
-        "target_id": event.target_id,
-        "reason": event.reason,
-        "before": event.before,
-        "after": event.after,
-    }
+HASHED = ("seq", "actor", "authority", "action", "target_type", "target_id", "reason", "before", "after")
+
+
+def event_hash(prev_hash: str, event: AuditEvent | dict[str, Any]) -> str:
+    """The hash of ``event`` (a row or its column values) chained to ``prev_hash``: canonical
+    JSON of every field."""
+    get = event.get if isinstance(event, dict) else lambda name: getattr(event, name)
+    body = {name: get(name) for name in HASHED}
+    body["occurred_at"] = _utc(get("occurred_at")).isoformat(timespec="microseconds")
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest()
 
@@ -79,6 +74,36 @@ def record(
     session.add(event)
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=event.hash))
     return event
+
+
+def record_many(session: Session, events: list[dict[str, Any]], *, at: dt.datetime) -> None:
+    """Append many events at once (same fields as :func:`record`), chained in order."""
+    if not events:
+        return
+    last_seq, prev_hash = session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(seq=AuditHead.seq + len(events))
+        .returning(AuditHead.seq, AuditHead.hash)
+    ).one()
+    occurred = _utc(at)
+    rows = []
+    first = last_seq - len(events) + 1
+    for offset, fields in enumerate(events):
+        row = {
+            "reason": None,
+            "before": None,
+            "after": None,
+            "authority": None,
+            **fields,
+            "seq": first + offset,
+            "occurred_at": occurred,
+            "prev_hash": prev_hash,
+        }
+        row["hash"] = prev_hash = event_hash(prev_hash, row)
+        rows.append(row)
+    session.execute(insert(AuditEvent.__table__), rows)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=prev_hash))
 
 
 @dataclass(frozen=True)

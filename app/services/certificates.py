@@ -14,6 +14,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +27,7 @@ from signing import (
     CertificateFacts,
     Identifier,
     Purpose,
+    Signer,
     Status,
     birth_date,
     sign_credential,
@@ -165,14 +167,74 @@ def _remember(session: Session, key: str | None, actor: Staff, action: str, cert
         )
 
 
-def _allocate_serial(session: Session, authority: Authority) -> str:
+def allocate_serials(session: Session, authority: Authority, count: int = 1) -> int:
+    """Reserve ``count`` consecutive identifier serials of ``authority``; return the first."""
     (next_serial,) = session.execute(
         update(Authority)
         .where(Authority.id == authority.id)
-        .values(next_serial=Authority.next_serial + 1)
+        .values(next_serial=Authority.next_serial + count)
         .returning(Authority.next_serial)
     ).one()
-    return f"{int(next_serial) - 1:08d}"
+    return int(next_serial) - count
+
+
+def certificate_signer(context: IssuingContext, authority: Authority, now: int) -> Signer:
+    """The key that signs ``authority``'s certificates now, or a rule violation saying there is none."""
+    try:
+        return context.keys.signer(Purpose.CERTIFICATE, now=now, issuer=authority.credit_code)
+    except KeyHandlingError as exc:
+        raise RuleViolation(str(exc), code="no_signing_key", authority=authority.name) from exc
+
+
+def version_values(
+    context: IssuingContext,
+    signer: Signer,
+    authority: Authority,
+    *,
+    serial: str,
+    number: str,
+    holder_id: str,
+    first_issued: dt.date,
+    version: int,
+    holder_name: str,
+    categories: list[int],
+    issued: dt.date,
+    valid_from: dt.date,
+    valid_until: dt.date,
+    status_index: int,
+    now: int,
+) -> dict[str, Any]:
+    """Sign a version and return its column values (without ``certificate_id``)."""
+    identifier = Identifier(context.type_code, authority.credit_code, serial, version)
+    facts = CertificateFacts(
+        identifier=identifier,
+        number=number,
+        holder_name=holder_name,
+        holder_id=holder_id,
+        categories=tuple(categories),
+        issuer_name=authority.name,
+        first_issued=first_issued,
+        issued=issued,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        status_index=status_index,
+    )
+    credential = sign_credential(facts, signer, status_uri=context.status_uri(authority.credit_code), now=now)
+    return {
+        "version": version,
+        "identifier": str(identifier),
+        "authority_id": authority.id,
+        "holder_name": holder_name,
+        "categories": categories,
+        "issued": issued,
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+        "status_index": status_index,
+        "state": VersionState.CURRENT.value,
+        "credential": credential,
+        "kid": signer.public.kid,
+        "signed_at": dt.datetime.fromtimestamp(now, dt.UTC),
+    }
 
 
 def sign_version(
@@ -191,40 +253,24 @@ def sign_version(
     now: int,
 ) -> CertificateVersion:
     """Sign a new version with the authority's certificate key (not yet added to a session)."""
-    identifier = Identifier(context.type_code, authority.credit_code, certificate.serial, version)
-    facts = CertificateFacts(
-        identifier=identifier,
+    values = version_values(
+        context,
+        certificate_signer(context, authority, now),
+        authority,
+        serial=certificate.serial,
         number=certificate.number,
-        holder_name=holder_name,
         holder_id=practitioner.id_number,
-        categories=tuple(categories),
-        issuer_name=authority.name,
         first_issued=certificate.first_issued,
-        issued=issued,
-        valid_from=valid_from,
-        valid_until=valid_until,
-        status_index=status_index,
-    )
-    try:
-        signer = context.keys.signer(Purpose.CERTIFICATE, now=now, issuer=authority.credit_code)
-    except KeyHandlingError as exc:
-        raise RuleViolation(str(exc), code="no_signing_key", authority=authority.name) from exc
-    credential = sign_credential(facts, signer, status_uri=context.status_uri(authority.credit_code), now=now)
-    return CertificateVersion(
         version=version,
-        identifier=str(identifier),
-        authority_id=authority.id,
         holder_name=holder_name,
         categories=categories,
         issued=issued,
         valid_from=valid_from,
         valid_until=valid_until,
         status_index=status_index,
-        state=VersionState.CURRENT.value,
-        credential=credential,
-        kid=signer.public.kid,
-        signed_at=dt.datetime.fromtimestamp(now, dt.UTC),
+        now=now,
     )
+    return CertificateVersion(**values)
 
 
 def _claim_categories(
@@ -318,7 +364,7 @@ def issue(
         start = valid_from or today_cst()
         certificate = Certificate(
             number=number,
-            serial=_allocate_serial(session, authority),
+            serial=f"{allocate_serials(session, authority):08d}",
             practitioner=practitioner,
             authority=authority,
             first_issued=start,

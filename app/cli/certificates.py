@@ -1,0 +1,66 @@
+"""``flask certificates batch FILE --as USER``: issue certificates from a spreadsheet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from ..db import get_session
+from ..models import Staff
+from ..services.batch import issue_batch, report_csv
+from ..services.context import issuing_context
+from ..services.errors import DomainError
+from ..services.spreadsheet import SpreadsheetError, read_rows
+
+
+@click.group("certificates")
+def certificates_cli() -> None:
+    """Certificates."""
+
+
+@certificates_cli.command("batch")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "username", required=True, help="the staff account that issues (and is audited)")
+@click.option("--partial", is_flag=True, help="issue the valid rows even if others are wrong")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="write the row errors as CSV")
+@with_appcontext
+def batch_command(file: Path, username: str, partial: bool, report: Path | None) -> None:
+    """Issue a certificate for every row of FILE (.csv or .xlsx). Without --partial nothing is
+    issued when any row is wrong."""
+    session = get_session()
+    actor = session.scalars(select(Staff).filter_by(username=username)).first()
+    if actor is None:
+        raise click.ClickException(f"no staff account {username}")
+    try:
+        parsed = read_rows(file.name, file.read_bytes())
+    except SpreadsheetError as exc:
+        raise click.ClickException(str(exc)) from exc
+    with click.progressbar(
+        length=len(parsed.rows), label="issuing", file=click.get_text_stream("stderr")
+    ) as bar:
+        try:
+            result = issue_batch(
+                session,
+                issuing_context(current_app),
+                actor,
+                parsed,
+                all_or_nothing=not partial,
+                progress=bar.update,
+            )
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from exc
+    errors = result.errors
+    for error in errors[:20]:
+        click.echo(f"row {error.row}, {error.column}: {error.text()}", err=True)
+    if len(errors) > 20:
+        click.echo(f"... and {len(errors) - 20} more", err=True)
+    if report is not None:
+        report.write_bytes(report_csv(errors))
+    bad_rows = len({e.row for e in errors})
+    click.echo(f"issued {result.issued} certificates; {bad_rows} rows with {len(errors)} problems")
+    if errors and not partial:
+        raise SystemExit(1)
