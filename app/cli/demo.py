@@ -1,16 +1,127 @@
-"""``flask demo load``: development keys and demo data for a first run."""
+"""``flask demo load``: a small demo province, its staff, keys and certificates, for a first run.
+
+Idempotent: run it again and it only fills in what is missing. The demo password is printed;
+demo data is for development machines only.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signing._identifier import id_check_char
 
 from ..db import get_session
+from ..models import Authority, Certificate, Staff
+from ..models.enums import Role, ServiceItem, Stage
+from ..services import authorities
+from ..services import certificates as certs
+from ..services.context import issuing_context
 from ..services.keys import app_keystore, ensure_development_keys
 
-DEMO_ISSUERS = ["11370100MB0000000X"]
-"""Unified social credit codes of the demo authorities (made-up values)."""
+DEMO_PASSWORD = "demo-password-2026"
+PROVINCE = ("山东省交通运输厅", "11370000MB0000000A", "370000")
+CITIES = [
+    ("济南市交通运输局", "11370100MB0000000X", "370100", "jinan"),
+    ("青岛市交通运输局", "11370200MB0000000Y", "370200", "qingdao"),
+]
+DEMO_ISSUERS = [code for _, code, _, _ in CITIES]
+HOLDERS = ["张三明", "李四", "王小五", "赵六", "欧阳娜娜", "孙七", "周八", "吴九", "郑十", "冯一"]
+CLERK_ITEMS = [
+    (ServiceItem.ISSUE, Stage.CONCLUDE),
+    (ServiceItem.RENEW, Stage.CONCLUDE),
+    (ServiceItem.REISSUE, Stage.CONCLUDE),
+    (ServiceItem.CHANGE, Stage.CONCLUDE),
+]
+
+
+def _authorities(session: Session) -> list[Authority]:
+    existing = {a.credit_code: a for a in session.scalars(select(Authority))}
+    name, code, region = PROVINCE
+    province = existing.get(code) or authorities.create_authority(
+        session, name=name, credit_code=code, region_code=region, level="province"
+    )
+    if code not in existing:
+        authorities.create_staff(
+            session,
+            username="province",
+            display_name="省级管理员",
+            password=DEMO_PASSWORD,
+            authority=province,
+            role=Role.PROVINCE_ADMIN,
+        )
+    cities = []
+    for name, code, region, slug in CITIES:
+        city = existing.get(code)
+        if city is None:
+            city = authorities.create_authority(
+                session, name=name, credit_code=code, region_code=region, level="city", parent=province
+            )
+            for item in ServiceItem:
+                authorities.assign_item(session, region, item, city)
+            authorities.create_staff(
+                session,
+                username=f"{slug}_admin",
+                display_name=f"{name}管理员",
+                password=DEMO_PASSWORD,
+                authority=city,
+                role=Role.AUTHORITY_ADMIN,
+            )
+            authorities.create_staff(
+                session,
+                username=f"{slug}_clerk",
+                display_name=f"{name}办事员",
+                password=DEMO_PASSWORD,
+                authority=city,
+                role=Role.CLERK,
+                permissions=CLERK_ITEMS,
+            )
+            authorities.create_staff(
+                session,
+                username=f"{slug}_inspector",
+                display_name=f"{name}执法员",
+                password=DEMO_PASSWORD,
+                authority=city,
+                role=Role.INSPECTOR,
+            )
+        cities.append(city)
+    session.commit()
+    return cities
+
+
+def _certificates(session: Session, city: Authority, offset: int) -> int:
+    admin = session.scalars(
+        select(Staff).filter_by(authority_id=city.id, role=Role.AUTHORITY_ADMIN.value)
+    ).first()
+    if admin is None:
+        return 0
+    if session.scalar(select(Certificate.id).where(Certificate.authority_id == city.id)) is not None:
+        return 0
+    context = issuing_context(current_app)
+    today = certs.today_cst()
+    made = 0
+    for n, name in enumerate(HOLDERS):
+        first17 = f"{city.region_code[:4]}02{1970 + n + offset * 10}{1 + n % 9:02d}{10 + n:02d}{offset}{n}1"
+        # Some certificates started almost six years ago, so they expire within 30 days.
+        start = today - dt.timedelta(days=365 * 6 - 10 - n) if n < 3 else today - dt.timedelta(days=30 * n)
+        result = certs.issue(
+            session,
+            context,
+            admin,
+            id_number=first17 + id_check_char(first17),
+            name=name,
+            categories=[1 + n % 9] if n % 3 else [1, 2],
+            valid_from=start,
+        )
+        if n == 4:
+            certs.suspend(session, admin, result.certificate.id, reason="演示：交通违法暂扣")
+        made += 1
+    return made
 
 
 @click.group("demo")
@@ -21,9 +132,19 @@ def demo_cli() -> None:
 @demo_cli.command("load")
 @with_appcontext
 def load_command() -> None:
-    """Generate development keys where none can sign, and print what the demo offers."""
-    made = ensure_development_keys(app_keystore(current_app), get_session(), DEMO_ISSUERS)
+    """Create the demo province, staff, keys and certificates where missing, and print the accounts."""
+    session = get_session()
+    made = ensure_development_keys(app_keystore(current_app), session, DEMO_ISSUERS)
     for key in made:
         click.echo(f"generated development key {key.info.kid} ({key.info.purpose.value})")
+    cities = _authorities(session)
+    issued = sum(_certificates(session, city, n) for n, city in enumerate(cities))
+    if issued:
+        click.echo(f"issued {issued} demo certificates")
     base = current_app.config["PUBLIC_BASE_URL"]
+    click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}), sign in at {base}/admin/login")
+    for staff in session.scalars(select(Staff).order_by(Staff.id)):
+        click.echo(f"  {staff.username:<18} {staff.role:<16} {staff.authority.name}")
     click.echo(f"public keys: {base}/.well-known/jwks.json")
+    for _, code, _, _ in CITIES:
+        click.echo(f"status list: {base}/status/{code}")

@@ -1,0 +1,60 @@
+"""An administrator's day in a real browser: sign in, issue, find, suspend — on a laptop and on a
+tablet-sized screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from ..helpers import id_number
+from ..registry import PASSWORD, Province
+
+HOLDER = id_number()
+
+
+def sign_in(page: Page, base: str, user: str) -> None:
+    page.goto(base + "/admin/login")
+    page.fill("#username", user)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+
+
+@pytest.mark.parametrize("width", [1280, 768])
+def test_issue_find_and_suspend(
+    browser: Browser, live_server: str, province: Province, width: int, tmp_path: Path
+) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 900}, locale="zh-CN")
+    sign_in(page, live_server, "jinan_admin")
+    assert page.locator("h1").inner_text() == "工作台"
+    page.click("text=核发")
+    page.fill("#id_number", HOLDER)
+    page.fill("#name", "张三明")
+    page.check("text=经营性道路旅客运输驾驶员")
+    page.check("#confirm")
+    page.click("button:has-text('核发')")
+    assert f"证书 {HOLDER} 已核发。" in page.locator(".flash").inner_text()
+    page.click("nav >> text=证书查询")
+    page.fill("input[name=q]", "张三")
+    page.click("button:has-text('查询')")
+    page.click(f"text={HOLDER}")
+    page.click("summary:has-text('暂扣')")
+    page.locator("details[open] input[name=reason]").fill("交通违法")
+    page.locator("details[open] input[name=confirm]").check()
+    page.locator("details[open] button").click()
+    assert page.locator(".flash").inner_text() == "证书已暂扣。"
+    assert page.locator("h1 .badge").inner_text() == "暂扣"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=str(tmp_path / f"certificate-{width}.png"), full_page=True)
+    page.close()
+
+
+def test_wrong_password(browser: Browser, live_server: str, province: Province) -> None:
+    page = browser.new_page(locale="zh-CN")
+    page.goto(live_server + "/admin/login")
+    page.fill("#username", "jinan_admin")
+    page.fill("#password", "nope")
+    page.click("button[type=submit]")
+    assert page.locator(".flash").inner_text() == "用户名或密码错误。"
+    page.close()
