@@ -1,12 +1,15 @@
 """``flask demo load``: a small demo province, its staff, keys and certificates, for a first run.
 
-Idempotent: run it again and it only fills in what is missing. The demo password is printed;
-demo data is for development machines only.
+Idempotent: run it again and it only fills in what is missing. The demo password is made at
+random on the first run, kept in the instance folder and printed; demo data is for development
+machines only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -24,7 +27,6 @@ from ..services import certificates as certs
 from ..services.context import issuing_context
 from ..services.keys import app_keystore, ensure_development_keys
 
-DEMO_PASSWORD = "demo-password-2026"
 PROVINCE = ("山东省交通运输厅", "11370000MB0000000A", "370000")
 CITIES = [
     ("济南市交通运输局", "11370100MB0000000X", "370100", "jinan"),
@@ -40,7 +42,16 @@ CLERK_ITEMS = [
 ]
 
 
-def _authorities(session: Session) -> list[Authority]:
+def demo_password(instance: Path) -> str:
+    """The demo accounts' password (made once per instance folder)."""
+    path = instance / "demo_password"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(12))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _authorities(session: Session, password: str) -> list[Authority]:
     existing = {a.credit_code: a for a in session.scalars(select(Authority))}
     name, code, region = PROVINCE
     province = existing.get(code) or authorities.create_authority(
@@ -51,7 +62,7 @@ def _authorities(session: Session) -> list[Authority]:
             session,
             username="province",
             display_name="省级管理员",
-            password=DEMO_PASSWORD,
+            password=password,
             authority=province,
             role=Role.PROVINCE_ADMIN,
         )
@@ -68,7 +79,7 @@ def _authorities(session: Session) -> list[Authority]:
                 session,
                 username=f"{slug}_admin",
                 display_name=f"{name}管理员",
-                password=DEMO_PASSWORD,
+                password=password,
                 authority=city,
                 role=Role.AUTHORITY_ADMIN,
             )
@@ -76,7 +87,7 @@ def _authorities(session: Session) -> list[Authority]:
                 session,
                 username=f"{slug}_clerk",
                 display_name=f"{name}办事员",
-                password=DEMO_PASSWORD,
+                password=password,
                 authority=city,
                 role=Role.CLERK,
                 permissions=CLERK_ITEMS,
@@ -85,7 +96,7 @@ def _authorities(session: Session) -> list[Authority]:
                 session,
                 username=f"{slug}_inspector",
                 display_name=f"{name}执法员",
-                password=DEMO_PASSWORD,
+                password=password,
                 authority=city,
                 role=Role.INSPECTOR,
             )
@@ -137,12 +148,13 @@ def load_command() -> None:
     made = ensure_development_keys(app_keystore(current_app), session, DEMO_ISSUERS)
     for key in made:
         click.echo(f"generated development key {key.info.kid} ({key.info.purpose.value})")
-    cities = _authorities(session)
+    password = demo_password(Path(current_app.instance_path))
+    cities = _authorities(session, password)
     issued = sum(_certificates(session, city, n) for n, city in enumerate(cities))
     if issued:
         click.echo(f"issued {issued} demo certificates")
     base = current_app.config["PUBLIC_BASE_URL"]
-    click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}), sign in at {base}/admin/login")
+    click.echo(f"\nDemo accounts (password for all: {password}), sign in at {base}/admin/login")
     for staff in session.scalars(select(Staff).order_by(Staff.id)):
         click.echo(f"  {staff.username:<18} {staff.role:<16} {staff.authority.name}")
     click.echo(f"public keys: {base}/.well-known/jwks.json")
