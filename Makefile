@@ -52,7 +52,7 @@ vectors: $(DEV)
 
 ## Re-extract translatable strings into the catalog after changing templates or code.
 translations-update: $(DEV)
-	$(BIN)/pybabel extract -F babel.cfg -o /tmp/rtc-messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o /tmp/rtc-messages.pot .
 	$(BIN)/pybabel update -i /tmp/rtc-messages.pot -d app/translations -l zh
 
 clean:

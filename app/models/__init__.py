@@ -3,6 +3,7 @@
 from ..db import Base
 from .audit import AuditEvent, AuditHead
 from .authority import Authority, ServiceItemAssignment
+from .batch import BatchJob
 from .certificate import (
     Certificate,
     CertificateVersion,
@@ -18,6 +19,7 @@ __all__ = [
     "AuditHead",
     "Authority",
     "Base",
+    "BatchJob",
     "Certificate",
     "CertificateVersion",
     "HolderCategory",

@@ -35,7 +35,7 @@ from .certificates import (
 from .context import IssuingContext
 from .errors import DomainError
 from .permissions import authorize
-from .spreadsheet import ParsedFile, ParsedRow, RowError
+from .spreadsheet import N_, ParsedFile, ParsedRow, RowError
 
 CHUNK = 1000
 Progress = Callable[[int], None]
@@ -59,7 +59,7 @@ def _check_rows(session: Session, rows: Sequence[ParsedRow], today: dt.date) -> 
         except IdentifierError as exc:
             errors.append(
                 RowError(
-                    row.row, "身份证号码", "The ID number is not valid: %(detail)s.", {"detail": str(exc)}
+                    row.row, "身份证号码", N_("The ID number is not valid: %(detail)s."), {"detail": str(exc)}
                 )
             )
         try:
@@ -67,7 +67,10 @@ def _check_rows(session: Session, rows: Sequence[ParsedRow], today: dt.date) -> 
         except DomainError as exc:
             errors.append(
                 RowError(
-                    row.row, "从业资格类别", "The categories are not valid: %(detail)s.", {"detail": str(exc)}
+                    row.row,
+                    "从业资格类别",
+                    N_("The categories are not valid: %(detail)s."),
+                    {"detail": str(exc)},
                 )
             )
     live: set[str] = set()
@@ -80,7 +83,10 @@ def _check_rows(session: Session, rows: Sequence[ParsedRow], today: dt.date) -> 
         )
     errors += [
         RowError(
-            row.row, "身份证号码", "The holder already has certificate %(number)s.", {"number": row.id_number}
+            row.row,
+            "身份证号码",
+            N_("The holder already has certificate %(number)s."),
+            {"number": row.id_number},
         )
         for row in rows
         if row.id_number in live
@@ -242,7 +248,7 @@ def report_csv(errors: Sequence[RowError], translate: Callable[[str], str] = str
     """The per-row error report as CSV (UTF-8 with BOM, so Excel opens it right)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([translate("Row"), translate("Column"), translate("Problem")])
+    writer.writerow([translate(N_("Row")), translate(N_("Column")), translate(N_("Problem"))])
     for error in errors:
         writer.writerow([error.row, error.column, error.text(translate)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -36,6 +36,11 @@ _CATEGORY_NAMES = {
 _SEPARATORS = ("；", ";", "、", "，", ",", "|", "/")
 
 
+def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "translate later"
+    """Mark ``text`` for the catalog; it is translated when the message is shown."""
+    return text
+
+
 @dataclass(frozen=True)
 class RowError:
     """One problem: the spreadsheet row (1 = header), the column, and what is wrong. ``message``
@@ -170,7 +175,7 @@ def read_rows(filename: str, data: bytes) -> ParsedFile:
         id_number = normalize(cells["id_number"]).upper()
         name = normalize(cells["name"])
         if not name:
-            errors.append(RowError(number, COLUMNS["name"][0], "The name is empty."))
+            errors.append(RowError(number, COLUMNS["name"][0], N_("The name is empty.")))
         try:
             categories = parse_categories(cells["categories"])
         except ValueError as exc:
@@ -178,7 +183,7 @@ def read_rows(filename: str, data: bytes) -> ParsedFile:
                 RowError(
                     number,
                     COLUMNS["categories"][0],
-                    "Unknown or empty category: %(value)s",
+                    N_("Unknown or empty category: %(value)s"),
                     {"value": str(exc)},
                 )
             )
@@ -188,13 +193,13 @@ def read_rows(filename: str, data: bytes) -> ParsedFile:
             try:
                 valid_from = parse_date(cells["valid_from"])
             except ValueError:
-                errors.append(RowError(number, COLUMNS["valid_from"][0], "Not a date."))
+                errors.append(RowError(number, COLUMNS["valid_from"][0], N_("Not a date.")))
         if id_number in seen:
             errors.append(
                 RowError(
                     number,
                     COLUMNS["id_number"][0],
-                    "The same ID number as row %(row)s.",
+                    N_("The same ID number as row %(row)s."),
                     {"row": seen[id_number]},
                 )
             )

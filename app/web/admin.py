@@ -17,16 +17,18 @@ from werkzeug.wrappers import Response
 from signing import CATEGORIES
 
 from ..db import get_session
-from ..models import Staff
+from ..models import BatchJob, Staff
 from ..models.enums import Role
 from ..security import limiter
-from ..services import authorities, queries
+from ..services import authorities, batch_jobs, queries
 from ..services import certificates as certs
 from ..services.audit import record
+from ..services.batch import report_csv
 from ..services.context import issuing_context
 from ..services.errors import DomainError
 from ..services.passwords import check_password
-from .forms import ActionForm, CancelForm, ChangeForm, IssueForm, LoginForm
+from ..services.spreadsheet import SpreadsheetError
+from .forms import ActionForm, BatchForm, CancelForm, ChangeForm, IssueForm, LoginForm
 from .messages import message_for
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -242,10 +244,94 @@ ACTION_NAMES = {
 }
 
 
+BATCH_STATES = {"running": _l("Issuing…"), "done": _l("Finished"), "failed": _l("Failed")}
+
+
 @bp.app_context_processor
 def _names() -> dict[str, Any]:
     english = str(get_locale()) == "en"
     return {
         "CATEGORY_NAMES": {c.code: c.name_en if english else c.name_zh for c in CATEGORIES},
         "ACTION_NAMES": ACTION_NAMES,
+        "BATCH_STATES": BATCH_STATES,
     }
+
+
+@bp.route("/batches", methods=["GET", "POST"])
+@staff_required
+def batches() -> Any:
+    """Upload a spreadsheet to issue many certificates; list recent uploads."""
+    form = BatchForm()
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            job = batch_jobs.start(
+                current_app._get_current_object(),
+                current_user,
+                upload.filename or "upload",  # type: ignore[attr-defined]
+                upload.read(),
+                all_or_nothing=not form.partial.data,
+            )
+        except SpreadsheetError as exc:
+            flash(_("The file cannot be read: %(detail)s", detail=str(exc)), "error")
+            status = 422
+        else:
+            return redirect(url_for("admin.batch", job_id=job.id))
+    elif request.method == "POST":
+        status = 422
+    jobs = (
+        get_session()
+        .scalars(
+            select(BatchJob)
+            .where(BatchJob.staff_id == current_user.id)
+            .order_by(BatchJob.id.desc())
+            .limit(20)
+        )
+        .all()
+    )
+    return render_template("admin/batches.html", form=form, jobs=jobs), status
+
+
+def _job(job_id: int) -> BatchJob:
+    job = get_session().get(BatchJob, job_id)
+    if job is None or job.staff_id != current_user.id:
+        abort(404)
+    return job
+
+
+@bp.get("/batches/<int:job_id>")
+@staff_required
+def batch(job_id: int) -> str:
+    """A batch's progress and result."""
+    job = _job(job_id)
+    errors = batch_jobs.row_errors(job)
+    rows = [(e.row, e.column, e.text(_)) for e in errors[:100]]
+    return render_template(
+        "admin/batch.html",
+        job=job,
+        done=batch_jobs.progress_of(current_app, job),  # type: ignore[arg-type]
+        errors=rows,
+        error_count=len(errors),
+    )
+
+
+@bp.get("/batches/<int:job_id>/progress")
+@staff_required
+def batch_progress(job_id: int) -> dict[str, Any]:
+    """Progress as JSON, for the page's polling."""
+    job = _job(job_id)
+    return {"state": job.state, "done": batch_jobs.progress_of(current_app, job), "total": job.total}  # type: ignore[arg-type]
+
+
+@bp.get("/batches/<int:job_id>/report.csv")
+@staff_required
+def batch_report(job_id: int) -> Response:
+    """The row errors as a CSV file to download."""
+    job = _job(job_id)
+    body = report_csv(batch_jobs.row_errors(job), translate=_)
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="batch-{job.id}-report.csv"'},
+    )

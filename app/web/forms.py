@@ -6,6 +6,7 @@ import uuid
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -93,3 +94,17 @@ class CancelForm(ActionForm):
     cancel_reason = SelectField(
         _l("Cancellation reason"), choices=[(k.value, v) for k, v in CANCEL_REASONS.items()]
     )
+
+
+class BatchForm(FlaskForm):
+    """Upload a spreadsheet of certificates to issue."""
+
+    file = FileField(
+        _l("Spreadsheet (.csv or .xlsx)"),
+        validators=[
+            FileRequired(_l("Choose a file.")),
+            FileAllowed(["csv", "xlsx"], _l("Upload a .csv or .xlsx file.")),
+        ],
+    )
+    partial = BooleanField(_l("Issue the valid rows even if some rows are wrong"))
+    confirm = BooleanField(_l("I have checked the file"), validators=[DataRequired()])

@@ -1,0 +1,29 @@
+"""Batch issuance jobs started from the web page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base
+
+
+class BatchJob(Base):
+    """One uploaded spreadsheet: its state, counts and the row errors to download."""
+
+    __tablename__ = "batch_job"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), nullable=False, index=True)
+    filename: Mapped[str] = mapped_column(String(200), nullable=False)
+    all_or_nothing: Mapped[bool] = mapped_column(nullable=False)
+    state: Mapped[str] = mapped_column(String(10), nullable=False)
+    total: Mapped[int] = mapped_column(Integer, nullable=False)
+    issued: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
+    failure: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
