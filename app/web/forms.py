@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -12,6 +13,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -31,9 +33,10 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-def category_choices() -> list[tuple[int, str]]:
-    """Categories that are still issued, by code."""
-    return [(c.code, c.name_zh) for c in CATEGORIES if not c.legacy]
+def category_choices() -> list[SelectChoice]:
+    """Categories that are still issued, by code, named in the user's language."""
+    english = str(get_locale()) == "en"
+    return [SelectChoice(c.code, c.name_en if english else c.name_zh) for c in CATEGORIES if not c.legacy]
 
 
 class MultiCheckbox(SelectMultipleField):
@@ -92,7 +95,7 @@ class CancelForm(ActionForm):
     """Cancel with one of the regulation's reasons."""
 
     cancel_reason = SelectField(
-        _l("Cancellation reason"), choices=[(k.value, v) for k, v in CANCEL_REASONS.items()]
+        _l("Cancellation reason"), choices=[SelectChoice(k.value, v) for k, v in CANCEL_REASONS.items()]
     )
 
 
