@@ -15,7 +15,7 @@ from app.services.context import IssuingContext, issuing_context
 from signing import Purpose
 
 PASSWORD = "correct horse battery"
-ALL_ITEMS = [i for i in ServiceItem if i != ServiceItem.LEGACY_IMPORT]
+ALL_ITEMS = list(ServiceItem)
 
 
 @dataclass

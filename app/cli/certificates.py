@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from ..db import get_session
 from ..models import Staff
+from ..services import legacy
 from ..services.batch import issue_batch, report_csv
 from ..services.context import issuing_context
 from ..services.errors import DomainError
@@ -63,4 +64,25 @@ def batch_command(file: Path, username: str, partial: bool, report: Path | None)
     bad_rows = len({e.row for e in errors})
     click.echo(f"issued {result.issued} certificates; {bad_rows} rows with {len(errors)} problems")
     if errors and not partial:
+        raise SystemExit(1)
+
+
+@certificates_cli.command("import-legacy")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "username", required=True, help="the staff account that imports (and is audited)")
+@with_appcontext
+def import_legacy_command(file: Path, username: str) -> None:
+    """Import paper and IC-card certificates from FILE (.csv or .xlsx); nothing if any row is wrong."""
+    session = get_session()
+    actor = session.scalars(select(Staff).filter_by(username=username)).first()
+    if actor is None:
+        raise click.ClickException(f"no staff account {username}")
+    try:
+        result = legacy.import_file(session, actor, file.name, file.read_bytes())
+    except (SpreadsheetError, DomainError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for error in result.errors[:20]:
+        click.echo(f"row {error.row}, {error.column}: {error.text()}", err=True)
+    click.echo(f"imported {result.imported} legacy certificates; {len(result.errors)} problems")
+    if result.errors:
         raise SystemExit(1)

@@ -12,6 +12,7 @@ from .certificate import (
     ProcessedRequest,
     StatusListRow,
 )
+from .legacy import LegacyCertificate
 from .staff import Staff, StaffPermission
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Certificate",
     "CertificateVersion",
     "HolderCategory",
+    "LegacyCertificate",
     "Practitioner",
     "ProcessedRequest",
     "ServiceItemAssignment",

@@ -327,9 +327,12 @@ def issue(
     name: str,
     categories: Sequence[int | str],
     valid_from: dt.date | None = None,
+    first_issued: dt.date | None = None,
     request_key: str | None = None,
+    also: Callable[[Certificate], None] | None = None,
 ) -> ActionResult:
-    """Issue a first certificate to a practitioner (核发)."""
+    """Issue a first certificate to a practitioner (核发). ``first_issued`` keeps an earlier
+    first-issue date (a renewed paper certificate); ``also`` runs in the same transaction."""
 
     def work() -> ActionResult:
         repeated = _repeat(session, request_key)
@@ -367,7 +370,7 @@ def issue(
             serial=f"{allocate_serials(session, authority):08d}",
             practitioner=practitioner,
             authority=authority,
-            first_issued=start,
+            first_issued=first_issued or start,
             state=CertificateState.ACTIVE.value,
             current_version=1,
             valid_until=validity_end(start, context.validity_years),
@@ -400,6 +403,8 @@ def issue(
             authority=authority.credit_code,
             after=_snapshot(certificate, version),
         )
+        if also is not None:
+            also(certificate)
         _remember(session, request_key, actor, "issue", certificate)
         return ActionResult(certificate)
 

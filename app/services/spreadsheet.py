@@ -145,32 +145,40 @@ def _raw_rows(filename: str, data: bytes) -> Iterator[list[object]]:
         raise SpreadsheetError("upload a .csv or .xlsx file")
 
 
-def read_rows(filename: str, data: bytes) -> ParsedFile:
-    """Read and check every row of a CSV or XLSX file of certificates to issue."""
-    rows = _raw_rows(filename, data)
+def read_table(
+    filename: str, data: bytes, columns: dict[str, tuple[str, ...]], required: tuple[str, ...]
+) -> Iterator[tuple[int, dict[str, object]]]:
+    """(row number, cells by column key) for every non-blank row under the header; the header is
+    the first non-blank row and may name the columns in any order."""
     header: list[str] | None = None
-    for raw in rows:
+    raw_rows = enumerate(_raw_rows(filename, data), start=1)
+    for _, raw in raw_rows:
         if any(normalize(cell) for cell in raw):
             header = [normalize(cell) for cell in raw]
             break
     if header is None:
         raise SpreadsheetError("the file is empty")
     positions: dict[str, int] = {}
-    for key, names in COLUMNS.items():
+    for key, names in columns.items():
         for index, title in enumerate(header):
             if title in names or title.lower() in names:
                 positions[key] = index
-    missing = [COLUMNS[key][0] for key in REQUIRED if key not in positions]
+    missing = [columns[key][0] for key in required if key not in positions]
     if missing:
         raise SpreadsheetError(f"missing columns: {'、'.join(missing)}")
-    parsed = ParsedFile()
-    seen: dict[str, int] = {}
-    for number, raw in enumerate(rows, start=2):
-        if number > MAX_ROWS + 1:
+    for count, (number, raw) in enumerate(raw_rows, start=1):
+        if count > MAX_ROWS:
             raise SpreadsheetError(f"a file holds at most {MAX_ROWS} rows")
         cells = {key: raw[index] if index < len(raw) else None for key, index in positions.items()}
-        if not any(normalize(value) for value in cells.values()):
-            continue
+        if any(normalize(value) for value in cells.values()):
+            yield number, cells
+
+
+def read_rows(filename: str, data: bytes) -> ParsedFile:
+    """Read and check every row of a CSV or XLSX file of certificates to issue."""
+    parsed = ParsedFile()
+    seen: dict[str, int] = {}
+    for number, cells in read_table(filename, data, COLUMNS, REQUIRED):
         errors = []
         id_number = normalize(cells["id_number"]).upper()
         name = normalize(cells["name"])
