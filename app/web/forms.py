@@ -111,3 +111,23 @@ class BatchForm(FlaskForm):
     )
     partial = BooleanField(_l("Issue the valid rows even if some rows are wrong"))
     confirm = BooleanField(_l("I have checked the file"), validators=[DataRequired()])
+
+
+class StaffForm(FlaskForm):
+    """A new staff account with its role and per-item, per-stage permissions."""
+
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(min=3, max=64)])
+    display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=10, max=200)])
+    role = SelectField(_l("Role"))
+    authority_id = SelectField(_l("Authority"), coerce=int)
+    permissions = MultiCheckbox(_l("Permissions (clerks)"))
+
+
+class AssignmentForm(FlaskForm):
+    """Assign or remove an implementing authority of a service item in a region."""
+
+    region_code = StringField(_l("Region code"), validators=[DataRequired(), Length(min=6, max=6)])
+    item = SelectField(_l("Service item"))
+    authority_id = SelectField(_l("Authority"), coerce=int)
+    remove = BooleanField(_l("Remove this assignment"))

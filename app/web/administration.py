@@ -1,0 +1,165 @@
+"""Administration pages: staff accounts of an authority, and the province's service-item
+configuration (一事项一实施主体) with its conflicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from wtforms.fields import SelectChoice
+
+from ..db import get_session
+from ..models import Authority, ServiceItemAssignment, Staff
+from ..models.enums import Role, ServiceItem, Stage
+from ..services import authorities
+from ..services.errors import DomainError
+from .admin import staff_required
+from .forms import AssignmentForm, StaffForm
+from .messages import message_for
+
+bp = Blueprint("administration", __name__, url_prefix="/admin")
+
+ROLE_NAMES = {
+    Role.PROVINCE_ADMIN: _l("Province administrator"),
+    Role.AUTHORITY_ADMIN: _l("Authority administrator"),
+    Role.CLERK: _l("Clerk"),
+    Role.INSPECTOR: _l("Inspector"),
+}
+ITEM_NAMES = {
+    ServiceItem.ISSUE: _l("Issue"),
+    ServiceItem.RENEW: _l("Renew"),
+    ServiceItem.REISSUE: _l("Reissue"),
+    ServiceItem.CHANGE: _l("Change"),
+    ServiceItem.SUSPEND: _l("Suspend"),
+    ServiceItem.REVOKE: _l("Revoke"),
+    ServiceItem.CANCEL: _l("Cancel"),
+    ServiceItem.LEGACY_IMPORT: _l("Legacy import"),
+}
+STAGE_NAMES = {Stage.ACCEPT: _l("accept"), Stage.REVIEW: _l("review"), Stage.CONCLUDE: _l("conclude")}
+
+
+def _admin_only() -> None:
+    if current_user.role not in (Role.PROVINCE_ADMIN, Role.AUTHORITY_ADMIN):
+        abort(403)
+
+
+def _authorities_for_actor() -> list[Authority]:
+    session = get_session()
+    if current_user.role == Role.PROVINCE_ADMIN:
+        return list(session.scalars(select(Authority).order_by(Authority.region_code)))
+    return [current_user.authority]
+
+
+@bp.route("/staff", methods=["GET", "POST"])
+@staff_required
+def staff() -> Any:
+    """Staff accounts (an authority administrator sees and adds their own authority's)."""
+    _admin_only()
+    session = get_session()
+    form = StaffForm()
+    roles = [Role.CLERK, Role.INSPECTOR, Role.AUTHORITY_ADMIN]
+    if current_user.role == Role.PROVINCE_ADMIN:
+        roles.append(Role.PROVINCE_ADMIN)
+    form.role.choices = [SelectChoice(r.value, ROLE_NAMES[r]) for r in roles]
+    bodies = _authorities_for_actor()
+    form.authority_id.choices = [SelectChoice(a.id, a.name) for a in bodies]
+    form.permissions.choices = [
+        SelectChoice(f"{i.value}:{s.value}", f"{ITEM_NAMES[i]} · {STAGE_NAMES[s]}")
+        for i in ServiceItem
+        for s in Stage
+    ]
+    status = 200
+    if form.validate_on_submit():
+        authority = next(a for a in bodies if a.id == form.authority_id.data)
+        grants = [(ServiceItem(p.split(":")[0]), Stage(p.split(":")[1])) for p in form.permissions.data or []]
+        try:
+            authorities.create_staff(
+                session,
+                username=form.username.data or "",
+                display_name=form.display_name.data or "",
+                password=form.password.data or "",
+                authority=authority,
+                role=Role(form.role.data),
+                permissions=grants,
+                actor=current_user.username,
+            )
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            flash(_("The user name %(name)s is taken.", name=form.username.data), "error")
+            status = 422
+        except DomainError as exc:
+            session.rollback()
+            flash(message_for(exc), "error")
+            status = 422
+        else:
+            flash(_("Account %(name)s created.", name=form.username.data), "success")
+            return redirect(url_for("administration.staff"))
+    elif request.method == "POST":
+        status = 422
+    accounts = session.scalars(
+        select(Staff)
+        .where(Staff.authority_id.in_([a.id for a in bodies]))
+        .order_by(Staff.authority_id, Staff.username)
+    ).all()
+    return render_template("admin/staff.html", form=form, accounts=accounts, ROLE_NAMES=ROLE_NAMES), status
+
+
+@bp.route("/service-items", methods=["GET", "POST"])
+@staff_required
+def service_items() -> Any:
+    """Which authority implements each service item in each region; conflicts first."""
+    session = get_session()
+    form = AssignmentForm()
+    form.item.choices = [SelectChoice(i.value, ITEM_NAMES[i]) for i in ServiceItem]
+    form.authority_id.choices = [
+        SelectChoice(a.id, a.name) for a in session.scalars(select(Authority).order_by(Authority.region_code))
+    ]
+    if request.method == "POST":
+        if current_user.role != Role.PROVINCE_ADMIN:
+            abort(403)
+        if form.validate_on_submit():
+            authority = session.get(Authority, form.authority_id.data)
+            item = ServiceItem(form.item.data)
+            if form.remove.data:
+                authorities.unassign_item(
+                    session,
+                    form.region_code.data or "",
+                    item,
+                    authority,  # type: ignore[arg-type]
+                    actor=current_user.username,
+                )
+            else:
+                authorities.assign_item(
+                    session,
+                    form.region_code.data or "",
+                    item,
+                    authority,  # type: ignore[arg-type]
+                    actor=current_user.username,
+                )
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                flash(_("That assignment exists already."), "error")
+            else:
+                flash(_("Service item configuration saved."), "success")
+            return redirect(url_for("administration.service_items"))
+    rows = session.execute(
+        select(ServiceItemAssignment.region_code, ServiceItemAssignment.item, Authority.name)
+        .join(Authority)
+        .order_by(ServiceItemAssignment.region_code, ServiceItemAssignment.item)
+    ).all()
+    return render_template(
+        "admin/service_items.html",
+        rows=rows,
+        conflicts=authorities.conflicts(session),
+        form=form,
+        ITEM_NAMES=ITEM_NAMES,
+        can_edit=current_user.role == Role.PROVINCE_ADMIN,
+    )
