@@ -186,3 +186,33 @@ def create_staff(
         after={"role": role.value, "permissions": sorted(f"{i}:{s}" for i, s in permissions)},
     )
     return staff
+
+
+def set_active(session: Session, staff: Staff, active: bool, *, actor: str) -> None:
+    """Deactivate or reactivate an account (a deactivated account cannot sign in); not committed."""
+    if staff.active == active:
+        return
+    staff.active = active
+    record(
+        session,
+        actor=actor,
+        action="staff.activate" if active else "staff.deactivate",
+        target_type="staff",
+        target_id=staff.username,
+        authority=staff.authority.credit_code,
+    )
+
+
+def set_password(session: Session, staff: Staff, password: str, *, actor: str) -> None:
+    """Give ``staff`` a new password (checked for length, stored as an Argon2id hash); not committed."""
+    if len(password) < 10:
+        raise RuleViolation("passwords have at least 10 characters", code="weak_password")
+    staff.password_hash = hash_password(password)
+    record(
+        session,
+        actor=actor,
+        action="staff.password",
+        target_type="staff",
+        target_id=staff.username,
+        authority=staff.authority.credit_code,
+    )

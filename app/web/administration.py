@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields import SelectChoice
@@ -18,8 +18,9 @@ from ..models import Authority, ServiceItemAssignment, Staff
 from ..models.enums import Role, ServiceItem, Stage
 from ..services import authorities
 from ..services.errors import DomainError
+from ..services.passwords import check_password
 from .admin import staff_required
-from .forms import AssignmentForm, StaffForm
+from .forms import AssignmentForm, PasswordForm, StaffForm
 from .messages import message_for
 
 bp = Blueprint("administration", __name__, url_prefix="/admin")
@@ -163,3 +164,48 @@ def service_items() -> Any:
         ITEM_NAMES=ITEM_NAMES,
         can_edit=current_user.role == Role.PROVINCE_ADMIN,
     )
+
+
+@bp.post("/staff/<int:staff_id>/active")
+@staff_required
+def staff_active(staff_id: int) -> Any:
+    """Deactivate or reactivate an account of one's own authority (the province: any)."""
+    _admin_only()
+    session = get_session()
+    account = session.get(Staff, staff_id)
+    if account is None or account.authority not in _authorities_for_actor():
+        abort(404)
+    if account.id == current_user.id:
+        flash(_("You cannot deactivate your own account."), "error")
+        return redirect(url_for("administration.staff"))
+    active = request.form.get("active") == "1"
+    authorities.set_active(session, account, active, actor=current_user.username)
+    session.commit()
+    flash(
+        _("Account %(name)s reactivated.", name=account.username)
+        if active
+        else _("Account %(name)s deactivated.", name=account.username),
+        "success",
+    )
+    return redirect(url_for("administration.staff"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password() -> Any:
+    """Change one's own password."""
+    form = PasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        session = get_session()
+        if not check_password(current_user.password_hash, form.current.data or ""):
+            flash(_("The current password is wrong."), "error")
+            status = 422
+        else:
+            authorities.set_password(session, current_user, form.new.data or "", actor=current_user.username)
+            session.commit()
+            flash(_("Your password was changed."), "success")
+            return redirect(url_for("admin.dashboard"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("admin/password.html", form=form), status

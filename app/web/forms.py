@@ -18,7 +18,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from signing import CATEGORIES
@@ -131,3 +131,14 @@ class AssignmentForm(FlaskForm):
     item = SelectField(_l("Service item"))
     authority_id = SelectField(_l("Authority"), coerce=int)
     remove = BooleanField(_l("Remove this assignment"))
+
+
+class PasswordForm(FlaskForm):
+    """Change one's own password."""
+
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=10, max=200)])
+    again = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("new", _l("The two new passwords differ."))],
+    )

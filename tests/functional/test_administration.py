@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Staff
 
-from ..registry import Province
+from ..registry import PASSWORD, Province
 from .admin_client import login, post_form
 
 
@@ -110,3 +110,48 @@ def test_only_the_province_changes_the_configuration(client: FlaskClient, provin
         },
     )
     assert response.status_code == 403
+
+
+def test_deactivated_account_cannot_sign_in(client: FlaskClient, province: Province) -> None:
+    login(client, "jinan_admin")
+    clerk_id = province.staff["jinan_clerk"]
+    page = post_form(client, "/admin/staff", f"/admin/staff/{clerk_id}/active", {"active": "0"})
+    assert "账号 jinan_clerk 已停用。" in page.get_data(as_text=True)
+    other = client.application.test_client()
+    assert "用户名或密码错误。" in login(other, "jinan_clerk").get_data(as_text=True)
+    post_form(client, "/admin/staff", f"/admin/staff/{clerk_id}/active", {"active": "1"})
+    assert login(client.application.test_client(), "jinan_clerk").status_code == 302
+
+
+def test_cannot_touch_another_authoritys_account(client: FlaskClient, province: Province) -> None:
+    login(client, "jinan_admin")
+    response = post_form(
+        client, "/admin/staff", f"/admin/staff/{province.staff['qingdao_clerk']}/active", {"active": "0"}
+    )
+    assert response.status_code == 404
+
+
+def test_change_own_password(client: FlaskClient, province: Province) -> None:
+    login(client, "jinan_clerk")
+    wrong = post_form(
+        client,
+        "/admin/password",
+        "/admin/password",
+        {"current": "nope", "new": "a new long password", "again": "a new long password"},
+    )
+    assert "当前密码错误。" in wrong.get_data(as_text=True)
+    differ = post_form(
+        client,
+        "/admin/password",
+        "/admin/password",
+        {"current": PASSWORD, "new": "a new long password", "again": "another one!!"},
+    )
+    assert "两次输入的新密码不一致。" in differ.get_data(as_text=True)
+    done = post_form(
+        client,
+        "/admin/password",
+        "/admin/password",
+        {"current": PASSWORD, "new": "a new long password", "again": "a new long password"},
+    )
+    assert "密码已修改。" in done.get_data(as_text=True)
+    assert login(client.application.test_client(), "jinan_clerk", "a new long password").status_code == 302
