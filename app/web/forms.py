@@ -142,3 +142,16 @@ class PasswordForm(FlaskForm):
         _l("New password again"),
         validators=[DataRequired(), EqualTo("new", _l("The two new passwords differ."))],
     )
+
+
+class LegacyImportForm(FlaskForm):
+    """Upload paper and IC-card certificates from the old system."""
+
+    file = FileField(
+        _l("Spreadsheet (.csv or .xlsx)"),
+        validators=[
+            FileRequired(_l("Choose a file.")),
+            FileAllowed(["csv", "xlsx"], _l("Upload a .csv or .xlsx file.")),
+        ],
+    )
+    confirm = BooleanField(_l("I have checked the file"), validators=[DataRequired()])
