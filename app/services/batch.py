@@ -23,8 +23,12 @@ from ..models import Authority, Certificate, CertificateVersion, HolderCategory,
 from ..models.enums import CertificateState, ServiceItem
 from . import status_lists
 from .audit import record_many
-from .certificates import (
-    LIVE,
+from .certificates import LIVE
+from .context import IssuingContext
+from .errors import DomainError
+from .permissions import authorize
+from .spreadsheet import N_, ParsedFile, ParsedRow, RowError
+from .versions import (
     allocate_serials,
     certificate_signer,
     normalize_categories,
@@ -32,10 +36,6 @@ from .certificates import (
     validity_end,
     version_values,
 )
-from .context import IssuingContext
-from .errors import DomainError
-from .permissions import authorize
-from .spreadsheet import N_, ParsedFile, ParsedRow, RowError
 
 CHUNK = 1000
 Progress = Callable[[int], None]

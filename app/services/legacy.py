@@ -20,11 +20,12 @@ from signing.errors import IdentifierError
 from ..models import Certificate, LegacyCertificate, Staff
 from ..models.enums import ServiceItem
 from .audit import record_many
-from .certificates import ActionResult, issue, today_cst
+from .certificates import ActionResult, issue
 from .context import IssuingContext
 from .errors import RuleViolation
 from .permissions import authorize
 from .spreadsheet import N_, RowError, normalize, parse_categories, parse_date, read_table
+from .versions import today_cst
 
 COLUMNS = {
     "number": ("证号", "证件号码", "number"),
