@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -147,3 +149,52 @@ def test_logout_needs_post(client: FlaskClient, province: Province) -> None:
     response = client.post("/admin/logout", data={"csrf_token": csrf(page)})
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 302
+
+
+def test_dashboard_lists_certificates_expiring_soon(
+    client: FlaskClient, session: Session, province: Province
+) -> None:
+    admin = province.actor(session, "jinan_admin")
+    start = certs.today_cst() - dt.timedelta(days=365 * 6 - 10)
+    soon = certs.issue(
+        session, province.context, admin, id_number=HOLDER, name="张三明", categories=[1], valid_from=start
+    ).certificate
+    certs.issue(
+        session,
+        province.context,
+        admin,
+        id_number=id_number("11010519491231002"),
+        name="李四",
+        categories=[2],
+    )
+    login(client, "jinan_admin")
+    page = client.get("/admin/").get_data(as_text=True)
+    assert 'data-count="expiring">1<' in page and 'data-count="active">2<' in page
+    assert f"/admin/certificates/{soon.id}" in page
+
+
+def test_search_pages(client: FlaskClient, session: Session, province: Province) -> None:
+    admin = province.actor(session, "jinan_admin")
+    for n in range(25):
+        first17 = f"370102199001{n + 1:02d}123"
+        certs.issue(
+            session, province.context, admin, id_number=id_number(first17), name=f"王{n}", categories=[1]
+        )
+    login(client, "jinan_admin")
+    first = client.get("/admin/certificates?q=王").get_data(as_text=True)
+    assert "共 25 条" in first and "第 1 页，共 2 页" in first and first.count("/admin/certificates/") >= 20
+    second = client.get("/admin/certificates?q=王&page=2").get_data(as_text=True)
+    assert "第 2 页，共 2 页" in second and "上一页" in second
+
+
+def test_admin_pages_in_english(client: FlaskClient, province: Province) -> None:
+    login(client, "jinan_admin")
+    page = client.get("/admin/?lang=en").get_data(as_text=True)
+    assert "<h1>Dashboard</h1>" in page and "Expiring in the next 30 days" in page
+
+
+def test_session_expires_after_quiet_spell(app, client: FlaskClient, province: Province) -> None:  # type: ignore[no-untyped-def]
+    response = login(client, "jinan_admin")
+    cookie = response.headers["Set-Cookie"]
+    assert "Expires=" in cookie and "HttpOnly" in cookie
+    assert app.permanent_session_lifetime == dt.timedelta(minutes=30)
