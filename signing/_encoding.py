@@ -35,12 +35,19 @@ def decimal_encode(data: bytes) -> str:
 def decimal_decode(text: str) -> bytes:
     """Inverse of :func:`decimal_encode`; :class:`Malformed` for anything but ASCII digits
     without a leading zero."""
-    if not (text.isascii() and text.isdigit()) or text[0] == "0":
+    # int() alone would also take "_" separators, a sign, surrounding spaces and non-ASCII
+    # digits; these checks shut those out without a per-character scan in Python.
+    if not text.isascii() or text[:1] not in _LEADING or text[-1] not in _DIGITS or "_" in text:
         raise Malformed("the payload must be ASCII digits without a leading zero")
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise Malformed("the payload must be ASCII digits without a leading zero") from None
     return value.to_bytes((value.bit_length() + 7) // 8, "big")
 
 
+_LEADING = frozenset("123456789")
+_DIGITS = frozenset("0123456789")
 _B36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 CODE_LENGTH = 18
 _CODE = re.compile(r"^[0-9A-Z]{18}$")

@@ -293,10 +293,11 @@ class LocalKey:
 class KeySet:
     """The public keys a verifier trusts, by kid (what a JWKS document holds)."""
 
-    __slots__ = ("_keys",)
+    __slots__ = ("_by_raw", "_keys")
 
     def __init__(self, keys: Iterable[PublicKey] = ()) -> None:
         self._keys = {key.kid: key for key in keys}
+        self._by_raw = {b64url_decode(kid): key for kid, key in self._keys.items()}
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -313,6 +314,13 @@ class KeySet:
             return self._keys[kid]  # type: ignore[index]
         except KeyError:
             raise UnknownKey(f"no trusted key {kid}") from None
+
+    def get_raw(self, kid: bytes) -> PublicKey:
+        """The key whose kid is ``kid`` as raw bytes (as COSE carries it)."""
+        key = self._by_raw.get(kid)
+        if key is None:
+            raise UnknownKey(f"no trusted key {kid_from_bytes(kid)}")
+        return key
 
     def to_jwks(self) -> dict[str, Any]:
         """The keys as a JWKS document."""

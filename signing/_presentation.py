@@ -19,7 +19,7 @@ import cbor2
 from ._encoding import b64url_decode, decimal_decode, decimal_encode, pack_code, unpack_code
 from ._facts import CertificateFacts, day_number, from_day_number, mask_name
 from ._identifier import Identifier
-from ._keys import KID_BYTES, PublicKey, Purpose, Signer, kid_from_bytes
+from ._keys import KID_BYTES, PublicKey, Purpose, Signer
 from ._status_list import Status
 from .errors import Malformed, PolicyViolation
 
@@ -154,7 +154,8 @@ def presentation_url(base_url: str, payload: str) -> str:
 class DecodedPresentation(NamedTuple):
     """A presentation taken apart but not yet verified."""
 
-    kid: str
+    kid: bytes
+    """The raw key id (8 bytes)."""
     signing_input: bytes
     signature: bytes
     claims: PresentationClaims
@@ -193,7 +194,7 @@ def decode_presentation(payload: str) -> DecodedPresentation:
     if type(kid) is not bytes or len(kid) != KID_BYTES:
         raise Malformed("protected header must hold only the key id")
     return DecodedPresentation(
-        kid=kid_from_bytes(kid),
+        kid=kid,
         signing_input=_sig_structure(protected, body),
         signature=signature,
         claims=_claims(_loads(body, "claims")),

@@ -212,7 +212,7 @@ class Verifier:
 
     def _presentation(self, payload: str, now: int) -> Verified:
         decoded = decode_presentation(payload)  # 1
-        key = self.keys.get(decoded.kid)  # 2
+        key = self.keys.get_raw(decoded.kid)  # 2
         if key.info.purpose != Purpose.PRESENTATION:
             raise WrongKeyPurpose(f"key {key.kid} signs {key.info.purpose.value}s, not presentations")
         if key.info.compromised_at is not None:
