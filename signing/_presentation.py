@@ -95,11 +95,6 @@ def _bstr_head(length: int) -> bytes:
     return b"\x5a" + length.to_bytes(4, "big")
 
 
-def _framed(length: int) -> int:
-    """Bytes a byte string of ``length`` takes with its shortest head."""
-    return length + (1 if length < 24 else 2 if length < 256 else 3 if length < 65536 else 5)
-
-
 _SIG1 = cbor2.dumps("Signature1")
 
 
@@ -172,31 +167,43 @@ def _loads(raw: bytes, what: str) -> Any:
         raise Malformed(f"{what} is not CBOR: {exc}") from exc
 
 
+# The one layout a presentation has, in canonical CBOR: array(4), protected = bstr(11) holding
+# {4: bstr(8) kid}, unprotected = {}, payload = bstr, signature = bstr(64).
+_HEAD = bytes((0x84, 0x40 + 3 + KID_BYTES, 0xA1, HEADER_KID, 0x40 + KID_BYTES))
+_KID_END = len(_HEAD) + KID_BYTES
+_SIGNATURE_HEAD = b"\x58\x40"
+
+
 def decode_presentation(payload: str) -> DecodedPresentation:
-    """Step 1 for a presentation: digits → COSE_Sign1 → claims, checking every field's type."""
+    """Step 1 for a presentation: digits → COSE_Sign1 → claims, checking every field's type.
+
+    The message frame is read by its fixed canonical layout (anything else is malformed), and
+    only the claims go through the CBOR decoder."""
     if not payload:
         raise Malformed("presentation is empty")
     if len(payload) > MAX_PAYLOAD_CHARS:
         raise Malformed("presentation is too long")
     raw = decimal_decode(payload)
-    message = _loads(raw, "presentation")
-    if type(message) is not list or len(message) != 4:
-        raise Malformed("presentation is not a COSE_Sign1 message")
-    protected, unprotected, body, signature = message
-    if type(protected) is not bytes or type(body) is not bytes or type(signature) is not bytes:
-        raise Malformed("presentation is not a COSE_Sign1 message")
-    if unprotected != {}:
-        raise Malformed("presentation must have no unprotected header")
-    if len(raw) != 2 + _framed(len(protected)) + _framed(len(body)) + _framed(len(signature)):
-        raise Malformed("presentation has trailing or non-canonical bytes")
-    header = _loads(protected, "protected header")
-    kid = header.get(HEADER_KID) if type(header) is dict and len(header) == 1 else None
-    if type(kid) is not bytes or len(kid) != KID_BYTES:
-        raise Malformed("protected header must hold only the key id")
+    if not raw.startswith(_HEAD) or raw[_KID_END : _KID_END + 1] != b"\xa0":
+        raise Malformed("presentation is not a COSE_Sign1 message with only a key id in its header")
+    start, head = _KID_END + 2, raw[_KID_END + 1 : _KID_END + 2]
+    if head == b"\x58" and len(raw) > start:
+        length, start = raw[start], start + 1
+        canonical = length >= 24
+    elif head == b"\x59" and len(raw) > start + 1:
+        length, start = int.from_bytes(raw[start : start + 2], "big"), start + 2
+        canonical = length >= 256
+    elif head and 0x40 <= head[0] < 0x58:
+        length, canonical = head[0] - 0x40, True
+    else:
+        raise Malformed("presentation has no claims")
+    body, tail = raw[start : start + length], raw[start + length :]
+    if not canonical or len(body) != length or len(tail) != 66 or not tail.startswith(_SIGNATURE_HEAD):
+        raise Malformed("presentation is truncated, padded or not canonical")
     return DecodedPresentation(
-        kid=kid,
-        signing_input=_sig_structure(protected, body),
-        signature=signature,
+        kid=raw[len(_HEAD) : _KID_END],
+        signing_input=_sig_structure(raw[2:_KID_END], body),
+        signature=tail[2:],
         claims=_claims(_loads(body, "claims")),
     )
 
