@@ -27,6 +27,7 @@ from ._keys import KeySet, Purpose
 from ._presentation import PresentationClaims, decode_presentation
 from ._status_list import SignedStatusList, Status, verify_status_list
 from .errors import (
+    ClockSkew,
     Expired,
     KeyCompromised,
     KeyOutsideWindow,
@@ -186,7 +187,7 @@ class Verifier:
         require_status: bool = False,
     ) -> None:
         self.keys = keys
-        self.status_lists = dict(status_lists or {})
+        self.status_lists: Mapping[str, SignedStatusList] = {} if status_lists is None else status_lists
         self.skew = skew
         self.require_status = require_status
 
@@ -222,7 +223,7 @@ class Verifier:
         if not key.info.signs_at(claims.issued_at):  # 4
             raise KeyOutsideWindow(f"key {key.kid} was not allowed to sign at {claims.issued_at}")
         if claims.issued_at > now + self.skew:  # 5
-            raise NotYetValid(
+            raise ClockSkew(
                 f"presentation was made {claims.issued_at - now} s after this device's time: "
                 "check this device's clock"
             )

@@ -86,6 +86,13 @@ class NotYetValid(VerificationError):
     step = 5
 
 
+class ClockSkew(NotYetValid):
+    """Step 5: the presentation was made after this device's time: this device's clock is off."""
+
+    code = "clock_skew"
+    step = 5
+
+
 class Expired(VerificationError):
     """Step 5: the certificate's validity period has ended."""
 
@@ -143,6 +150,7 @@ ALL_REASONS: tuple[type[VerificationError], ...] = (
     BadSignature,
     KeyOutsideWindow,
     NotYetValid,
+    ClockSkew,
     Expired,
     StalePresentation,
     StatusUnavailable,

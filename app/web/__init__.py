@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import admin, administration, legacy_pages, main, trust
+from . import admin, administration, legacy_pages, main, trust, verify
 
 
 def register_blueprints(app: Flask) -> None:
@@ -14,3 +14,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(administration.bp)
     app.register_blueprint(legacy_pages.bp)
+    app.register_blueprint(verify.bp)

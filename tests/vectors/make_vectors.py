@@ -189,7 +189,7 @@ def main() -> None:
             "not_yet_valid",
         ),
         "stale-presentation": ("A screenshot ten minutes old", p, T0 + 600, "stale_presentation"),
-        "presentation-from-the-future": ("Verifier clock 10 minutes behind", p, T0 - 600, "not_yet_valid"),
+        "presentation-from-the-future": ("Verifier clock 10 minutes behind", p, T0 - 600, "clock_skew"),
         "key-before-window": (
             "Signed before the key's window opens",
             sign_presentation(good, future, now=T0),

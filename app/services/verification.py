@@ -1,0 +1,84 @@
+"""Online verification: the library's verifier, fed with the published keys and the live status
+lists, so a revocation is seen the moment it commits; and the full record behind a verified
+certificate, for signed-in inspectors."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signing import SignedStatusList, StatusList, Verified, Verifier
+
+from ..models import Authority, CertificateVersion, Staff, StatusListRow
+from .audit import record
+from .context import IssuingContext
+
+LIVE_LIST_LIFETIME = 60
+
+
+class LiveStatusLists(Mapping[str, SignedStatusList]):
+    """Status lists read from the database on demand, one issuer at a time."""
+
+    def __init__(self, session: Session, context: IssuingContext) -> None:
+        self._session = session
+        self._context = context
+        self._loaded: dict[str, SignedStatusList | None] = {}
+
+    def __getitem__(self, issuer: str) -> SignedStatusList:
+        if issuer not in self._loaded:
+            row = self._session.execute(
+                select(StatusListRow.data)
+                .join(Authority, Authority.id == StatusListRow.authority_id)
+                .where(Authority.credit_code == issuer)
+            ).first()
+            now = int(time.time())
+            self._loaded[issuer] = (
+                None
+                if row is None
+                else SignedStatusList(
+                    issuer=issuer,
+                    uri=self._context.status_uri(issuer),
+                    issued_at=now,
+                    expires_at=now + LIVE_LIST_LIFETIME,
+                    ttl=0,
+                    statuses=StatusList(row[0]),
+                )
+            )
+        found = self._loaded[issuer]
+        if found is None:
+            raise KeyError(issuer)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(k for k, v in self._loaded.items() if v is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for v in self._loaded.values() if v is not None)
+
+
+def online_verifier(session: Session, context: IssuingContext) -> Verifier:
+    """A verifier that trusts the published keys and requires the live status."""
+    keys = context.keys.published(now=int(time.time()))
+    return Verifier(keys, LiveStatusLists(session, context), require_status=True)
+
+
+def full_record(session: Session, verified: Verified, viewer: Staff) -> CertificateVersion | None:
+    """The stored version behind ``verified``, for a signed-in inspector; every look is audited."""
+    version = session.scalars(
+        select(CertificateVersion).where(CertificateVersion.identifier == verified.identifier)
+    ).first()
+    if version is not None:
+        record(
+            session,
+            actor=viewer.username,
+            action="verification.full_view",
+            target_type="certificate",
+            target_id=str(version.certificate_id),
+            authority=viewer.authority.credit_code,
+            reason=verified.kind,
+        )
+        session.commit()
+    return version

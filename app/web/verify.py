@@ -1,0 +1,102 @@
+"""Public checking: the page a phone's scanner opens (``/v/<payload>``), the JSON API, and the
+look-up of paper and IC-card certificates. Anyone sees the verdict with a masked name and ID;
+a signed-in inspector also sees the full record, and each such look is audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from signing import VerificationError, failure_json, mask_id, mask_name
+
+from ..db import get_session
+from ..models.enums import Role
+from ..security import csrf, limiter
+from ..services import legacy
+from ..services.context import issuing_context
+from ..services.verification import full_record, online_verifier
+
+bp = Blueprint("verify", __name__)
+PUBLIC_LIMIT = "60 per minute; 600 per hour"
+
+REASONS = {
+    "valid": _l("Currently valid"),
+    "stale_presentation": _l(
+        "This QR code has expired — it may be a screenshot. Ask the holder to refresh the code on their phone and show it again."  # noqa: E501 - one translation key
+    ),
+    "clock_skew": _l("The QR code was made later than this device's time. Check the clock of this device."),
+    "not_yet_valid": _l("The certificate is not valid yet."),
+    "expired": _l("The certificate's validity has ended."),
+    "suspended": _l("The certificate is suspended."),
+    "revoked": _l("The certificate has been revoked or cancelled."),
+    "superseded": _l(
+        "This is an old version of the certificate; a newer one was issued. Ask the holder for the current one."  # noqa: E501 - one translation key
+    ),
+    "bad_signature": _l("The signature does not match: the certificate may be forged or altered."),
+    "unknown_key": _l("Signed by a key this service does not know: the certificate may be forged."),
+    "key_compromised": _l("Signed by a key that has been withdrawn as compromised: do not accept it."),
+    "wrong_key_purpose": _l("Signed by a key that may not sign this: do not accept it."),
+    "key_outside_window": _l("Signed by a key that was not in service at that time: do not accept it."),
+    "policy": _l("The issuer does not match the signing key: do not accept it."),
+    "status_unavailable": _l("The certificate's status cannot be checked right now. Try again."),
+    "malformed": _l("This QR code cannot be read: it is not a certificate code of this service."),
+}
+SEVERITY = {"valid": "good", "stale_presentation": "warn", "clock_skew": "warn", "status_unavailable": "warn"}
+
+
+def _verdict(text: str) -> dict[str, Any]:
+    try:
+        verified = online_verifier(get_session(), issuing_context(current_app)).verify(text)
+    except VerificationError as exc:
+        return {**failure_json(exc), "message": str(REASONS.get(exc.code, exc.code)), "_verified": None}
+    data = verified.to_json()
+    if verified.kind == "credential":  # the credential carries full details; the public sees masks
+        data["holder"] = {"name": mask_name(verified.holder["name"]), "id": mask_id(verified.holder["id"])}
+        for private in ("masked", "number"):
+            data.pop(private, None)
+    return {**data, "message": str(REASONS["valid"]), "_verified": verified}
+
+
+def _is_inspector() -> bool:
+    return bool(current_user.is_authenticated and current_user.role == Role.INSPECTOR and current_user.active)
+
+
+@bp.get("/v/<path:payload>")
+@limiter.limit(PUBLIC_LIMIT)
+def page(payload: str) -> tuple[str, int]:
+    """The verdict page a phone scanner opens."""
+    verdict = _verdict(payload)
+    record = None
+    if verdict["_verified"] is not None and _is_inspector():
+        record = full_record(get_session(), verdict["_verified"], current_user)
+    code = verdict.get("reason", "valid")
+    return render_template(
+        "verify.html", verdict=verdict, code=code, severity=SEVERITY.get(code, "bad"), record=record
+    ), 200
+
+
+@bp.post("/api/v1/verify")
+@csrf.exempt
+@limiter.limit(PUBLIC_LIMIT)
+def api() -> tuple[dict[str, Any], int]:
+    """``{"payload": "<QR text or credential>"}`` → the verdict as JSON."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("payload"), str):
+        return {"error": "bad_request", "message": str(_l('Send JSON like {"payload": "<QR text>"}.'))}, 400
+    verdict = _verdict(body["payload"])
+    verdict.pop("_verified")
+    return verdict, 200
+
+
+@bp.get("/legacy")
+@limiter.limit(PUBLIC_LIMIT)
+def legacy_lookup() -> str:
+    """Check a paper or IC-card certificate by number and holder name."""
+    number, name = request.args.get("number", "").strip(), request.args.get("name", "").strip()
+    found = legacy.check(get_session(), number, name) if number and name else None
+    return render_template(
+        "legacy_lookup.html", found=found, number=number, name=name, mask_name=mask_name, mask_id=mask_id
+    )

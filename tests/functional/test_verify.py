@@ -1,0 +1,125 @@
+"""Checking certificates over HTTP: the scanner's page, the JSON API and the legacy look-up."""
+
+from __future__ import annotations
+
+import time
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import AuditEvent
+from app.services import certificates as certs
+from app.services import legacy
+from signing import Purpose, mask_id, sign_presentation
+from signing._encoding import decimal_decode, decimal_encode
+from signing._facts import CertificateFacts
+
+from ..helpers import id_number
+from ..registry import Province
+from .admin_client import login
+
+HOLDER = id_number()
+
+
+def issue(session: Session, province: Province):  # type: ignore[no-untyped-def]
+    admin = province.actor(session, "jinan_admin")
+    return certs.issue(
+        session, province.context, admin, id_number=HOLDER, name="张三明", categories=[1, 2]
+    ).certificate
+
+
+def presentation(session: Session, province: Province, cert, at: int | None = None) -> str:  # type: ignore[no-untyped-def]
+    version = certs.current_version(cert)
+    from signing import Identifier
+
+    facts = CertificateFacts(
+        identifier=Identifier.parse(version.identifier),
+        number=cert.number,
+        holder_name=version.holder_name,
+        holder_id=HOLDER,
+        categories=tuple(version.categories),
+        issuer_name=cert.authority.name,
+        first_issued=cert.first_issued,
+        issued=version.issued,
+        valid_from=version.valid_from,
+        valid_until=version.valid_until,
+        status_index=version.status_index,
+    )
+    now = int(time.time()) if at is None else at
+    signer = province.context.keys.signer(Purpose.PRESENTATION, now=now)
+    return sign_presentation(facts, signer, now=now)
+
+
+def test_valid_then_suspended(client: FlaskClient, session: Session, province: Province) -> None:
+    cert = issue(session, province)
+    payload = presentation(session, province, cert)
+    page = client.get(f"/v/{payload}").get_data(as_text=True)
+    assert '<p class="verdict-word">有效</p>' in page
+    assert "张*明" in page and mask_id(HOLDER) in page and HOLDER not in page
+    api = client.post("/api/v1/verify", json={"payload": f"https://rtc.example.cn/v/{payload}"}).json
+    assert api["valid"] is True and api["status"] == "valid" and api["holder"]["name"] == "张*明"
+    certs.suspend(session, province.actor(session, "jinan_admin"), cert.id, reason="违章")
+    page = client.get(f"/v/{payload}").get_data(as_text=True)
+    assert "证件已被暂扣。" in page and "无效" in page
+    assert client.post("/api/v1/verify", json={"payload": payload}).json["reason"] == "suspended"
+
+
+def test_screenshot_tampering_and_junk(client: FlaskClient, session: Session, province: Province) -> None:
+    cert = issue(session, province)
+    stale = presentation(session, province, cert, at=int(time.time()) - 600)
+    assert "二维码已过期（可能是截图），请持证人在手机上刷新后重新出示。" in client.get(
+        f"/v/{stale}"
+    ).get_data(as_text=True)
+    raw = bytearray(decimal_decode(presentation(session, province, cert)))
+    raw[-1] ^= 1
+    page = client.get(f"/v/{decimal_encode(bytes(raw))}").get_data(as_text=True)
+    assert "签名不匹配：证件可能被伪造或篡改。" in page
+    page = client.get("/v/hello/world").get_data(as_text=True)
+    assert "无法识别此二维码：它不是本服务的证照二维码。" in page
+    page = client.get(f"/v/{presentation(session, province, cert, at=int(time.time()) + 900)}")
+    assert "二维码的生成时间晚于本设备时间，请检查本设备的时钟。" in page.get_data(as_text=True)
+
+
+def test_credential_through_the_api_is_masked(
+    client: FlaskClient, session: Session, province: Province
+) -> None:
+    cert = issue(session, province)
+    api = client.post("/api/v1/verify", json={"payload": certs.current_version(cert).credential}).json
+    assert api["valid"] is True and api["kind"] == "credential"
+    assert api["holder"] == {"name": "张*明", "id": mask_id(HOLDER)} and "number" not in api
+
+
+def test_api_bad_body(client: FlaskClient) -> None:
+    response = client.post("/api/v1/verify", data="nope", headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 400
+    assert response.json["message"] == '请发送 JSON，例如 {"payload": "<二维码内容>"}。'
+
+
+def test_inspector_sees_the_full_record_and_it_is_logged(
+    client: FlaskClient, session: Session, province: Province
+) -> None:
+    cert = issue(session, province)
+    payload = presentation(session, province, cert)
+    login(client, "jinan_inspector")
+    page = client.get(f"/v/{payload}").get_data(as_text=True)
+    assert 'id="full-record"' in page and HOLDER in page
+    views = session.scalars(select(AuditEvent).where(AuditEvent.action == "verification.full_view")).all()
+    assert [v.actor for v in views] == ["jinan_inspector"]
+
+
+def test_legacy_lookup(client: FlaskClient, session: Session, province: Province) -> None:
+    body = "证号,姓名,身份证号码,从业资格类别,发证日期,有效期至,发证机关,介质\n"
+    body += f"P1,张三明,{HOLDER},cargo,2020-05-01,2099-04-30,济南市运管处,纸质\n"
+    legacy.import_file(session, province.actor(session, "jinan_admin"), "old.csv", body.encode())
+    page = client.get("/legacy?number=P1&name=张三明").get_data(as_text=True)
+    assert '<p class="verdict-word">有效</p>' in page and "张*明" in page and HOLDER not in page
+    assert "没有该证号和姓名的证书。" in client.get("/legacy?number=P1&name=李四").get_data(as_text=True)
+
+
+def test_public_checks_are_rate_limited(client: FlaskClient) -> None:
+    for _ in range(60):
+        client.get("/v/123")
+    response = client.get("/v/123")
+    assert response.status_code == 429
+    assert "操作过于频繁，请稍候再试。" in response.get_data(as_text=True)
