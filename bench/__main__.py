@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from . import batch_issue, qr_size, verify_rate
+from . import batch_issue, qr_size, render, verify_rate
 from .table import render
 
-BENCHMARKS = (qr_size, verify_rate, batch_issue)
+BENCHMARKS = (qr_size, verify_rate, render, batch_issue)
 
 
 def main() -> int:

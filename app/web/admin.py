@@ -19,6 +19,8 @@ from signing import CATEGORIES
 from ..db import get_session
 from ..models import BatchJob, Staff
 from ..models.enums import Role
+from ..renderers.pdf import CertificateSheet
+from ..renderers.pdf import certificate_pdf as certificate_pdf_bytes
 from ..security import limiter
 from ..services import authorities, batch_jobs, queries
 from ..services import certificates as certs
@@ -334,4 +336,42 @@ def batch_report(job_id: int) -> Response:
         body,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="batch-{job.id}-report.csv"'},
+    )
+
+
+@bp.get("/certificates/<int:certificate_id>/certificate.pdf")
+@staff_required
+def certificate_pdf(certificate_id: int) -> Response:
+    """The printable certificate of the current version (each download is audited)."""
+    found = _certificate(certificate_id)
+    version = certs.current_version(found)
+    sheet = CertificateSheet(
+        holder_name=version.holder_name,
+        sex=found.practitioner.sex,
+        id_number=found.practitioner.id_number,
+        number=found.number,
+        categories=list(version.categories),
+        first_issued=found.first_issued,
+        valid_from=version.valid_from,
+        valid_until=version.valid_until,
+        issuer_name=found.authority.name,
+        identifier=version.identifier,
+        credential=version.credential,
+    )
+    session = get_session()
+    record(
+        session,
+        actor=current_user.username,
+        action="certificate.pdf",
+        target_type="certificate",
+        target_id=str(found.id),
+        authority=current_user.authority.credit_code,
+    )
+    session.commit()
+    return Response(
+        certificate_pdf_bytes(sheet),
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="certificate-{found.number}-v{version.version}.pdf"'
+        },
     )
