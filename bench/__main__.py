@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from . import batch_issue, qr_size, render, verify_rate
-from . import table
+from . import batch_issue, qr_size, render, table, verify_rate
 
 BENCHMARKS = (qr_size, verify_rate, render, batch_issue)
 
