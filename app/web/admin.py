@@ -57,10 +57,10 @@ def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():
         session = get_session()
-        staff = session.scalars(select(Staff).filter_by(username=form.username.data)).first()
-        usable = staff if staff is not None and staff.active else None
-        if check_password(usable.password_hash if usable else None, form.password.data or "") and usable:
-            staff = usable
+        found = session.scalars(select(Staff).filter_by(username=form.username.data)).first()
+        staff = found if found is not None and found.active else None
+        # Always run the hash check, so timing does not tell which user names exist.
+        if check_password(staff.password_hash if staff else None, form.password.data or "") and staff:
             login_user(staff)
             record(
                 session,
@@ -71,7 +71,8 @@ def login() -> str | Response:
                 authority=staff.authority.credit_code,
             )
             session.commit()
-            return redirect(url_for("admin.dashboard"))
+            landing = "main.index" if staff.role == Role.INSPECTOR else "admin.dashboard"
+            return redirect(url_for(landing))
         flash(_("Wrong user name or password."), "error")
     return render_template("admin/login.html", form=form)
 
