@@ -8,7 +8,7 @@ from flask import Flask, session
 from flask_login import LoginManager
 
 from .db import get_session
-from .models import Staff
+from .models import HolderAccount, Staff
 
 login_manager = LoginManager()
 login_manager.login_view = "admin.login"
@@ -16,9 +16,13 @@ login_manager.session_protection = "strong"
 
 
 @login_manager.user_loader
-def _load(user_id: str) -> Staff | None:
-    staff = get_session().get(Staff, int(user_id)) if user_id.isdigit() else None
-    return staff if staff is not None and staff.active else None
+def _load(user_id: str) -> Staff | HolderAccount | None:
+    kind, _, number = user_id.partition(":")
+    if not number.isdigit():
+        return None
+    model = {"staff": Staff, "holder": HolderAccount}.get(kind)
+    user = get_session().get(model, int(number)) if model is not None else None
+    return user if user is not None and user.is_active else None
 
 
 def init_app(app: Flask) -> None:

@@ -12,6 +12,7 @@ from .certificate import (
     ProcessedRequest,
     StatusListRow,
 )
+from .holder import HolderAccount
 from .legacy import LegacyCertificate
 from .staff import Staff, StaffPermission
 
@@ -23,6 +24,7 @@ __all__ = [
     "BatchJob",
     "Certificate",
     "CertificateVersion",
+    "HolderAccount",
     "HolderCategory",
     "LegacyCertificate",
     "Practitioner",

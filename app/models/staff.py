@@ -39,7 +39,7 @@ class Staff(Base):
 
     def get_id(self) -> str:
         """The session identifier."""
-        return str(self.id)
+        return f"staff:{self.id}"
 
 
 class StaffPermission(Base):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
+from typing import Any
 
 import zxingcpp
 from PIL import Image
@@ -93,3 +94,20 @@ def certificate_pdf(sheet: CertificateSheet) -> bytes:
     canvas.showPage()
     canvas.save()
     return out.getvalue()
+
+
+def sheet_for(certificate: Any, version: Any) -> CertificateSheet:
+    """The sheet for a stored certificate and one of its versions."""
+    return CertificateSheet(
+        holder_name=version.holder_name,
+        sex=certificate.practitioner.sex,
+        id_number=certificate.practitioner.id_number,
+        number=certificate.number,
+        categories=list(version.categories),
+        first_issued=certificate.first_issued,
+        valid_from=version.valid_from,
+        valid_until=version.valid_until,
+        issuer_name=certificate.authority.name,
+        identifier=version.identifier,
+        credential=version.credential,
+    )

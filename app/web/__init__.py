@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import admin, administration, legacy_pages, main, trust, verify
+from . import admin, administration, holder, legacy_pages, main, trust, verify
 
 
 def register_blueprints(app: Flask) -> None:
@@ -15,3 +15,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(administration.bp)
     app.register_blueprint(legacy_pages.bp)
     app.register_blueprint(verify.bp)
+    app.register_blueprint(holder.bp)

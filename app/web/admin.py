@@ -19,10 +19,10 @@ from signing import CATEGORIES
 from ..db import get_session
 from ..models import BatchJob, Staff
 from ..models.enums import Role
-from ..renderers.pdf import CertificateSheet
 from ..renderers.pdf import certificate_pdf as certificate_pdf_bytes
+from ..renderers.pdf import sheet_for
 from ..security import limiter
-from ..services import authorities, batch_jobs, queries
+from ..services import authorities, batch_jobs, holders, queries
 from ..services import certificates as certs
 from ..services.audit import record
 from ..services.batch import report_csv
@@ -159,12 +159,11 @@ def issue() -> Any:
         except DomainError as exc:
             flash(message_for(exc), "error")
         else:
-            flash(
-                _("Certificate %(number)s issued.", number=result.certificate.number)
-                if not result.repeated
-                else _("This form was already submitted; nothing was done twice."),
-                "success",
-            )
+            if result.repeated:
+                flash(_("This form was already submitted; nothing was done twice."), "success")
+            else:
+                flash(_("Certificate %(number)s issued.", number=result.certificate.number), "success")
+                _flash_activation_code(result.certificate)
             return redirect(url_for("admin.certificate", certificate_id=result.certificate.id))
     status = 422 if request.method == "POST" else 200
     return render_template("admin/issue.html", form=form), status
@@ -346,19 +345,7 @@ def certificate_pdf(certificate_id: int) -> Response:
     """The printable certificate of the current version (each download is audited)."""
     found = _certificate(certificate_id)
     version = certs.current_version(found)
-    sheet = CertificateSheet(
-        holder_name=version.holder_name,
-        sex=found.practitioner.sex,
-        id_number=found.practitioner.id_number,
-        number=found.number,
-        categories=list(version.categories),
-        first_issued=found.first_issued,
-        valid_from=version.valid_from,
-        valid_until=version.valid_until,
-        issuer_name=found.authority.name,
-        identifier=version.identifier,
-        credential=version.credential,
-    )
+    sheet = sheet_for(found, version)
     session = get_session()
     record(
         session,
@@ -376,3 +363,28 @@ def certificate_pdf(certificate_id: int) -> Response:
             "Content-Disposition": f'inline; filename="certificate-{found.number}-v{version.version}.pdf"'
         },
     )
+
+
+def _flash_activation_code(certificate: Any) -> None:
+    session = get_session()
+    code = holders.new_activation_code(session, certificate.practitioner, current_user)
+    session.commit()
+    flash(
+        _(
+            "Activation code for the holder's phone: %(code)s (valid for 30 days; give it to the holder).",
+            code=f"{code[:5]}-{code[5:]}",
+        ),
+        "info",
+    )
+
+
+@bp.post("/certificates/<int:certificate_id>/activation-code")
+@staff_required
+def activation_code(certificate_id: int) -> Response:
+    """Make a new activation code for the holder's account (e.g. a lost code or a new phone)."""
+    form = ActionForm()
+    if not form.validate():
+        flash(_("Tick the confirmation box and fill in the form, then submit again."), "error")
+    else:
+        _flash_activation_code(_certificate(certificate_id))
+    return redirect(url_for("admin.certificate", certificate_id=certificate_id))

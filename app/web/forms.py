@@ -155,3 +155,33 @@ class LegacyImportForm(FlaskForm):
         ],
     )
     confirm = BooleanField(_l("I have checked the file"), validators=[DataRequired()])
+
+
+class ActivateForm(FlaskForm):
+    """Open a holder account with the ID number and the activation code."""
+
+    id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=18)])
+    code = StringField(_l("Activation code"), validators=[DataRequired(), Length(max=20)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=200)])
+    again = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("password", _l("The two new passwords differ."))],
+    )
+
+
+class HolderLoginForm(FlaskForm):
+    """A holder signs in with ID number and password."""
+
+    id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=18)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class HolderPasswordForm(FlaskForm):
+    """A holder changes their password."""
+
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=200)])
+    again = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("new", _l("The two new passwords differ."))],
+    )

@@ -46,6 +46,10 @@ MESSAGES = {
     ),
     "item_unassigned": _l("No authority provides this service in region %(region)s."),
     "not_found": _l("No such certificate."),
+    "activation_invalid": _l("The ID number or the activation code is wrong."),
+    "activation_expired": _l("The activation code has expired. Ask the certificate office for a new one."),
+    "holder_weak_password": _l("The password needs at least %(minimum)s characters."),
+    "holder_wrong_password": _l("The current password is wrong."),
 }
 
 

@@ -34,7 +34,8 @@ def test_issue_find_and_suspend(
     page.check("text=经营性道路旅客运输驾驶员")
     page.check("#confirm")
     page.click("button:has-text('核发')")
-    assert f"证书 {HOLDER} 已核发。" in page.locator(".flash").inner_text()
+    assert page.locator(".flash.success").inner_text() == f"证书 {HOLDER} 已核发。"
+    assert "持证人手机激活码：" in page.locator(".flash.info").inner_text()
     page.click("nav >> text=证书查询")
     page.fill("input[name=q]", "张三")
     page.click("button:has-text('查询')")

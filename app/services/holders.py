@@ -1,0 +1,124 @@
+"""Holder accounts: an activation code handed over by the clerk, activation with ID number and
+code, sign-in, and what a holder may see (only their own certificates)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signing import validate_id_number
+from signing.errors import IdentifierError
+
+from ..models import Certificate, HolderAccount, Practitioner, Staff
+from .audit import record
+from .errors import RuleViolation
+from .passwords import check_password, hash_password
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 10
+CODE_DAYS = 30
+MIN_PASSWORD = 8
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+def new_activation_code(session: Session, practitioner: Practitioner, actor: Staff) -> str:
+    """A fresh activation code for ``practitioner`` (replacing any earlier one; an activated
+    account keeps working until the code is used). Not committed; the code is shown once."""
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    account = session.scalars(select(HolderAccount).filter_by(practitioner_id=practitioner.id)).first()
+    now = dt.datetime.now(dt.UTC)
+    if account is None:
+        account = HolderAccount(practitioner_id=practitioner.id, created_at=now)
+        session.add(account)
+    account.activation_hash = hash_password(code)
+    account.activation_expires = now + dt.timedelta(days=CODE_DAYS)
+    record(
+        session,
+        actor=actor.username,
+        action="holder.activation_code",
+        target_type="practitioner",
+        target_id=str(practitioner.id),
+        authority=actor.authority.credit_code,
+    )
+    return code
+
+
+def normalize_code(text: str) -> str:
+    """A code as typed: spaces and dashes dropped, upper case."""
+    return "".join(c for c in text.upper() if c.isalnum())
+
+
+def activate(session: Session, id_number: str, code: str, password: str) -> HolderAccount:
+    """Set the holder's password with their ID number and activation code. The same message
+    answers a wrong ID number and a wrong code, so neither can be probed. Commits."""
+    if len(password) < MIN_PASSWORD:
+        raise RuleViolation("the password is too short", code="holder_weak_password", minimum=MIN_PASSWORD)
+    try:
+        number = validate_id_number(id_number)
+    except IdentifierError:
+        number = ""
+    account = session.scalars(
+        select(HolderAccount).join(Practitioner).where(Practitioner.id_number == number)
+    ).first()
+    valid = check_password(account.activation_hash if account else None, normalize_code(code))
+    if account is None or not valid:
+        raise RuleViolation("wrong ID number or activation code", code="activation_invalid")
+    if account.activation_expires is None or _utc(account.activation_expires) < dt.datetime.now(dt.UTC):
+        raise RuleViolation("the activation code has expired", code="activation_expired")
+    account.password_hash = hash_password(password)
+    account.activation_hash = None
+    account.activation_expires = None
+    account.activated_at = dt.datetime.now(dt.UTC)
+    record(
+        session,
+        actor=f"holder:{account.id}",
+        action="holder.activate",
+        target_type="practitioner",
+        target_id=str(account.practitioner_id),
+    )
+    session.commit()
+    return account
+
+
+def authenticate(session: Session, id_number: str, password: str) -> HolderAccount | None:
+    """The activated account for ``id_number`` if ``password`` matches."""
+    number = id_number.strip().upper()
+    account = session.scalars(
+        select(HolderAccount).join(Practitioner).where(Practitioner.id_number == number)
+    ).first()
+    usable = account if account is not None and account.password_hash else None
+    return usable if check_password(usable.password_hash if usable else None, password) else None
+
+
+def change_password(session: Session, account: HolderAccount, current: str, new: str) -> None:
+    """Change a holder's password. Commits."""
+    if not check_password(account.password_hash, current):
+        raise RuleViolation("the current password is wrong", code="holder_wrong_password")
+    if len(new) < MIN_PASSWORD:
+        raise RuleViolation("the password is too short", code="holder_weak_password", minimum=MIN_PASSWORD)
+    account.password_hash = hash_password(new)
+    record(
+        session,
+        actor=f"holder:{account.id}",
+        action="holder.password",
+        target_type="practitioner",
+        target_id=str(account.practitioner_id),
+    )
+    session.commit()
+
+
+def own_certificates(session: Session, account: HolderAccount) -> list[Certificate]:
+    """The holder's certificates, newest first."""
+    return list(
+        session.scalars(
+            select(Certificate)
+            .where(Certificate.practitioner_id == account.practitioner_id)
+            .order_by(Certificate.id.desc())
+        )
+    )

@@ -1,0 +1,125 @@
+"""The holder's own pages (/me): activation, sign-in, their certificates and PDFs, password.
+A holder only ever sees their own data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from ..db import get_session
+from ..models import Certificate
+from ..renderers.pdf import certificate_pdf, sheet_for
+from ..security import limiter
+from ..services import certificates as certs
+from ..services import holders
+from ..services.errors import DomainError
+from .forms import ActivateForm, HolderLoginForm, HolderPasswordForm
+from .messages import message_for
+
+bp = Blueprint("holder", __name__, url_prefix="/me")
+
+
+def holder_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Signed-in holders only; others are sent to the holder sign-in page."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated or current_user.role != "holder":
+            return redirect(url_for("holder.login", next=request.path))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+@bp.route("/activate", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 30 per hour", methods=["POST"])
+def activate() -> Any:
+    """Open the account with ID number, activation code and a new password."""
+    form = ActivateForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            account = holders.activate(
+                get_session(), form.id_number.data or "", form.code.data or "", form.password.data or ""
+            )
+        except DomainError as exc:
+            flash(message_for(exc), "error")
+            status = 422
+        else:
+            login_user(account)
+            flash(_("Your account is ready."), "success")
+            return redirect(url_for("holder.home"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("holder/activate.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
+def login() -> Any:
+    """Sign in with ID number and password."""
+    form = HolderLoginForm()
+    if form.validate_on_submit():
+        account = holders.authenticate(get_session(), form.id_number.data or "", form.password.data or "")
+        if account is not None:
+            login_user(account)
+            return redirect(url_for("holder.home"))
+        flash(_("Wrong ID number or password."), "error")
+    return render_template("holder/login.html", form=form)
+
+
+@bp.post("/logout")
+@holder_required
+def logout() -> Response:
+    """Sign out."""
+    logout_user()
+    return redirect(url_for("holder.login"))
+
+
+@bp.get("")
+@holder_required
+def home() -> str:
+    """The holder's certificates."""
+    mine = holders.own_certificates(get_session(), current_user)
+    return render_template("holder/home.html", certificates=mine, current_version=certs.current_version)
+
+
+@bp.get("/certificates/<int:certificate_id>.pdf")
+@holder_required
+def pdf(certificate_id: int) -> Response:
+    """The printable PDF of one of the holder's own certificates (anyone else's: not found)."""
+    certificate = get_session().get(Certificate, certificate_id)
+    if certificate is None or certificate.practitioner_id != current_user.practitioner_id:
+        abort(404)
+    version = certs.current_version(certificate)
+    return Response(
+        certificate_pdf(sheet_for(certificate, version)),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="certificate-v{version.version}.pdf"'},
+    )
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@holder_required
+def password() -> Any:
+    """Change the password."""
+    form = HolderPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            holders.change_password(get_session(), current_user, form.current.data or "", form.new.data or "")
+        except DomainError as exc:
+            flash(message_for(exc), "error")
+            status = 422
+        else:
+            flash(_("Your password was changed."), "success")
+            return redirect(url_for("holder.home"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("holder/password.html", form=form), status

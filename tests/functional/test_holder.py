@@ -1,0 +1,100 @@
+"""The holder's account: activation code from the clerk, activation, sign-in, own data only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+from flask.testing import FlaskClient
+from pypdf import PdfReader
+from sqlalchemy import update
+
+from app.models import HolderAccount
+
+from ..helpers import id_number
+from ..registry import Province
+from .admin_client import csrf, login, post_form
+
+A, B = id_number("37010219900307123"), id_number("11010519491231002")
+
+
+def issue_with_code(client: FlaskClient, holder: str, name: str, key: str) -> str:
+    """Issue through the clerk's page and return the activation code it shows."""
+    login(client, "jinan_admin")
+    page = post_form(
+        client,
+        "/admin/certificates/new",
+        "/admin/certificates/new",
+        {
+            "id_number": holder,
+            "name": name,
+            "categories": ["1"],
+            "confirm": "y",
+            "request_key": key,
+        },
+    ).get_data(as_text=True)
+    match = re.search(r"：([2-9A-Z]{5}-[2-9A-Z]{5})（", page)
+    assert match, page
+    return match.group(1)
+
+
+def activate(client: FlaskClient, holder: str, code: str, password: str = "holder password"):  # type: ignore[no-untyped-def]
+    return post_form(
+        client,
+        "/me/activate",
+        "/me/activate",
+        {"id_number": holder, "code": code, "password": password, "again": password},
+    )
+
+
+def test_activate_sign_in_and_see_only_own(app, client: FlaskClient, province: Province) -> None:  # type: ignore[no-untyped-def]
+    code_a = issue_with_code(client, A, "张三明", "k1")
+    issue_with_code(client, B, "李四", "k2")
+    phone = app.test_client()
+    wrong = activate(phone, A, "23456-23456")
+    assert "身份证号码或激活码错误。" in wrong.get_data(as_text=True)
+    page = activate(phone, A, code_a.lower().replace("-", " ")).get_data(as_text=True)
+    assert "账号已开通。" in page and "张三明" in page and "李四" not in page
+    own = re.search(r"/me/certificates/(\d+)\.pdf", page)
+    assert own
+    text = PdfReader(io.BytesIO(phone.get(own.group(0)).data)).pages[0].extract_text()
+    assert A in text
+    other_id = int(own.group(1)) + 1
+    assert phone.get(f"/me/certificates/{other_id}.pdf").status_code == 404
+    assert "身份证号码或激活码错误。" in activate(app.test_client(), A, code_a).get_data(
+        as_text=True
+    )  # used up
+    token = csrf(phone.get("/me").get_data(as_text=True))
+    phone.post("/me/logout", data={"csrf_token": token})
+    assert phone.get("/me").headers["Location"].startswith("/me/login")
+    again = post_form(phone, "/me/login", "/me/login", {"id_number": A, "password": "holder password"})
+    assert "我的证书" in again.get_data(as_text=True)
+    assert "身份证号码或密码错误。" in post_form(
+        app.test_client(), "/me/login", "/me/login", {"id_number": A, "password": "nope"}
+    ).get_data(as_text=True)
+
+
+def test_expired_code_and_short_password(app, client: FlaskClient, province: Province) -> None:  # type: ignore[no-untyped-def]
+    code = issue_with_code(client, A, "张三明", "k3")
+    phone = app.test_client()
+    assert "字段长度必须介于 8 到 200 个字符之间。" in activate(phone, A, code, "short7!").get_data(
+        as_text=True
+    )
+    with app.app_context():
+        from app.db import get_session
+
+        session = get_session()
+        session.execute(
+            update(HolderAccount).values(activation_expires=dt.datetime.now(dt.UTC) - dt.timedelta(days=1))
+        )
+        session.commit()
+    page = activate(phone, A, code).get_data(as_text=True)
+    assert "激活码已过期，请向发证窗口重新申请。" in page
+
+
+def test_staff_pages_refuse_holders(app, client: FlaskClient, province: Province) -> None:  # type: ignore[no-untyped-def]
+    code = issue_with_code(client, A, "张三明", "k4")
+    phone = app.test_client()
+    activate(phone, A, code)
+    assert phone.get("/admin/").status_code == 403
