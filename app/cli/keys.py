@@ -111,7 +111,7 @@ def rotate_command(purpose: str, alg: str, issuer: str | None, days: int | None)
 @click.option("--reason")
 @with_appcontext
 def retire_command(kid: str, compromised: bool, reason: str | None) -> None:
-    """Stop KID signing."""
+    """Stop KID signing. A kid may start with "-": write `keys retire -- KID`."""
     try:
         key = key_service.retire(
             _store(), get_session(), actor=_actor(), kid=kid, compromised=compromised, reason=reason

@@ -3,11 +3,12 @@ A holder only ever sees their own data."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -15,10 +16,13 @@ from werkzeug.wrappers import Response
 from ..db import get_session
 from ..models import Certificate
 from ..renderers.pdf import certificate_pdf, sheet_for
+from ..renderers.qr import png, presentation_qr
 from ..security import limiter
 from ..services import certificates as certs
 from ..services import holders
+from ..services.context import issuing_context
 from ..services.errors import DomainError
+from ..services.presentations import Presentation, present
 from .forms import ActivateForm, HolderLoginForm, HolderPasswordForm
 from .messages import message_for
 
@@ -123,3 +127,60 @@ def password() -> Any:
     elif request.method == "POST":
         status = 422
     return render_template("holder/password.html", form=form), status
+
+
+def _own(certificate_id: int) -> Certificate:
+    certificate = get_session().get(Certificate, certificate_id)
+    if certificate is None or certificate.practitioner_id != current_user.practitioner_id:
+        abort(404)
+    return certificate
+
+
+@bp.get("/show/<int:certificate_id>")
+@holder_required
+def show(certificate_id: int) -> str:
+    """The show screen (亮证): details, status colour and a QR code that refreshes every minute."""
+    certificate = _own(certificate_id)
+    version = certs.current_version(certificate)
+    expired = version.valid_until < certs.today_cst()
+    return render_template(
+        "holder/show.html",
+        certificate=certificate,
+        version=version,
+        expired=expired,
+        refresh_seconds=max(10, current_app.config["PRESENTATION_LIFETIME"] // 2),
+    )
+
+
+def _presentation(certificate_id: int) -> Presentation:
+    return present(
+        issuing_context(current_app), _own(certificate_id), current_app.config["PRESENTATION_LIFETIME"]
+    )
+
+
+@bp.get("/show/<int:certificate_id>/presentation")
+@holder_required
+def presentation(certificate_id: int) -> Response:
+    """A freshly signed presentation as JSON (never cached)."""
+    fresh = _presentation(certificate_id)
+    response = jsonify(
+        {
+            "url": fresh.url,
+            "issued_at": fresh.issued_at,
+            "expires_at": fresh.expires_at,
+            "now": int(time.time()),
+            "status": fresh.status.name.lower(),
+        }
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/show/<int:certificate_id>/qr.png")
+@holder_required
+def qr_png(certificate_id: int) -> Response:
+    """The presentation QR drawn by the server, for phones without JavaScript."""
+    fresh = _presentation(certificate_id)
+    response = Response(png(presentation_qr(fresh.url), scale=5), mimetype="image/png")
+    response.headers["Cache-Control"] = "no-store"
+    return response

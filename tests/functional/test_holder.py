@@ -98,3 +98,27 @@ def test_staff_pages_refuse_holders(app, client: FlaskClient, province: Province
     phone = app.test_client()
     activate(phone, A, code)
     assert phone.get("/admin/").status_code == 403
+
+
+def test_show_endpoints_only_for_the_owner(app, client: FlaskClient, province: Province) -> None:  # type: ignore[no-untyped-def]
+    code = issue_with_code(client, A, "张三明", "k5")
+    issue_with_code(client, B, "李四", "k6")
+    phone = app.test_client()
+    page = activate(phone, A, code).get_data(as_text=True)
+    own = int(re.search(r"/me/certificates/(\d+)\.pdf", page).group(1))  # type: ignore[union-attr]
+    fresh = phone.get(f"/me/show/{own}/presentation")
+    assert fresh.headers["Cache-Control"] == "no-store"
+    assert fresh.json["url"].startswith("https://rtc.example.cn/v/") and fresh.json["status"] == "valid"
+    assert fresh.json["expires_at"] - fresh.json["issued_at"] == 120
+    image = phone.get(f"/me/show/{own}/qr.png")
+    assert image.mimetype == "image/png" and image.headers["Cache-Control"] == "no-store"
+    import zxingcpp
+    from PIL import Image
+
+    (symbol,) = zxingcpp.read_barcodes(
+        Image.open(io.BytesIO(image.data)), formats=zxingcpp.BarcodeFormat.QRCode
+    )
+    assert symbol.text.startswith("https://rtc.example.cn/v/")
+    for path in (f"/me/show/{own + 1}", f"/me/show/{own + 1}/presentation", f"/me/show/{own + 1}/qr.png"):
+        assert phone.get(path).status_code == 404
+    assert '<noscript><img src="/me/show/' in phone.get(f"/me/show/{own}").get_data(as_text=True)

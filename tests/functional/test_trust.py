@@ -48,7 +48,7 @@ def test_compromised_key_stays_published_marked(
 ) -> None:
     runner.invoke(args=["keys", "generate", "--purpose", "presentation"])
     (kid,) = kids(client)
-    result = runner.invoke(args=["keys", "retire", kid, "--compromised", "--reason", "laptop stolen"])
+    result = runner.invoke(args=["keys", "retire", "--compromised", "--reason", "laptop stolen", "--", kid])
     assert result.exit_code == 0, result.output
     (key,) = client.get("/.well-known/jwks.json").json["keys"]
     assert key["kid"] == kid and key["compromised_at"] >= key["not_before"]

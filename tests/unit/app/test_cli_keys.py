@@ -25,9 +25,9 @@ def test_generate_list_retire(app: Flask, runner: FlaskCliRunner) -> None:
     kid = result.output.split()[1]
     listing = runner.invoke(args=["keys", "list"]).output
     assert kid in listing and "ES256" in listing and ISSUER in listing and "signing" in listing
-    assert runner.invoke(args=["keys", "retire", kid]).exit_code == 0
+    assert runner.invoke(args=["keys", "retire", "--", kid]).exit_code == 0
     assert "retired" in runner.invoke(args=["keys", "list"]).output
-    again = runner.invoke(args=["keys", "retire", kid])
+    again = runner.invoke(args=["keys", "retire", "--", kid])
     assert again.exit_code == 1 and "already retired" in again.output
     assert actions(app) == ["key.generate", "key.retire"]
 
@@ -39,9 +39,9 @@ def test_certificate_key_needs_issuer(runner: FlaskCliRunner) -> None:
 
 
 def test_unknown_kid(runner: FlaskCliRunner) -> None:
-    result = runner.invoke(args=["keys", "retire", "AAAAAAAAAAA"])
+    result = runner.invoke(args=["keys", "retire", "--", "AAAAAAAAAAA"])
     assert result.exit_code == 1 and "no key AAAAAAAAAAA" in result.output
-    result = runner.invoke(args=["keys", "retire", "../etc"])
+    result = runner.invoke(args=["keys", "retire", "--", "../etc"])
     assert result.exit_code == 1 and "is not a key id" in result.output
 
 

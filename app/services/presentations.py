@@ -1,0 +1,69 @@
+"""Signing the short-lived presentation a holder shows on their phone (亮证)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from signing import CertificateFacts, Identifier, Purpose, Status, presentation_url, sign_presentation
+from signing.errors import KeyHandlingError
+
+from ..models import Certificate, CertificateVersion
+from .context import IssuingContext
+from .errors import RuleViolation
+from .versions import current_version
+
+STATUS_OF_STATE = {
+    "active": Status.VALID,
+    "suspended": Status.SUSPENDED,
+    "revoked": Status.REVOKED,
+    "cancelled": Status.REVOKED,
+}
+
+
+def facts_for(certificate: Certificate, version: CertificateVersion) -> CertificateFacts:
+    """What a stored version says, as the signing library takes it."""
+    return CertificateFacts(
+        identifier=Identifier.parse(version.identifier),
+        number=certificate.number,
+        holder_name=version.holder_name,
+        holder_id=certificate.practitioner.id_number,
+        categories=tuple(version.categories),
+        issuer_name=certificate.authority.name,
+        first_issued=certificate.first_issued,
+        issued=version.issued,
+        valid_from=version.valid_from,
+        valid_until=version.valid_until,
+        status_index=version.status_index,
+    )
+
+
+@dataclass(frozen=True)
+class Presentation:
+    """A signed presentation and when it stops being valid."""
+
+    payload: str
+    url: str
+    issued_at: int
+    expires_at: int
+    status: Status
+
+
+def present(
+    context: IssuingContext, certificate: Certificate, lifetime: int, now: int | None = None
+) -> Presentation:
+    """Sign a presentation of the certificate's current version, carrying its current status."""
+    when = int(time.time()) if now is None else now
+    try:
+        signer = context.keys.signer(Purpose.PRESENTATION, now=when)
+    except KeyHandlingError as exc:
+        raise RuleViolation(str(exc), code="no_presentation_key") from exc
+    status = STATUS_OF_STATE[certificate.state]
+    payload = sign_presentation(
+        facts_for(certificate, current_version(certificate)),
+        signer,
+        now=when,
+        lifetime=lifetime,
+        status=status,
+    )
+    return Presentation(payload, presentation_url(context.base_url, payload), when, when + lifetime, status)

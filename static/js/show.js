@@ -1,0 +1,86 @@
+// The show screen: fetch a freshly signed presentation, draw its QR (byte-mode URL prefix +
+// numeric payload, level M), refresh before it expires, keep the screen awake, and say so
+// instead of showing a dead code when the phone is offline.
+(function () {
+  "use strict";
+  var box = document.getElementById("show");
+  if (!box) return;
+  var canvas = document.getElementById("qr");
+  var meta = document.getElementById("qr-meta");
+  var offline = document.getElementById("qr-offline");
+  var timeLabel = document.getElementById("qr-time");
+  var countdown = document.getElementById("qr-countdown");
+  var refresh = parseInt(box.dataset.refresh, 10) * 1000;
+  var current = null; // {expiresAt (local ms), refreshAt (local ms)}
+  var timer = null;
+
+  function draw(url) {
+    var cut = url.lastIndexOf("/v/") + 3;
+    var qr = qrcode(0, "M");
+    qr.addData(url.slice(0, cut), "Byte");
+    qr.addData(url.slice(cut), "Numeric");
+    qr.make();
+    var count = qr.getModuleCount();
+    var quiet = 4;
+    var cell = Math.floor(canvas.width / (count + 2 * quiet));
+    var offset = Math.floor((canvas.width - cell * count) / 2);
+    var ctx = canvas.getContext("2d");
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.fillStyle = "#000";
+    for (var r = 0; r < count; r++) {
+      for (var c = 0; c < count; c++) {
+        if (qr.isDark(r, c)) ctx.fillRect(offset + c * cell, offset + r * cell, cell, cell);
+      }
+    }
+  }
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  function showState() {
+    var now = Date.now();
+    if (current && now < current.expiresAt) {
+      canvas.hidden = false;
+      meta.hidden = false;
+      offline.hidden = true;
+      countdown.textContent = Math.max(0, Math.ceil((current.refreshAt - now) / 1000));
+    } else if (current) {
+      canvas.hidden = true;
+      meta.hidden = true;
+      offline.hidden = false;
+    }
+  }
+
+  function load() {
+    fetch(box.dataset.presentationUrl, { credentials: "same-origin", cache: "no-store" })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (p) {
+        var skew = Date.now() - p.now * 1000; // the phone's clock may be off; trust the server's
+        var issued = new Date(p.issued_at * 1000);
+        current = { expiresAt: p.expires_at * 1000 + skew, refreshAt: Date.now() + refresh };
+        draw(p.url);
+        timeLabel.textContent = pad(issued.getHours()) + ":" + pad(issued.getMinutes()) + ":" + pad(issued.getSeconds());
+        showState();
+      })
+      .catch(function () { if (current) current.refreshAt = Date.now() + 5000; showState(); });
+  }
+
+  function tick() {
+    if (current && Date.now() >= current.refreshAt) load();
+    showState();
+  }
+
+  function keepAwake() {
+    if (navigator.wakeLock && document.visibilityState === "visible") {
+      navigator.wakeLock.request("screen").catch(function () {});
+    }
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") { keepAwake(); load(); }
+  });
+  window.addEventListener("online", load);
+  keepAwake();
+  load();
+  timer = setInterval(tick, 1000);
+})();

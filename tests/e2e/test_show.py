@@ -1,0 +1,90 @@
+"""The holder's show screen on a 360 px phone: a QR that decodes to a presentation that verifies,
+refreshing, and an honest message when offline with an expired code."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import zxingcpp
+from flask import Flask
+from PIL import Image
+from playwright.sync_api import Browser, expect
+
+from app.db import get_session
+from app.services import certificates as certs
+from app.services import holders
+from signing import KeySet, Verifier
+
+from ..helpers import id_number
+from ..registry import Province
+
+HOLDER = id_number()
+PASSWORD = "holder password"
+
+
+def holder_with_certificate(app: Flask, province: Province) -> int:
+    with app.app_context():
+        session = get_session()
+        admin = province.actor(session, "jinan_admin")
+        cert = certs.issue(
+            session, province.context, admin, id_number=HOLDER, name="张三明", categories=[1, 2]
+        )
+        code = holders.new_activation_code(session, cert.certificate.practitioner, admin)
+        session.commit()
+        holders.activate(session, HOLDER, code, PASSWORD)
+        return cert.certificate.id
+
+
+def sign_in(browser: Browser, live_server: str):  # type: ignore[no-untyped-def]
+    context = browser.new_context(
+        viewport={"width": 360, "height": 780}, locale="zh-CN", device_scale_factor=2
+    )
+    page = context.new_page()
+    page.clock.install()
+    page.goto(live_server + "/me/login")
+    page.fill("#id_number", HOLDER)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    return context, page
+
+
+def test_show_screen_qr_verifies(
+    app: Flask, browser: Browser, live_server: str, province: Province, tmp_path: Path
+) -> None:
+    shots = tmp_path
+    certificate_id = holder_with_certificate(app, province)
+    context, page = sign_in(browser, live_server)
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if r.url.endswith("/presentation") else None)
+    page.goto(f"{live_server}/me/show/{certificate_id}")
+    expect(page.locator("#qr")).to_be_visible()
+    assert page.locator("#show-status").inner_text() == "正常"
+    assert page.locator("#qr-time").inner_text() != ""
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    shot = Image.open(io.BytesIO(page.locator("#qr").screenshot()))
+    (symbol,) = zxingcpp.read_barcodes(shot, formats=zxingcpp.BarcodeFormat.QRCode)
+    assert symbol.text.startswith("https://rtc.example.cn/v/")
+    verified = Verifier(KeySet(province.context.keys.published(now=2_000_000_000))).verify(symbol.text)
+    assert verified.holder["name"] == "张*明"
+    assert len(fetched) == 1
+    with page.expect_request(lambda r: r.url.endswith("/presentation")):
+        page.clock.fast_forward(61_000)  # the page refreshes its presentation about every minute
+    expect(page.locator("#qr")).to_be_visible()
+    page.screenshot(path=str(shots / "show-360.png"), full_page=True)
+    context.close()
+
+
+def test_offline_with_expired_code_says_so(
+    app: Flask, browser: Browser, live_server: str, province: Province
+) -> None:
+    certificate_id = holder_with_certificate(app, province)
+    context, page = sign_in(browser, live_server)
+    page.goto(f"{live_server}/me/show/{certificate_id}")
+    expect(page.locator("#qr")).to_be_visible()
+    context.set_offline(True)
+    page.clock.fast_forward(200_000)
+    expect(page.locator("#qr-offline")).to_be_visible()
+    expect(page.locator("#qr")).to_be_hidden()
+    assert "没有网络连接" in page.locator("#qr-offline").inner_text()
+    context.close()
