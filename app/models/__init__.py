@@ -14,6 +14,7 @@ from .certificate import (
 )
 from .holder import HolderAccount
 from .legacy import LegacyCertificate
+from .photo import HolderPhoto
 from .staff import Staff, StaffPermission
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "CertificateVersion",
     "HolderAccount",
     "HolderCategory",
+    "HolderPhoto",
     "LegacyCertificate",
     "Practitioner",
     "ProcessedRequest",

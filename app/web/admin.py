@@ -22,7 +22,7 @@ from ..models.enums import Role
 from ..renderers.pdf import certificate_pdf as certificate_pdf_bytes
 from ..renderers.pdf import sheet_for
 from ..security import limiter
-from ..services import authorities, batch_jobs, holders, queries
+from ..services import authorities, batch_jobs, holders, photos, queries
 from ..services import certificates as certs
 from ..services.audit import record
 from ..services.batch import report_csv
@@ -30,7 +30,7 @@ from ..services.context import issuing_context
 from ..services.errors import DomainError
 from ..services.passwords import check_password
 from ..services.spreadsheet import SpreadsheetError
-from .forms import ActionForm, BatchForm, CancelForm, ChangeForm, IssueForm, LoginForm
+from .forms import ActionForm, BatchForm, CancelForm, ChangeForm, IssueForm, LoginForm, PhotoReviewForm
 from .messages import message_for
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -388,3 +388,51 @@ def activation_code(certificate_id: int) -> Response:
     else:
         _flash_activation_code(_certificate(certificate_id))
     return redirect(url_for("admin.certificate", certificate_id=certificate_id))
+
+
+@bp.get("/photos")
+@staff_required
+def photo_queue() -> str:
+    """Photos waiting for approval."""
+    return render_template(
+        "admin/photos.html",
+        photos=photos.pending_for(get_session(), current_user),
+        form=PhotoReviewForm(formdata=None),
+    )
+
+
+def _reviewable(photo_id: int) -> Any:
+    found = next((p for p in photos.pending_for(get_session(), current_user) if p.id == photo_id), None)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/photos/<int:photo_id>.jpg")
+@staff_required
+def photo_image(photo_id: int) -> Response:
+    """A pending photo, for review."""
+    return Response(_reviewable(photo_id).data, mimetype="image/jpeg", headers={"Cache-Control": "no-store"})
+
+
+@bp.post("/photos/<int:photo_id>")
+@staff_required
+def photo_review(photo_id: int) -> Response:
+    """Approve or reject a photo."""
+    form = PhotoReviewForm()
+    if form.validate():
+        try:
+            photos.review(
+                get_session(),
+                _reviewable(photo_id),
+                current_user,
+                approve=form.decision.data == "approve",
+                reason=form.reason.data,
+            )
+        except DomainError as exc:
+            flash(message_for(exc), "error")
+        else:
+            flash(
+                _("Photo approved.") if form.decision.data == "approve" else _("Photo rejected."), "success"
+            )
+    return redirect(url_for("admin.photo_queue"))

@@ -185,3 +185,18 @@ class HolderPasswordForm(FlaskForm):
         _l("New password again"),
         validators=[DataRequired(), EqualTo("new", _l("The two new passwords differ."))],
     )
+
+
+class PhotoForm(FlaskForm):
+    """A holder uploads a photo taken with the phone."""
+
+    photo = FileField(_l("Photo"), validators=[FileRequired(_l("Choose a photo."))])
+
+
+class PhotoReviewForm(FlaskForm):
+    """Staff approve or reject a pending photo."""
+
+    decision = SelectField(
+        _l("Decision"), choices=[SelectChoice("approve", _l("Approve")), SelectChoice("reject", _l("Reject"))]
+    )
+    reason = StringField(_l("Reason"), validators=[Length(max=200)])

@@ -19,11 +19,11 @@ from ..renderers.pdf import certificate_pdf, sheet_for
 from ..renderers.qr import png, presentation_qr
 from ..security import limiter
 from ..services import certificates as certs
-from ..services import holders
+from ..services import holders, photos
 from ..services.context import issuing_context
 from ..services.errors import DomainError
 from ..services.presentations import Presentation, present
-from .forms import ActivateForm, HolderLoginForm, HolderPasswordForm
+from .forms import ActivateForm, HolderLoginForm, HolderPasswordForm, PhotoForm
 from .messages import message_for
 
 bp = Blueprint("holder", __name__, url_prefix="/me")
@@ -148,6 +148,7 @@ def show(certificate_id: int) -> str:
         certificate=certificate,
         version=version,
         expired=expired,
+        has_photo=photos.approved(get_session(), current_user.practitioner_id) is not None,
         refresh_seconds=max(10, current_app.config["PRESENTATION_LIFETIME"] // 2),
     )
 
@@ -183,4 +184,40 @@ def qr_png(certificate_id: int) -> Response:
     fresh = _presentation(certificate_id)
     response = Response(png(presentation_qr(fresh.url), scale=5), mimetype="image/png")
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/photo", methods=["GET", "POST"])
+@holder_required
+def photo() -> Any:
+    """Upload a photo for the certificate; staff approve it before it appears."""
+    form = PhotoForm()
+    status = 200
+    session = get_session()
+    if request.method == "POST" and (request.content_length or 0) > photos.MAX_UPLOAD_BYTES + 65536:
+        abort(413)
+    if form.validate_on_submit():
+        try:
+            photos.upload(session, current_user, form.photo.data.read())
+        except DomainError as exc:
+            flash(message_for(exc), "error")
+            status = 422
+        else:
+            flash(_("Photo received. It appears on your certificate once the office approves it."), "success")
+            return redirect(url_for("holder.photo"))
+    elif request.method == "POST":
+        status = 422
+    current = photos.approved(session, current_user.practitioner_id)
+    return render_template("holder/photo.html", form=form, current=current), status
+
+
+@bp.get("/photo.jpg")
+@holder_required
+def photo_jpg() -> Response:
+    """The holder's approved photo."""
+    found = photos.approved(get_session(), current_user.practitioner_id)
+    if found is None:
+        abort(404)
+    response = Response(found.data, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, max-age=300"
     return response

@@ -50,6 +50,9 @@ MESSAGES = {
     "activation_expired": _l("The activation code has expired. Ask the certificate office for a new one."),
     "holder_weak_password": _l("The password needs at least %(minimum)s characters."),
     "holder_wrong_password": _l("The current password is wrong."),
+    "photo_not_image": _l("This is not a JPEG or PNG photo. Take the photo again with the phone camera."),
+    "photo_too_large": _l("The photo is too large: at most %(megabytes)s MB."),
+    "photo_reviewed": _l("This photo was reviewed already."),
 }
 
 

@@ -122,3 +122,54 @@ def test_show_endpoints_only_for_the_owner(app, client: FlaskClient, province: P
     for path in (f"/me/show/{own + 1}", f"/me/show/{own + 1}/presentation", f"/me/show/{own + 1}/qr.png"):
         assert phone.get(path).status_code == 404
     assert '<noscript><img src="/me/show/' in phone.get(f"/me/show/{own}").get_data(as_text=True)
+
+
+def test_photo_upload_review_and_show(app, client: FlaskClient, province: Province) -> None:  # type: ignore[no-untyped-def]
+    from PIL import Image
+
+    code = issue_with_code(client, A, "张三明", "k7")
+    phone = app.test_client()
+    activate(phone, A, code)
+
+    def send(body: bytes, name: str = "me.jpg"):  # type: ignore[no-untyped-def]
+        token = csrf(phone.get("/me/photo").get_data(as_text=True))
+        return phone.post(
+            "/me/photo",
+            data={"csrf_token": token, "photo": (io.BytesIO(body), name)},
+            content_type="multipart/form-data",
+            follow_redirects=True,
+        )
+
+    bad = send(b"not a photo", "me.txt")
+    assert bad.status_code == 422 and "这不是 JPEG 或 PNG 照片，请用手机相机重新拍摄。" in bad.get_data(
+        as_text=True
+    )
+    out = io.BytesIO()
+    Image.new("RGB", (600, 800), (10, 120, 200)).save(out, "JPEG")
+    assert "照片已收到，发证窗口审核通过后将显示在证件上。" in send(out.getvalue()).get_data(as_text=True)
+    assert phone.get("/me/photo.jpg").status_code == 404  # not approved yet
+    other = app.test_client()
+    login(other, "qingdao_admin")
+    assert '<p class="muted">无。</p>' in other.get("/admin/photos").get_data(as_text=True)
+    queue = client.get("/admin/photos").get_data(as_text=True)
+    photo_id = int(re.search(r"/admin/photos/(\d+)\.jpg", queue).group(1))  # type: ignore[union-attr]
+    assert other.get(f"/admin/photos/{photo_id}.jpg").status_code == 404
+    post_form(client, "/admin/photos", f"/admin/photos/{photo_id}", {"decision": "approve", "reason": ""})
+    assert phone.get("/me/photo.jpg").mimetype == "image/jpeg"
+    own = phone.get("/me").get_data(as_text=True)
+    certificate_id = int(re.search(r"/me/show/(\d+)", own).group(1))  # type: ignore[union-attr]
+    assert 'src="/me/photo.jpg"' in phone.get(f"/me/show/{certificate_id}").get_data(as_text=True)
+
+
+def test_fifty_megabyte_photo_is_refused(app, client: FlaskClient, province: Province) -> None:  # type: ignore[no-untyped-def]
+    code = issue_with_code(client, A, "张三明", "k8")
+    phone = app.test_client()
+    activate(phone, A, code)
+    token = csrf(phone.get("/me/photo").get_data(as_text=True))
+    response = phone.post(
+        "/me/photo",
+        data={"csrf_token": token, "photo": (io.BytesIO(b"x" * 50 * 2**20), "big.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+    assert "提交的内容超过了本服务允许的大小。" in response.get_data(as_text=True)
