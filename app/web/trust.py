@@ -65,3 +65,25 @@ def status_list(credit_code: str) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = "ETag"
     return response
+
+
+@bp.get("/.well-known/issuers.json")
+def issuers() -> Response:
+    """Issuer metadata: every authority's credit code, name, region and status-list URL, so an
+    offline verifier can name the issuer and fetch its status list."""
+    context = issuing_context(current_app)
+    authorities = get_session().scalars(select(Authority).order_by(Authority.region_code)).all()
+    document = {
+        "licence_type_code": context.type_code,
+        "issuers": [
+            {
+                "credit_code": a.credit_code,
+                "name": a.name,
+                "region_code": a.region_code,
+                "level": a.level,
+                "status_list": context.status_uri(a.credit_code),
+            }
+            for a in authorities
+        ],
+    }
+    return cacheable_json(document, current_app.config["JWKS_MAX_AGE"])

@@ -43,3 +43,26 @@ def test_status_list_follows_changes(client: FlaskClient, session: Session, prov
 def test_unknown_authority(client: FlaskClient) -> None:
     response = client.get("/status/11370900MB0000000Z", headers={"Accept-Language": "en"})
     assert response.status_code == 404 and response.json["error"] == "not_found"
+
+
+def test_issuer_metadata(client: FlaskClient, province: Province) -> None:
+    response = client.get("/.well-known/issuers.json")
+    assert (
+        response.headers["Access-Control-Allow-Origin"] == "*"
+        and "max-age" in response.headers["Cache-Control"]
+    )
+    by_code = {i["credit_code"]: i for i in response.json["issuers"]}
+    assert by_code[JINAN] == {
+        "credit_code": JINAN,
+        "name": "济南市交通运输局",
+        "region_code": "370100",
+        "level": "city",
+        "status_list": f"https://rtc.example.cn/status/{JINAN}",
+    }
+    assert response.json["licence_type_code"] == "11100000000000000D"
+    assert (
+        client.get(
+            "/.well-known/issuers.json", headers={"If-None-Match": response.headers["ETag"]}
+        ).status_code
+        == 304
+    )
