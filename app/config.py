@@ -21,6 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "CERTIFICATE_TYPE_CODE": "11100000000000000D",  # JT/T 1290 licence type code (configure!)
     "PRESENTATION_LIFETIME": 120,
     "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_ENABLED": True,  # off only for load benchmarks
     "JWKS_MAX_AGE": 300,
     "STATUS_MAX_AGE": 60,
     "CERTIFICATE_VALIDITY_YEARS": 6,
@@ -39,7 +40,7 @@ _INTEGERS = {
     "RENEW_WINDOW_DAYS",
     "SESSION_MINUTES",
 }
-_BOOLEANS = {"LOG_JSON"}
+_BOOLEANS = {"LOG_JSON", "RATELIMIT_ENABLED"}
 
 
 def from_environment(environ: os._Environ[str] | dict[str, str] = os.environ) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from signing import SignedStatusList, StatusList, Verified, Verifier
+from signing import KeySet, SignedStatusList, StatusList, Verified, Verifier
 
 from ..models import Authority, CertificateVersion, Staff, StatusListRow
 from .audit import record
@@ -59,10 +59,25 @@ class LiveStatusLists(Mapping[str, SignedStatusList]):
         return sum(1 for v in self._loaded.values() if v is not None)
 
 
+KEYS_TTL = 5.0
+"""Seconds a process reuses its set of published keys (a retired or compromised key is noticed
+within this time; statuses are always read live)."""
+_keys_cache: dict[str, tuple[float, KeySet]] = {}
+
+
+def _published(context: IssuingContext) -> KeySet:
+    folder = str(context.keys.folder)
+    now = time.monotonic()
+    cached = _keys_cache.get(folder)
+    if cached is None or now - cached[0] > KEYS_TTL:
+        cached = (now, context.keys.published(now=int(time.time())))
+        _keys_cache[folder] = cached
+    return cached[1]
+
+
 def online_verifier(session: Session, context: IssuingContext) -> Verifier:
     """A verifier that trusts the published keys and requires the live status."""
-    keys = context.keys.published(now=int(time.time()))
-    return Verifier(keys, LiveStatusLists(session, context), require_status=True)
+    return Verifier(_published(context), LiveStatusLists(session, context), require_status=True)
 
 
 def full_record(session: Session, verified: Verified, viewer: Staff) -> CertificateVersion | None:

@@ -1,0 +1,173 @@
+"""Verification over HTTP under gunicorn: ``GET /v/<payload>`` and ``POST /api/v1/verify`` against
+a bare Flask endpoint served by the same gunicorn configuration, 64 concurrent keep-alive
+clients, in the same run. Reports requests per second, the ratio and the p99 latency."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from .table import Row
+
+CLIENTS = 64
+SECONDS = float(os.environ.get("BENCH_HTTP_SECONDS", "6"))
+GUNICORN = [
+    sys.executable,
+    "-m",
+    "gunicorn",
+    "--workers",
+    "2",
+    "--worker-class",
+    "gthread",
+    "--threads",
+    "8",
+    "--log-level",
+    "warning",
+]
+
+
+def _port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait(port: int) -> None:
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("gunicorn did not start")
+
+
+def _load(port: int, method: str, path: str, body: bytes | None) -> tuple[float, float]:
+    """(requests per second, p99 latency in ms) with CLIENTS threads for SECONDS."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    stop = time.perf_counter() + SECONDS
+    headers = {"Content-Type": "application/json"} if body else {}
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = []
+        while time.perf_counter() < stop:
+            start = time.perf_counter()
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"{path}: HTTP {response.status}")
+            mine.append(time.perf_counter() - start)
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    p99 = statistics.quantiles(latencies, n=100)[98] * 1000
+    return len(latencies) / elapsed, p99
+
+
+def _prepare(folder: Path) -> tuple[dict[str, str], str]:
+    """An instance with one issued certificate; returns (environment, presentation URL path)."""
+    env = {
+        **os.environ,
+        "RTC_INSTANCE_PATH": str(folder),
+        "RTC_RATELIMIT_ENABLED": "0",
+        "RTC_LOG_JSON": "1",
+        "RTC_PUBLIC_BASE_URL": "https://dzzz.jtt.example.gov.cn",
+    }
+    script = """
+from app import create_app
+from app.cli.database import upgrade
+from app.db import get_session
+from app.models.enums import Role, ServiceItem
+from app.services import authorities, certificates
+from app.services.context import issuing_context
+from app.services.presentations import present
+from signing import Purpose
+app = create_app()
+upgrade(app.config["DATABASE_URL"])
+with app.app_context():
+    s = get_session()
+    body = authorities.create_authority(s, name="济南市交通运输局", credit_code="11370100MB0000000X",
+                                        region_code="370100", level="city")
+    authorities.assign_item(s, "370100", ServiceItem.ISSUE, body)
+    actor = authorities.create_staff(s, username="bench", display_name="bench", password="benchmark-only",
+                                     authority=body, role=Role.AUTHORITY_ADMIN)
+    s.commit()
+    ctx = issuing_context(app)
+    ctx.keys.generate("EdDSA", Purpose.CERTIFICATE, now=1, issuer="11370100MB0000000X")
+    ctx.keys.generate("EdDSA", Purpose.PRESENTATION, now=1)
+    cert = certificates.issue(s, ctx, actor, id_number="370102199003071238", name="张三明", categories=[1, 2])
+    print(present(ctx, cert.certificate, 3600).payload)
+"""
+    payload = (
+        subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True, text=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    return env, payload
+
+
+def run() -> list[Row]:
+    """Serve the app and the bare endpoint with the same gunicorn settings and load both."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        env, payload = _prepare(Path(tmp))
+        port, bare_port = _port(), _port()
+        quiet = {"env": env, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        app = subprocess.Popen([*GUNICORN, "--bind", f"127.0.0.1:{port}", "wsgi:app"], **quiet)  # type: ignore[call-overload]
+        bare = subprocess.Popen(
+            [*GUNICORN, "--bind", f"127.0.0.1:{bare_port}", "bench.bare_app:app"], **quiet
+        )  # type: ignore[call-overload]
+        try:
+            _wait(port)
+            _wait(bare_port)
+            base_rate, base_p99 = _load(bare_port, "GET", "/ping", None)
+            page_rate, page_p99 = _load(port, "GET", f"/v/{payload}", None)
+            api_rate, api_p99 = _load(
+                port, "POST", "/api/v1/verify", json.dumps({"payload": payload}).encode()
+            )
+        finally:
+            for process in (app, bare):
+                process.terminate()
+                process.wait(timeout=10)
+    baseline = f"bare Flask {base_rate:,.0f}/s (p99 {base_p99:.0f} ms)"
+    rows.append(
+        Row(
+            "GET /v/<payload> under gunicorn, 64 clients",
+            f"{page_rate:,.0f}/s, p99 {page_p99:.0f} ms",
+            baseline,
+            page_rate / base_rate,
+            ">= 0.75x",
+            page_rate / base_rate >= 0.75,
+        )
+    )
+    rows.append(
+        Row(
+            "POST /api/v1/verify under gunicorn, 64 clients",
+            f"{api_rate:,.0f}/s, p99 {api_p99:.0f} ms",
+            baseline,
+            api_rate / base_rate,
+            ">= 0.75x",
+            api_rate / base_rate >= 0.75,
+        )
+    )
+    return rows
