@@ -111,3 +111,36 @@ def sheet_for(certificate: Any, version: Any) -> CertificateSheet:
         identifier=version.identifier,
         credential=version.credential,
     )
+
+
+def activation_notice_pdf(
+    *, holder_name: str, masked_id: str, code: str, expires: dt.date, url: str, issuer_name: str
+) -> bytes:
+    """The notice handed to the holder: how to open their phone account with the code."""
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=A4, invariant=True)
+    canvas.setTitle("电子证照激活通知书")
+    width, height = A4
+    canvas.setFont(FONT, 20)
+    canvas.drawCentredString(width / 2, height - 30 * mm, "道路运输从业人员电子证照 激活通知书")
+    lines = [
+        f"持证人：{holder_name}（身份证号码 {masked_id}）",
+        f"激活码：{code}",
+        f"有效期至：{_date(expires)}",
+        "",
+        "开通方法：",
+        f"1. 用手机浏览器打开 {url}",
+        "2. 输入本人身份证号码和上面的激活码，并设置登录密码；",
+        "3. 登录后即可亮证（出示动态二维码）、下载证照、上传照片。",
+        "",
+        "请妥善保管本通知书，不要把激活码告诉他人。激活码只能使用一次。",
+        f"发证机关：{issuer_name}",
+    ]
+    y = height - 50 * mm
+    for line in lines:
+        canvas.setFont(FONT, 16 if line.startswith("激活码") else 12)
+        canvas.drawString(25 * mm, y, line)
+        y -= 10 * mm
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()

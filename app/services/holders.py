@@ -122,3 +122,11 @@ def own_certificates(session: Session, account: HolderAccount) -> list[Certifica
             .order_by(Certificate.id.desc())
         )
     )
+
+
+def check_code(session: Session, practitioner_id: int, code: str) -> HolderAccount | None:
+    """The account whose pending activation code is ``code`` (to print it on a notice)."""
+    account = session.scalars(select(HolderAccount).filter_by(practitioner_id=practitioner_id)).first()
+    if account is None or not check_password(account.activation_hash, normalize_code(code)):
+        return None
+    return account

@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import session as flask_session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,13 +15,13 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from signing import CATEGORIES
+from signing import CATEGORIES, mask_id
 
 from ..db import get_session
 from ..models import BatchJob, Staff
 from ..models.enums import Role
+from ..renderers.pdf import activation_notice_pdf, sheet_for
 from ..renderers.pdf import certificate_pdf as certificate_pdf_bytes
-from ..renderers.pdf import sheet_for
 from ..security import limiter
 from ..services import authorities, batch_jobs, holders, photos, queries
 from ..services import certificates as certs
@@ -130,8 +131,12 @@ def certificate(certificate_id: int) -> str:
         ),
         "cancel": CancelForm(expected_version=found.current_version, formdata=None),
     }
+    pending_code = flask_session.pop("activation_code", None)
+    if pending_code and pending_code.get("certificate_id") != found.id:
+        pending_code = None
     return render_template(
         "admin/certificate.html",
+        pending_code=pending_code,
         certificate=found,
         version=version,
         forms=forms,
@@ -369,13 +374,15 @@ def _flash_activation_code(certificate: Any) -> None:
     session = get_session()
     code = holders.new_activation_code(session, certificate.practitioner, current_user)
     session.commit()
+    shown = f"{code[:5]}-{code[5:]}"
     flash(
         _(
             "Activation code for the holder's phone: %(code)s (valid for 30 days; give it to the holder).",
-            code=f"{code[:5]}-{code[5:]}",
+            code=shown,
         ),
         "info",
     )
+    flask_session["activation_code"] = {"certificate_id": certificate.id, "code": shown}
 
 
 @bp.post("/certificates/<int:certificate_id>/activation-code")
@@ -436,3 +443,28 @@ def photo_review(photo_id: int) -> Response:
                 _("Photo approved.") if form.decision.data == "approve" else _("Photo rejected."), "success"
             )
     return redirect(url_for("admin.photo_queue"))
+
+
+@bp.post("/certificates/<int:certificate_id>/activation-notice.pdf")
+@staff_required
+def activation_notice(certificate_id: int) -> Response:
+    """The activation notice to print for the holder (the code is checked, not just echoed)."""
+    found = _certificate(certificate_id)
+    form = ActionForm()
+    code = request.form.get("code", "")
+    account = holders.check_code(get_session(), found.practitioner_id, code) if form.validate() else None
+    if account is None or account.activation_expires is None:
+        abort(400)
+    body = activation_notice_pdf(
+        holder_name=certs.current_version(found).holder_name,
+        masked_id=mask_id(found.practitioner.id_number),
+        code=holders.normalize_code(code)[:5] + "-" + holders.normalize_code(code)[5:],
+        expires=account.activation_expires.date(),
+        url=url_for("holder.activate", _external=True),
+        issuer_name=found.authority.name,
+    )
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": 'inline; filename="activation-notice.pdf"'},
+    )

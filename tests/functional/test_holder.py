@@ -173,3 +173,35 @@ def test_fifty_megabyte_photo_is_refused(app, client: FlaskClient, province: Pro
     )
     assert response.status_code == 413
     assert "提交的内容超过了本服务允许的大小。" in response.get_data(as_text=True)
+
+
+def test_activation_notice_pdf(app, client: FlaskClient, province: Province) -> None:  # type: ignore[no-untyped-def]
+    login(client, "jinan_admin")
+    page = post_form(
+        client,
+        "/admin/certificates/new",
+        "/admin/certificates/new",
+        {
+            "id_number": A,
+            "name": "张三明",
+            "categories": ["1"],
+            "confirm": "y",
+            "request_key": "n1",
+        },
+    ).get_data(as_text=True)
+    code = re.search(r'name="code" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    action = re.search(r'action="(/admin/certificates/\d+/activation-notice\.pdf)"', page).group(1)  # type: ignore[union-attr]
+    token = csrf(page)
+    notice = client.post(
+        action, data={"csrf_token": token, "code": code, "confirm": "y", "expected_version": 1}
+    )
+    assert notice.mimetype == "application/pdf"
+    text = PdfReader(io.BytesIO(notice.data)).pages[0].extract_text()
+    assert code in text and "张三明" in text and "/me/activate" in text and A not in text
+    forged = client.post(
+        action, data={"csrf_token": token, "code": "AAAAA-AAAAA", "confirm": "y", "expected_version": 1}
+    )
+    assert forged.status_code == 400
+    assert 'id="activation"' not in client.get(action.replace("/activation-notice.pdf", "")).get_data(
+        as_text=True
+    )
