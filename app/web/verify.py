@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -15,7 +15,7 @@ from signing import VerificationError, failure_json, mask_id, mask_name
 from ..db import get_session
 from ..models.enums import Role
 from ..security import csrf, limiter
-from ..services import legacy
+from ..services import legacy, photos
 from ..services.context import issuing_context
 from ..services.verification import full_record, online_verifier
 
@@ -70,11 +70,21 @@ def page(payload: str) -> tuple[str, int]:
     """The verdict page a phone scanner opens."""
     verdict = _verdict(payload)
     record = None
+    photo = False
     if verdict["_verified"] is not None and _is_inspector():
         record = full_record(get_session(), verdict["_verified"], current_user)
+        photo = (
+            record is not None
+            and photos.approved(get_session(), record.certificate.practitioner_id) is not None
+        )
     code = verdict.get("reason", "valid")
     return render_template(
-        "verify.html", verdict=verdict, code=code, severity=SEVERITY.get(code, "bad"), record=record
+        "verify.html",
+        verdict=verdict,
+        code=code,
+        severity=SEVERITY.get(code, "bad"),
+        record=record,
+        photo=photo,
     ), 200
 
 
@@ -100,3 +110,14 @@ def legacy_lookup() -> str:
     return render_template(
         "legacy_lookup.html", found=found, number=number, name=name, mask_name=mask_name, mask_id=mask_id
     )
+
+
+@bp.get("/v-photo/<int:practitioner_id>.jpg")
+def inspector_photo(practitioner_id: int) -> Response:
+    """The holder's approved photo, for a signed-in inspector only."""
+    if not _is_inspector():
+        abort(404)
+    found = photos.approved(get_session(), practitioner_id)
+    if found is None:
+        abort(404)
+    return Response(found.data, mimetype="image/jpeg", headers={"Cache-Control": "private, no-store"})

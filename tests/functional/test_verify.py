@@ -123,3 +123,30 @@ def test_public_checks_are_rate_limited(client: FlaskClient) -> None:
     response = client.get("/v/123")
     assert response.status_code == 429
     assert "操作过于频繁，请稍候再试。" in response.get_data(as_text=True)
+
+
+def test_inspector_photo_only_for_inspectors(
+    app, client: FlaskClient, session: Session, province: Province
+) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from PIL import Image
+
+    from app.models import HolderAccount
+    from app.services import photos
+
+    cert = issue(session, province)
+    account = HolderAccount(
+        practitioner_id=cert.practitioner_id, created_at=cert.updated_at, password_hash="x"
+    )
+    session.add(account)
+    session.commit()
+    out = io.BytesIO()
+    Image.new("RGB", (400, 500), (1, 2, 3)).save(out, "JPEG")
+    photo = photos.upload(session, account, out.getvalue())
+    photos.review(session, photo, province.actor(session, "jinan_admin"), approve=True)
+    url = f"/v-photo/{cert.practitioner_id}.jpg"
+    assert client.get(url).status_code == 404
+    login(client, "jinan_inspector")
+    assert f'src="{url}"' in client.get(f"/v/{presentation(session, province, cert)}").get_data(as_text=True)
+    assert client.get(url).mimetype == "image/jpeg"
