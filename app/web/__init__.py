@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import admin, administration, holder, legacy_pages, main, trust, verify
+from . import admin, administration, batches, holder, legacy_pages, main, photo_review, trust, verify
 
 
 def register_blueprints(app: Flask) -> None:
@@ -16,3 +16,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(legacy_pages.bp)
     app.register_blueprint(verify.bp)
     app.register_blueprint(holder.bp)
+    app.register_blueprint(batches.bp)
+    app.register_blueprint(photo_review.bp)

@@ -18,20 +18,18 @@ from werkzeug.wrappers import Response
 from signing import CATEGORIES, mask_id
 
 from ..db import get_session
-from ..models import BatchJob, Staff
+from ..models import Staff
 from ..models.enums import Role
 from ..renderers.pdf import activation_notice_pdf, sheet_for
 from ..renderers.pdf import certificate_pdf as certificate_pdf_bytes
 from ..security import limiter
-from ..services import authorities, batch_jobs, holders, photos, queries
+from ..services import authorities, holders, queries
 from ..services import certificates as certs
 from ..services.audit import record
-from ..services.batch import report_csv
 from ..services.context import issuing_context
 from ..services.errors import DomainError
 from ..services.passwords import check_password
-from ..services.spreadsheet import SpreadsheetError
-from .forms import ActionForm, BatchForm, CancelForm, ChangeForm, IssueForm, LoginForm, PhotoReviewForm
+from .forms import ActionForm, CancelForm, ChangeForm, IssueForm, LoginForm
 from .messages import message_for
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -251,97 +249,13 @@ ACTION_NAMES = {
 }
 
 
-BATCH_STATES = {"running": _l("Issuing…"), "done": _l("Finished"), "failed": _l("Failed")}
-
-
 @bp.app_context_processor
 def _names() -> dict[str, Any]:
     english = str(get_locale()) == "en"
     return {
         "CATEGORY_NAMES": {c.code: c.name_en if english else c.name_zh for c in CATEGORIES},
         "ACTION_NAMES": ACTION_NAMES,
-        "BATCH_STATES": BATCH_STATES,
     }
-
-
-@bp.route("/batches", methods=["GET", "POST"])
-@staff_required
-def batches() -> Any:
-    """Upload a spreadsheet to issue many certificates; list recent uploads."""
-    form = BatchForm()
-    status = 200
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            job = batch_jobs.start(
-                current_app._get_current_object(),
-                current_user,
-                upload.filename or "upload",  # type: ignore[attr-defined]
-                upload.read(),
-                all_or_nothing=not form.partial.data,
-            )
-        except SpreadsheetError as exc:
-            flash(_("The file cannot be read: %(detail)s", detail=str(exc)), "error")
-            status = 422
-        else:
-            return redirect(url_for("admin.batch", job_id=job.id))
-    elif request.method == "POST":
-        status = 422
-    jobs = (
-        get_session()
-        .scalars(
-            select(BatchJob)
-            .where(BatchJob.staff_id == current_user.id)
-            .order_by(BatchJob.id.desc())
-            .limit(20)
-        )
-        .all()
-    )
-    return render_template("admin/batches.html", form=form, jobs=jobs), status
-
-
-def _job(job_id: int) -> BatchJob:
-    job = get_session().get(BatchJob, job_id)
-    if job is None or job.staff_id != current_user.id:
-        abort(404)
-    return job
-
-
-@bp.get("/batches/<int:job_id>")
-@staff_required
-def batch(job_id: int) -> str:
-    """A batch's progress and result."""
-    job = _job(job_id)
-    errors = batch_jobs.row_errors(job)
-    rows = [(e.row, e.column, e.text(_)) for e in errors[:100]]
-    return render_template(
-        "admin/batch.html",
-        job=job,
-        done=batch_jobs.progress_of(current_app, job),  # type: ignore[arg-type]
-        errors=rows,
-        error_count=len(errors),
-    )
-
-
-@bp.get("/batches/<int:job_id>/progress")
-@staff_required
-def batch_progress(job_id: int) -> dict[str, Any]:
-    """Progress as JSON, for the page's polling."""
-    job = _job(job_id)
-    return {"state": job.state, "done": batch_jobs.progress_of(current_app, job), "total": job.total}  # type: ignore[arg-type]
-
-
-@bp.get("/batches/<int:job_id>/report.csv")
-@staff_required
-def batch_report(job_id: int) -> Response:
-    """The row errors as a CSV file to download."""
-    job = _job(job_id)
-    body = report_csv(batch_jobs.row_errors(job), translate=_)
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="batch-{job.id}-report.csv"'},
-    )
 
 
 @bp.get("/certificates/<int:certificate_id>/certificate.pdf")
@@ -395,54 +309,6 @@ def activation_code(certificate_id: int) -> Response:
     else:
         _flash_activation_code(_certificate(certificate_id))
     return redirect(url_for("admin.certificate", certificate_id=certificate_id))
-
-
-@bp.get("/photos")
-@staff_required
-def photo_queue() -> str:
-    """Photos waiting for approval."""
-    return render_template(
-        "admin/photos.html",
-        photos=photos.pending_for(get_session(), current_user),
-        form=PhotoReviewForm(formdata=None),
-    )
-
-
-def _reviewable(photo_id: int) -> Any:
-    found = next((p for p in photos.pending_for(get_session(), current_user) if p.id == photo_id), None)
-    if found is None:
-        abort(404)
-    return found
-
-
-@bp.get("/photos/<int:photo_id>.jpg")
-@staff_required
-def photo_image(photo_id: int) -> Response:
-    """A pending photo, for review."""
-    return Response(_reviewable(photo_id).data, mimetype="image/jpeg", headers={"Cache-Control": "no-store"})
-
-
-@bp.post("/photos/<int:photo_id>")
-@staff_required
-def photo_review(photo_id: int) -> Response:
-    """Approve or reject a photo."""
-    form = PhotoReviewForm()
-    if form.validate():
-        try:
-            photos.review(
-                get_session(),
-                _reviewable(photo_id),
-                current_user,
-                approve=form.decision.data == "approve",
-                reason=form.reason.data,
-            )
-        except DomainError as exc:
-            flash(message_for(exc), "error")
-        else:
-            flash(
-                _("Photo approved.") if form.decision.data == "approve" else _("Photo rejected."), "success"
-            )
-    return redirect(url_for("admin.photo_queue"))
 
 
 @bp.post("/certificates/<int:certificate_id>/activation-notice.pdf")
