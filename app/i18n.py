@@ -6,6 +6,7 @@ The language comes from ``?lang=`` (remembered in a cookie), then the cookie, th
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from flask import Flask, Response, g, request
@@ -24,6 +25,14 @@ def select_locale() -> str:
     return "en" if best == "en" else "zh_CN"
 
 
+def local_day(value: dt.date | str) -> str:
+    """A date as the user reads it: 2026年11月22日 in Chinese, 2026-11-22 in English."""
+    day = dt.date.fromisoformat(value) if isinstance(value, str) else value
+    if str(g.get("locale", "zh_CN")) == "en":
+        return day.isoformat()
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def init_app(app: Flask) -> None:
     """Set up Flask-Babel and remember an explicit ``?lang=`` choice."""
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations"))
@@ -31,6 +40,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["day"] = local_day
 
     @app.before_request
     def _locale() -> None:

@@ -23,7 +23,7 @@ bp = Blueprint("verify", __name__)
 PUBLIC_LIMIT = "60 per minute; 600 per hour"
 
 REASONS = {
-    "valid": _l("Currently valid"),
+    "valid": _l("Signature and status checked just now."),
     "stale_presentation": _l(
         "This QR code has expired — it may be a screenshot. Ask the holder to refresh the code on their phone and show it again."  # noqa: E501 - one translation key
     ),
