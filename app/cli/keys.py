@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from signing import ALGORITHMS, Error, KeyInfo, Purpose
+from signing import ALGORITHMS, Error, FileKeyStore, KeyInfo, Purpose
 
 from ..db import get_session
 from ..services import keys as key_service
@@ -35,7 +35,7 @@ def _state(info: KeyInfo, now: int) -> str:
     return "retired" if info.not_after is not None and info.not_after <= now else "pending"
 
 
-def _store():  # type: ignore[no-untyped-def]
+def _store() -> FileKeyStore:
     return key_service.app_keystore(current_app)
 
 

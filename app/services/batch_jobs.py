@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from pathlib import Path
-from typing import Any
 
 from flask import Flask
 
@@ -19,7 +18,7 @@ from ..models import BatchJob, Staff
 from .batch import issue_batch
 from .context import issuing_context
 from .errors import DomainError
-from .spreadsheet import RowError, read_rows
+from .spreadsheet import ParsedFile, RowError, read_rows
 
 
 def _progress_file(app: Flask, job_id: int) -> Path:
@@ -51,7 +50,7 @@ def start(app: Flask, actor: Staff, filename: str, data: bytes, *, all_or_nothin
     return job
 
 
-def _run(app: Flask, job_id: int, actor_id: int, parsed: Any, all_or_nothing: bool) -> None:
+def _run(app: Flask, job_id: int, actor_id: int, parsed: ParsedFile, all_or_nothing: bool) -> None:
     progress_file = _progress_file(app, job_id)
     done = 0
 
@@ -69,7 +68,7 @@ def _run(app: Flask, job_id: int, actor_id: int, parsed: Any, all_or_nothing: bo
                 session,
                 issuing_context(app),
                 actor,
-                parsed,  # type: ignore[arg-type]
+                parsed,
                 all_or_nothing=all_or_nothing,
                 progress=progress,
             )

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from signing import CATEGORIES, mask_id
 
 from ..db import get_session
-from ..models import Staff
+from ..models import Certificate, Staff
 from ..models.enums import Role
 from ..renderers.pdf import activation_notice_pdf, sheet_for
 from ..renderers.pdf import certificate_pdf as certificate_pdf_bytes
@@ -105,7 +105,7 @@ def search() -> str:
     )
 
 
-def _certificate(certificate_id: int):  # type: ignore[no-untyped-def]
+def _certificate(certificate_id: int) -> Certificate:
     try:
         certificate = certs.load(get_session(), certificate_id)
     except DomainError:
