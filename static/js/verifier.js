@@ -1,0 +1,385 @@
+// The verifier of signing/_verify.py, ported for the browser (offline checking). The same fixed,
+// numbered steps and the same reason codes:
+//   1 decode  2 key  3 signature  4 key window  5 time  6 status  7 policy
+// RtcVerifier.verify(text, {jwks, statusTokens, at, skew, requireStatus}) resolves to
+// {valid: true, ...} or {valid: false, reason, step, detail}; it never throws for bad input.
+(function (global) {
+  "use strict";
+
+  var ROOT = "1.2.156.3005.2";
+  var B36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  var CREDIT = /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/;
+  var PART = /^[0-9A-Z]+$/;
+  var KID = /^[A-Za-z0-9_-]{11}$/;
+  var MAX_INPUT = 16384, MAX_PAYLOAD = 1200, KID_BYTES = 8, CST = 8 * 3600, DAY = 86400;
+  var REASON_STEP = {
+    malformed: 1, unknown_key: 2, wrong_key_purpose: 2, key_compromised: 2, bad_signature: 3,
+    key_outside_window: 4, not_yet_valid: 5, clock_skew: 5, expired: 5, stale_presentation: 5,
+    status_unavailable: 6, revoked: 6, suspended: 6, superseded: 6, policy: 7
+  };
+  var STATUS_REASON = { 1: "revoked", 2: "suspended", 3: "superseded" };
+  var CATEGORY_CODES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+
+  function Fail(reason, detail) { this.reason = reason; this.detail = detail || reason; }
+  function fail(reason, detail) { throw new Fail(reason, detail); }
+
+  // --- encodings -------------------------------------------------------------------------
+  function b64urlDecode(text) {
+    if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) fail("malformed", "not base64url text");
+    var s = text.replace(/-/g, "+").replace(/_/g, "/");
+    while (s.length % 4) s += "=";
+    var bin = atob(s), out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+  function b64urlEncode(bytes) {
+    var s = "";
+    for (var i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+    return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  function utf8(bytes) { return new TextDecoder("utf-8", { fatal: true }).decode(bytes); }
+  function ascii(text) { return new TextEncoder().encode(text); }
+  function decimalDecode(text) {
+    if (!/^[1-9][0-9]*$/.test(text)) fail("malformed", "the payload must be ASCII digits without a leading zero");
+    var hex = BigInt(text).toString(16);
+    if (hex.length % 2) hex = "0" + hex;
+    var out = new Uint8Array(hex.length / 2);
+    for (var i = 0; i < out.length; i++) out[i] = parseInt(hex.substr(i * 2, 2), 16);
+    return out;
+  }
+  function unpackCode(value) {
+    if (typeof value === "string") return value;
+    if (value.length !== 12) fail("malformed", "a packed code is 12 bytes");
+    var n = 0n;
+    for (var i = 0; i < value.length; i++) n = n * 256n + BigInt(value[i]);
+    var s = "";
+    for (var j = 0; j < 18; j++) { s = B36[Number(n % 36n)] + s; n = n / 36n; }
+    if (n !== 0n) fail("malformed", "a packed code is out of range");
+    return s;
+  }
+  function concat(parts) {
+    var size = 0, at = 0;
+    parts.forEach(function (p) { size += p.length; });
+    var out = new Uint8Array(size);
+    parts.forEach(function (p) { out.set(p, at); at += p.length; });
+    return out;
+  }
+
+  // --- CBOR (the definite-length subset the presentation uses) ------------------------------
+  function cborDecode(bytes) {
+    var pos = 0;
+    function need(n) { if (pos + n > bytes.length) fail("malformed", "claims are not CBOR: truncated"); }
+    function arg(info) {
+      if (info < 24) return info;
+      var size = { 24: 1, 25: 2, 26: 4, 27: 8 }[info];
+      if (!size) fail("malformed", "claims are not CBOR: unsupported length");
+      need(size);
+      var n = 0;
+      for (var i = 0; i < size; i++) n = n * 256 + bytes[pos++];
+      if (n > Number.MAX_SAFE_INTEGER) fail("malformed", "claims are not CBOR: integer too large");
+      return n;
+    }
+    function item() {
+      need(1);
+      var head = bytes[pos++], major = head >> 5, info = head & 31, n, i, out;
+      switch (major) {
+        case 0: return arg(info);
+        case 1: return -1 - arg(info);
+        case 2: n = arg(info); need(n); out = bytes.slice(pos, pos + n); pos += n; return out;
+        case 3: n = arg(info); need(n); out = utf8(bytes.slice(pos, pos + n)); pos += n; return out;
+        case 4: n = arg(info); out = []; for (i = 0; i < n; i++) out.push(item()); return out;
+        case 5:
+          n = arg(info); out = new Map();
+          for (i = 0; i < n; i++) { var k = item(); out.set(k, item()); }
+          return out;
+        default: fail("malformed", "claims are not CBOR: unsupported item");
+      }
+    }
+    var value = item();
+    if (pos !== bytes.length) fail("malformed", "claims have trailing bytes");
+    return value;
+  }
+
+  // --- identifiers --------------------------------------------------------------------------
+  function mod3736(text) {
+    var p = 36;
+    for (var i = 0; i < text.length; i++) {
+      var v = B36.indexOf(text[i]);
+      if (v < 0) fail("malformed", "character not in 0-9A-Z");
+      var s = (p + v) % 36 || 36;
+      p = (s * 2) % 37;
+    }
+    return B36[(37 - p) % 36];
+  }
+  function identifier(type, issuer, serial, version) {
+    if (!PART.test(type) || !CREDIT.test(issuer) || !PART.test(serial) || !(version >= 0 && version <= 999)) {
+      fail("malformed", "identifier parts are invalid");
+    }
+    var v = ("00" + version).slice(-3);
+    return ROOT + "." + type + "." + issuer + "." + serial + "." + v + "." + mod3736(type + issuer + serial + v);
+  }
+  function parseIdentifier(text) {
+    if (typeof text !== "string" || text.indexOf(ROOT + ".") !== 0) fail("malformed", "not an identifier");
+    var parts = text.slice(ROOT.length + 1).split(".");
+    if (parts.length !== 5 || !/^\d{3}$/.test(parts[3])) fail("malformed", "not an identifier");
+    var built = identifier(parts[0], parts[1], parts[2], parseInt(parts[3], 10));
+    if (built !== text) fail("malformed", "the identifier's check character is wrong");
+    return { issuer: parts[1] };
+  }
+  var ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  function validIdNumber(text) {
+    if (typeof text !== "string" || !/^\d{17}[\dX]$/.test(text)) return false;
+    var sum = 0;
+    for (var i = 0; i < 17; i++) sum += parseInt(text[i], 10) * ID_WEIGHTS[i];
+    return "10X98765432"[sum % 11] === text[17];
+  }
+  function dayNumber(iso) {
+    if (typeof iso !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(iso)) fail("malformed", "not a date");
+    var t = Date.UTC(+iso.slice(0, 4), +iso.slice(5, 7) - 1, +iso.slice(8, 10));
+    if (isNaN(t)) fail("malformed", "not a date");
+    return Math.floor(t / 1000 / DAY);
+  }
+  function isoDay(n) { return new Date(n * DAY * 1000).toISOString().slice(0, 10); }
+  function mask(name) {
+    if (name.length <= 1) return name;
+    if (name.length === 2) return name[0] + "*";
+    return name[0] + "*".repeat(name.length - 2) + name[name.length - 1];
+  }
+
+  // --- keys ---------------------------------------------------------------------------------
+  function KeySet(jwks) {
+    if (!jwks || !Array.isArray(jwks.keys)) throw new Error("a JWKS document has a 'keys' list");
+    this.byKid = {};
+    var self = this;
+    jwks.keys.forEach(function (jwk) { self.byKid[jwk.kid] = { jwk: jwk, key: null }; });
+  }
+  KeySet.prototype.get = function (kid) {
+    if (typeof kid !== "string" || !KID.test(kid)) fail("malformed", "the key id is not a key id");
+    var entry = this.byKid[kid];
+    if (!entry) fail("unknown_key", "no trusted key " + kid);
+    return entry;
+  };
+  function thumbprint(jwk) {
+    var members = jwk.kty === "OKP" ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
+    var canonical = JSON.stringify(members, Object.keys(members).sort());
+    return crypto.subtle.digest("SHA-256", ascii(canonical)).then(function (d) {
+      return b64urlEncode(new Uint8Array(d).slice(0, KID_BYTES));
+    });
+  }
+  function cryptoKey(entry) {
+    if (entry.key) return Promise.resolve(entry.key);
+    var jwk = entry.jwk;
+    return thumbprint(jwk).then(function (kid) {
+      if (kid !== jwk.kid) fail("unknown_key", "kid " + jwk.kid + " is not the key's thumbprint");
+      var algorithm = jwk.alg === "EdDSA" ? { name: "Ed25519" } : { name: "ECDSA", namedCurve: "P-256" };
+      var bare = jwk.kty === "OKP" ? { kty: "OKP", crv: "Ed25519", x: jwk.x } : { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y };
+      return crypto.subtle.importKey("jwk", bare, algorithm, false, ["verify"]);
+    }).then(function (key) { entry.key = key; return key; });
+  }
+  function verifySignature(entry, signature, data) {
+    if (signature.length !== 64) return Promise.reject(new Fail("bad_signature", "signature does not match"));
+    return cryptoKey(entry).then(function (key) {
+      var algorithm = entry.jwk.alg === "EdDSA" ? { name: "Ed25519" } : { name: "ECDSA", hash: "SHA-256" };
+      return crypto.subtle.verify(algorithm, key, signature, data);
+    }).then(function (ok) { if (!ok) fail("bad_signature", "signature does not match key " + entry.jwk.kid); });
+  }
+  function signsAt(jwk, when) {
+    return jwk.not_before <= when && (jwk.not_after === undefined || jwk.not_after === null || when < jwk.not_after);
+  }
+  function checkKey(entry, purpose) {
+    if (entry.jwk.purpose !== purpose) fail("wrong_key_purpose", "key " + entry.jwk.kid + " signs " + entry.jwk.purpose + "s");
+    if (entry.jwk.compromised_at !== undefined && entry.jwk.compromised_at !== null) {
+      fail("key_compromised", "key " + entry.jwk.kid + " was marked compromised");
+    }
+  }
+
+  // --- JWS ----------------------------------------------------------------------------------
+  function decodeJws(token, keys, purpose, typ) {
+    if (token.length > MAX_INPUT) fail("malformed", "token is too long");
+    var parts = token.split(".");
+    if (parts.length !== 3) fail("malformed", "not a JWT");
+    var header, claims;
+    try { header = JSON.parse(utf8(b64urlDecode(parts[0]))); } catch (e) { if (e instanceof Fail) throw e; fail("malformed", "not a JWT"); }
+    if (!header || typeof header !== "object") fail("malformed", "not a JWT");
+    if (header.typ !== typ) fail("malformed", "token type is " + header.typ);
+    var entry = keys.get(header.kid);
+    checkKey(entry, purpose);
+    if (header.alg !== entry.jwk.alg) fail("bad_signature", "algorithm " + header.alg + " is not the algorithm of key " + entry.jwk.kid);
+    var signature = b64urlDecode(parts[2]);
+    return verifySignature(entry, signature, ascii(parts[0] + "." + parts[1])).then(function () {
+      try { claims = JSON.parse(utf8(b64urlDecode(parts[1]))); } catch (e) { fail("malformed", "token cannot be decoded"); }
+      if (!claims || typeof claims !== "object" || Array.isArray(claims)) fail("malformed", "token claims are not an object");
+      return { claims: claims, entry: entry };
+    });
+  }
+
+  // --- status lists -------------------------------------------------------------------------
+  function inflate(bytes) {
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+    return new Response(stream).arrayBuffer().then(function (b) { return new Uint8Array(b); },
+      function () { fail("malformed", "status list does not decompress"); });
+  }
+  function loadStatusLists(tokens, keys) {
+    return Promise.all((tokens || []).map(function (token) {
+      return decodeJws(token, keys, "certificate", "statuslist+jwt").then(function (r) {
+        var c = r.claims;
+        if (!c.status_list || c.status_list.bits !== 2) fail("malformed", "status list uses another bit size");
+        if (r.entry.jwk.issuer !== c.iss) fail("policy", "key does not sign for issuer " + c.iss);
+        if (!signsAt(r.entry.jwk, c.iat)) fail("key_outside_window", "status list signed outside the key's window");
+        return inflate(b64urlDecode(c.status_list.lst)).then(function (data) {
+          return { issuer: c.iss, issuedAt: c.iat, expiresAt: c.exp, data: data };
+        });
+      });
+    })).then(function (lists) {
+      var byIssuer = {};
+      lists.forEach(function (l) { byIssuer[l.issuer] = l; });
+      return byIssuer;
+    });
+  }
+  function statusAt(list, index) {
+    var byte = Math.floor(index / 4);
+    return byte >= list.data.length ? 0 : (list.data[byte] >> (2 * (index % 4))) & 3;
+  }
+
+  // --- the steps ----------------------------------------------------------------------------
+  function extract(text) {
+    text = (text || "").trim();
+    if (!text) fail("malformed", "nothing to verify");
+    if (text.length > MAX_INPUT) fail("malformed", "input is too long");
+    if (text.indexOf("://") >= 0) {
+      var lower = text.toLowerCase();
+      if (lower.indexOf("https://") !== 0 && lower.indexOf("http://") !== 0) fail("malformed", "not a verification link");
+      var path = text.split("://")[1].split("?")[0].split("#")[0];
+      var at = path.indexOf("/v/");
+      if (at < 0 || path.slice(at + 3).indexOf("/") >= 0) fail("malformed", "the link is not a certificate verification link");
+      return ["presentation", path.slice(at + 3)];
+    }
+    if (text.indexOf("eyJ") === 0 && text.split(".").length === 3) return ["credential", text];
+    return ["presentation", text];
+  }
+
+  function checkValidity(from, until, now) {
+    var today = Math.floor((now + CST) / DAY);
+    if (today < from) fail("not_yet_valid", "the certificate's validity has not started yet");
+    if (today > until) fail("expired", "the certificate's validity has ended");
+  }
+
+  function checkStatus(ctx, issuer, index, whenSigned, signedAt, now) {
+    var list = ctx.lists[issuer];
+    if (!list || (ctx.requireStatus && now > list.expiresAt)) {
+      if (ctx.requireStatus) fail("status_unavailable", "no current status list for issuer " + issuer);
+      if (whenSigned) fail(STATUS_REASON[whenSigned], "status when signed");
+      return ["unchecked", null];
+    }
+    var status = signedAt > list.issuedAt ? whenSigned : statusAt(list, index);
+    if (status) fail(STATUS_REASON[status], "status list entry " + index + " of " + issuer);
+    return ["valid", list.issuedAt];
+  }
+
+  function presentation(payload, ctx, now) {
+    if (!payload) fail("malformed", "presentation is empty");
+    if (payload.length > MAX_PAYLOAD) fail("malformed", "presentation is too long");
+    var raw = decimalDecode(payload);
+    var head = [0x84, 0x40 + 3 + KID_BYTES, 0xa1, 0x04, 0x40 + KID_BYTES], kidEnd = head.length + KID_BYTES;
+    for (var i = 0; i < head.length; i++) if (raw[i] !== head[i]) fail("malformed", "presentation is not a COSE_Sign1 message with only a key id in its header");
+    if (raw[kidEnd] !== 0xa0) fail("malformed", "presentation is not a COSE_Sign1 message with only a key id in its header");
+    var start = kidEnd + 2, h = raw[kidEnd + 1], length, canonical = true;
+    if (h === 0x58 && raw.length > start) { length = raw[start]; start += 1; canonical = length >= 24; }
+    else if (h === 0x59 && raw.length > start + 1) { length = raw[start] * 256 + raw[start + 1]; start += 2; canonical = length >= 256; }
+    else if (h >= 0x40 && h < 0x58) { length = h - 0x40; }
+    else fail("malformed", "presentation has no claims");
+    var body = raw.slice(start, start + length), tail = raw.slice(start + length);
+    if (!canonical || body.length !== length || tail.length !== 66 || tail[0] !== 0x58 || tail[1] !== 0x40) {
+      fail("malformed", "presentation is truncated, padded or not canonical");
+    }
+    var protectedBytes = raw.slice(2, kidEnd), kid = b64urlEncode(raw.slice(head.length, kidEnd));
+    var c = cborDecode(body);
+    if (!(c instanceof Map)) fail("malformed", "claims are not a map");
+    var known = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    c.forEach(function (_, k) { if (known.indexOf(k) < 0) fail("malformed", "unknown claims"); });
+    var id = c.get(1), name = c.get(2), shortId = c.get(3), cats = c.get(4);
+    var ints = [c.get(5), c.get(6), c.get(7), c.get(8), c.get(9)], st = c.has(10) ? c.get(10) : 0;
+    if (!Array.isArray(id) || id.length !== 4 || typeof name !== "string" || typeof shortId !== "string" || shortId.length !== 8 ||
+        !Array.isArray(cats) || !cats.length || typeof id[2] !== "string" || typeof id[3] !== "number") {
+      fail("malformed", "claims are invalid");
+    }
+    ints.concat(cats, [st, id[3]]).forEach(function (v) { if (typeof v !== "number" || v < 0 || Math.floor(v) !== v) fail("malformed", "claims are invalid"); });
+    if (st > 3) fail("malformed", "claim status is not a status");
+    var ident = identifier(unpackCode(id[0]), unpackCode(id[1]), id[2], id[3]);
+    var issuer = unpackCode(id[1]);
+    var entry = ctx.keys.get(kid);  // 2
+    checkKey(entry, "presentation");
+    var sigStructure = concat([new Uint8Array([0x84, 0x6a]), ascii("Signature1"), cborHead(protectedBytes.length), protectedBytes,
+      new Uint8Array([0x40]), cborHead(body.length), body]);
+    return verifySignature(entry, tail.slice(2), sigStructure).then(function () {  // 3
+      var iat = ints[2], lifetime = ints[3];
+      if (!signsAt(entry.jwk, iat)) fail("key_outside_window", "key " + kid + " was not allowed to sign at " + iat);  // 4
+      if (iat > now + ctx.skew) fail("clock_skew", "presentation was made " + (iat - now) + " s after this device's time: check this device's clock");  // 5
+      if (now > iat + lifetime + ctx.skew) fail("stale_presentation", "presentation is " + (now - iat) + " s old: ask the holder to refresh");
+      checkValidity(ints[0], ints[1], now);
+      var status = checkStatus(ctx, issuer, ints[4], st, iat, now);  // 6
+      return {  // 7: the presentation key is the service's
+        valid: true, kind: "presentation", kid: kid, signed_at: iat, identifier: ident, issuer: issuer,
+        holder: { name: name, id: shortId.slice(0, 4) + "**********" + shortId.slice(4) },
+        categories: cats, valid_from: isoDay(ints[0]), valid_until: isoDay(ints[1]),
+        status: status[0], status_list_issued_at: status[1], expires_at: iat + lifetime
+      };
+    });
+  }
+  function cborHead(n) {
+    if (n < 24) return new Uint8Array([0x40 + n]);
+    if (n < 256) return new Uint8Array([0x58, n]);
+    return new Uint8Array([0x59, n >> 8, n & 255]);
+  }
+
+  var REQUIRED = ["iss", "sub", "jti", "iat", "nbf", "exp", "status", "cert"];
+  function credential(token, ctx, now) {
+    return decodeJws(token, ctx.keys, "certificate", "vnd.rtcert.cert+jwt").then(function (r) {  // 1-3
+      var c = r.claims, missing = REQUIRED.filter(function (k) { return !(k in c); });
+      if (missing.length) fail("malformed", "credential lacks claims " + missing.join(", "));
+      var cert = c.cert || {}, facts;
+      try {
+        var idf = parseIdentifier(c.jti);
+        facts = {
+          issuer: idf.issuer, from: dayNumber(cert.valid_from), until: dayNumber(cert.valid_until),
+          index: c.status.status_list.idx, holder: cert.holder, holderId: cert.holder_id, cats: cert.categories
+        };
+        dayNumber(cert.first_issued); dayNumber(cert.issued);
+      } catch (e) { if (e instanceof Fail) throw e; fail("malformed", "credential claims are invalid"); }
+      if (!validIdNumber(facts.holderId) || !Array.isArray(facts.cats) || !facts.cats.length ||
+          facts.cats.some(function (x) { return CATEGORY_CODES.indexOf(x) < 0; }) || facts.until < facts.from ||
+          typeof facts.index !== "number" || facts.index < 0 || typeof cert.holder !== "string") {
+        fail("malformed", "credential claims are invalid");
+      }
+      if (facts.issuer !== c.iss) fail("malformed", "the identifier's issuer is not the credential's issuer");
+      if (typeof c.iat !== "number" || !signsAt(r.entry.jwk, c.iat)) fail("key_outside_window", "key was not allowed to sign at " + c.iat);  // 4
+      checkValidity(facts.from, facts.until, now);  // 5
+      var status = checkStatus(ctx, facts.issuer, facts.index, 0, c.iat, now);  // 6
+      if (r.entry.jwk.issuer !== facts.issuer) fail("policy", "key does not sign for issuer " + facts.issuer);  // 7
+      return {
+        valid: true, kind: "credential", kid: r.entry.jwk.kid, signed_at: c.iat, identifier: c.jti, issuer: facts.issuer,
+        holder: { name: mask(cert.holder), id: cert.holder_id.slice(0, 4) + "**********" + cert.holder_id.slice(14) },
+        categories: facts.cats, valid_from: cert.valid_from, valid_until: cert.valid_until,
+        status: status[0], status_list_issued_at: status[1]
+      };
+    });
+  }
+
+  function verify(text, options) {
+    options = options || {};
+    var now = options.at !== undefined ? options.at : Math.floor(Date.now() / 1000);
+    return Promise.resolve().then(function () {
+      var keys = new KeySet(options.jwks);
+      return loadStatusLists(options.statusTokens, keys).then(function (lists) {
+        var ctx = { keys: keys, lists: lists, skew: options.skew === undefined ? 60 : options.skew, requireStatus: !!options.requireStatus };
+        var kind = extract(text);
+        return kind[0] === "credential" ? credential(kind[1], ctx, now) : presentation(kind[1], ctx, now);
+      });
+    }).catch(function (e) {
+      if (e instanceof Fail) return { valid: false, reason: e.reason, step: REASON_STEP[e.reason], detail: e.detail };
+      return { valid: false, reason: "malformed", step: 1, detail: String(e && e.message || e) };
+    });
+  }
+
+  global.RtcVerifier = { verify: verify, extract: extract };
+})(window);

@@ -1,0 +1,38 @@
+"""The browser's verifier (static/js/verifier.js) gives every golden vector the verdict that the
+library and the command line give."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from playwright.sync_api import Browser
+
+VECTORS = Path(__file__).resolve().parents[1] / "vectors"
+CASES = sorted((VECTORS / "cases").glob("*.json"))
+
+
+def test_every_vector_in_chromium(browser: Browser, live_server: str) -> None:
+    page = browser.new_page()
+    page.goto(live_server + "/")
+    page.add_script_tag(url=live_server + "/static/js/verifier.js")
+    jwks = json.loads((VECTORS / "jwks.json").read_text())
+    tokens = (VECTORS / "status.txt").read_text().split()
+    cases = [json.loads(path.read_text()) for path in CASES]
+    verdicts = page.evaluate(
+        """async ([cases, jwks, tokens]) => {
+             const out = [];
+             for (const c of cases) {
+               out.push(await RtcVerifier.verify(c.input, {jwks, statusTokens: tokens, at: c.at}));
+             }
+             return out;
+           }""",
+        [cases, jwks, tokens],
+    )
+    mismatches = []
+    for path, case, verdict in zip(CASES, cases, verdicts, strict=True):
+        got = {"valid": verdict["valid"], **({"reason": verdict["reason"]} if not verdict["valid"] else {})}
+        if got != case["expect"]:
+            mismatches.append((path.stem, got, verdict.get("detail")))
+    assert mismatches == []
+    page.close()
