@@ -121,3 +121,18 @@ def inspector_photo(practitioner_id: int) -> Response:
     if found is None:
         abort(404)
     return Response(found.data, mimetype="image/jpeg", headers={"Cache-Control": "private, no-store"})
+
+
+@bp.get("/scan")
+def scan() -> str:
+    """The inspector's scanner: camera decoding and offline verification in the browser."""
+    return render_template("scan.html", reasons={key: str(text) for key, text in REASONS.items()})
+
+
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    """The scanner's service worker, served from the root so it may control /scan."""
+    response = current_app.send_static_file("js/sw.js")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
