@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from PIL import Image
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, Playwright, expect
 
 from app.db import get_session
 from app.renderers.qr import png, presentation_qr
@@ -37,7 +37,9 @@ def write_y4m(qr_png: bytes, path: Path) -> None:
 
 
 @pytest.fixture
-def camera_browser(app: Flask, province: Province, tmp_path: Path) -> Iterator[Browser]:
+def camera_browser(
+    app: Flask, province: Province, tmp_path: Path, playwright: Playwright
+) -> Iterator[Browser]:
     with app.app_context():
         session = get_session()
         admin = province.actor(session, "jinan_admin")
@@ -53,10 +55,9 @@ def camera_browser(app: Flask, province: Province, tmp_path: Path) -> Iterator[B
         "--use-fake-ui-for-media-stream",
         f"--use-file-for-fake-video-capture={video}",
     ]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=flags)
-        yield browser
-        browser.close()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=flags)
+    yield browser
+    browser.close()
 
 
 def test_scan_online_then_offline(camera_browser: Browser, live_server: str) -> None:
