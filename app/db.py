@@ -5,9 +5,10 @@ Services receive the session as an argument; views get it from :func:`get_sessio
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -37,9 +38,30 @@ def make_engine(url: str) -> Engine:
 
 
 def _begin_immediate(connection: Any) -> None:
-    # Take SQLite's write lock when the transaction starts, so two writers queue (busy timeout)
-    # instead of one failing when it upgrades a read to a write.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A writing transaction takes SQLite's write lock when it starts, so two writers queue (busy
+    # timeout) instead of one failing when it upgrades a read to a write. Read-only sessions
+    # (GET requests) begin deferred and never block each other.
+    write = connection.get_execution_options().get(WRITE_OPTION, True)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+WRITE_OPTION = "sqlite_write"
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def begin_write(session: Session) -> None:
+    """End any read transaction and start one that may write (on SQLite: with the write lock).
+    Call it before writing from a read-only (GET) request."""
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={WRITE_OPTION: True})
+
+
+def read_only(view: F) -> F:
+    """Mark a view that only reads although its method is not GET (e.g. a verification API)."""
+    view.read_only = True  # type: ignore[attr-defined]
+    return view
 
 
 def init_app(app: Flask) -> None:
@@ -47,6 +69,9 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    app.extensions["db_read_sessionmaker"] = sessionmaker(
+        engine.execution_options(**{WRITE_OPTION: False}), expire_on_commit=False
+    )
 
     @app.teardown_appcontext
     def _close(_exc: BaseException | None) -> None:
@@ -56,9 +81,15 @@ def init_app(app: Flask) -> None:
 
 
 def get_session() -> Session:
-    """The current request's (or command's) session."""
+    """The current request's (or command's) session: read-only requests get one whose SQLite
+    transactions begin deferred (see :func:`begin_write`)."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions["db_sessionmaker"]()
+        read_only = has_request_context() and (
+            request.method in READ_METHODS
+            or getattr(current_app.view_functions.get(request.endpoint or ""), "read_only", False)
+        )
+        maker = "db_read_sessionmaker" if read_only else "db_sessionmaker"
+        g.db_session = current_app.extensions[maker]()
     session: Session = g.db_session
     return session
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from signing import KeySet, SignedStatusList, StatusList, Verified, Verifier
 
+from ..db import begin_write
 from ..models import Authority, CertificateVersion, Staff, StatusListRow
 from .audit import record
 from .context import IssuingContext
@@ -86,6 +87,7 @@ def full_record(session: Session, verified: Verified, viewer: Staff) -> Certific
         select(CertificateVersion).where(CertificateVersion.identifier == verified.identifier)
     ).first()
     if version is not None:
+        begin_write(session)
         record(
             session,
             actor=viewer.username,

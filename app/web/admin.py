@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 
 from signing import CATEGORIES, mask_id
 
-from ..db import get_session
+from ..db import begin_write, get_session
 from ..models import Certificate, Staff
 from ..models.enums import Role
 from ..renderers.pdf import activation_notice_pdf, sheet_for
@@ -266,6 +266,7 @@ def certificate_pdf(certificate_id: int) -> Response:
     version = certs.current_version(found)
     sheet = sheet_for(found, version)
     session = get_session()
+    begin_write(session)
     record(
         session,
         actor=current_user.username,

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from signing import VerificationError, failure_json, mask_id, mask_name
 
-from ..db import get_session
+from ..db import get_session, read_only
 from ..models.enums import Role
 from ..security import csrf, limiter
 from ..services import legacy, photos
@@ -89,6 +89,7 @@ def page(payload: str) -> tuple[str, int]:
 
 
 @bp.post("/api/v1/verify")
+@read_only
 @csrf.exempt
 @limiter.limit(PUBLIC_LIMIT)
 def api() -> tuple[dict[str, Any], int]:
