@@ -106,3 +106,18 @@ def test_two_staff_one_certificate_and_parallel_issuing(
     for column in (CertificateVersion.identifier, CertificateVersion.status_index):
         distinct = session.scalar(select(func.count(func.distinct(column))))
         assert distinct == versions
+
+
+def test_reads_do_not_wait_for_a_writer(app: Flask) -> None:
+    """While another connection holds the write lock, a GET request still answers at once."""
+    import time
+
+    from sqlalchemy import text
+
+    client = app.test_client()
+    with app.extensions["db_engine"].connect() as writer:
+        writer.execute(text("UPDATE audit_head SET seq = seq WHERE id = 1"))
+        start = time.perf_counter()
+        assert client.get("/.well-known/issuers.json").status_code == 200
+        assert time.perf_counter() - start < 2
+        writer.rollback()
