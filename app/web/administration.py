@@ -208,4 +208,4 @@ def password() -> Any:
             return redirect(url_for("admin.dashboard"))
     elif request.method == "POST":
         status = 422
-    return render_template("admin/password.html", form=form), status
+    return render_template("password.html", form=form, layout="admin/layout.html"), status

@@ -126,7 +126,7 @@ def password() -> Any:
             return redirect(url_for("holder.home"))
     elif request.method == "POST":
         status = 422
-    return render_template("holder/password.html", form=form), status
+    return render_template("password.html", form=form, layout="base.html"), status
 
 
 def _own(certificate_id: int) -> Certificate:
