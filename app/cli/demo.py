@@ -40,6 +40,11 @@ CLERK_ITEMS = [
     (ServiceItem.REISSUE, Stage.CONCLUDE),
     (ServiceItem.CHANGE, Stage.CONCLUDE),
 ]
+CITY_STAFF: list[tuple[str, str, Role, list[tuple[ServiceItem, Stage]]]] = [
+    ("admin", "管理员", Role.AUTHORITY_ADMIN, []),
+    ("clerk", "办事员", Role.CLERK, CLERK_ITEMS),
+    ("inspector", "执法员", Role.INSPECTOR, []),
+]
 
 
 def demo_password(instance: Path) -> str:
@@ -75,31 +80,16 @@ def _authorities(session: Session, password: str) -> list[Authority]:
             )
             for item in ServiceItem:
                 authorities.assign_item(session, region, item, city)
-            authorities.create_staff(
-                session,
-                username=f"{slug}_admin",
-                display_name=f"{name}管理员",
-                password=password,
-                authority=city,
-                role=Role.AUTHORITY_ADMIN,
-            )
-            authorities.create_staff(
-                session,
-                username=f"{slug}_clerk",
-                display_name=f"{name}办事员",
-                password=password,
-                authority=city,
-                role=Role.CLERK,
-                permissions=CLERK_ITEMS,
-            )
-            authorities.create_staff(
-                session,
-                username=f"{slug}_inspector",
-                display_name=f"{name}执法员",
-                password=password,
-                authority=city,
-                role=Role.INSPECTOR,
-            )
+            for suffix, title, role, grants in CITY_STAFF:
+                authorities.create_staff(
+                    session,
+                    username=f"{slug}_{suffix}",
+                    display_name=f"{name}{title}",
+                    password=password,
+                    authority=city,
+                    role=role,
+                    permissions=grants,
+                )
         cities.append(city)
     session.commit()
     return cities

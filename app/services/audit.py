@@ -49,31 +49,19 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
-) -> AuditEvent:
-    """Append an event in the caller's transaction and return it (not committed here)."""
-    seq, prev_hash = session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(seq=AuditHead.seq + 1)
-        .returning(AuditHead.seq, AuditHead.hash)
-    ).one()
-    event = AuditEvent(
-        seq=seq,
-        occurred_at=_utc(at or dt.datetime.now(dt.UTC)),
-        actor=actor,
-        authority=authority,
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        reason=reason,
-        before=before,
-        after=after,
-        prev_hash=prev_hash,
-    )
-    event.hash = event_hash(prev_hash, event)
-    session.add(event)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=event.hash))
-    return event
+) -> None:
+    """Append one event in the caller's transaction (not committed here)."""
+    event = {
+        "actor": actor,
+        "action": action,
+        "target_type": target_type,
+        "target_id": target_id,
+        "authority": authority,
+        "reason": reason,
+        "before": before,
+        "after": after,
+    }
+    record_many(session, [event], at=at or dt.datetime.now(dt.UTC))
 
 
 def record_many(session: Session, events: list[dict[str, Any]], *, at: dt.datetime) -> None:
