@@ -38,10 +38,11 @@ def test_import_lookup_and_renew(client: FlaskClient, province: Province) -> Non
     )
     found = client.get("/admin/legacy?number=p1&name=张三明").get_data(as_text=True)
     assert re.search(r'<p id="legacy-verdict" class="">\s*有效\s*</p>', found), found
+    renew_url = re.search(r'action="(/admin/legacy/\d+/renew)"', found).group(1)  # type: ignore[union-attr]
     renewed = post_form(
         client,
         "/admin/legacy?number=P1&name=张三明",
-        "/admin/legacy/1/renew",
+        renew_url,
         {"confirm": "y", "expected_version": 0, "request_key": "L1"},
     ).get_data(as_text=True)
     assert f"证书 {A} 已核发。" in renewed and "2020年5月1日" in renewed
