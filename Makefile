@@ -5,6 +5,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
+# Links printed by the demo and written into QR codes point at the port actually served.
+RTC_PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
+export RTC_PUBLIC_BASE_URL
 
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
