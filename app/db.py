@@ -30,8 +30,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets foreign keys, WAL, a busy timeout and immediate
     transactions."""
-    engine = create_engine(url, pool_pre_ping=True)
-    if engine.dialect.name == "sqlite":
+    sqlite = url.startswith("sqlite")
+    # A server connection can drop while pooled, so it is checked on checkout; a file cannot.
+    engine = create_engine(url, pool_pre_ping=not sqlite)
+    if sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _begin_immediate)
     return engine
@@ -69,9 +71,8 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
-    app.extensions["db_read_sessionmaker"] = sessionmaker(
-        engine.execution_options(**{WRITE_OPTION: False}), expire_on_commit=False
-    )
+    read_engine = app.extensions["db_read_engine"] = engine.execution_options(**{WRITE_OPTION: False})
+    app.extensions["db_read_sessionmaker"] = sessionmaker(read_engine, expire_on_commit=False)
 
     @app.teardown_appcontext
     def _close(_exc: BaseException | None) -> None:
@@ -97,4 +98,10 @@ def get_session() -> Session:
 def get_engine() -> Engine:
     """The app's engine."""
     engine: Engine = current_app.extensions["db_engine"]
+    return engine
+
+
+def get_read_engine() -> Engine:
+    """The app's engine for reads outside the request's session (SQLite: deferred transactions)."""
+    engine: Engine = current_app.extensions["db_read_engine"]
     return engine

@@ -1,10 +1,38 @@
-"""A bare Flask endpoint: the baseline for the verification endpoints' throughput."""
+"""Two baselines for the verification endpoints, served by the same gunicorn configuration:
 
+- ``/ping``: a bare Flask endpoint (the issue's baseline);
+- ``/floor``: a bare Flask endpoint doing only what any online check must: one P-256 signature
+  check and one status-row read through SQLAlchemy Core. No decoding, session, headers or log,
+  so its ratio to ``/ping`` is the most an honest implementation could reach on this machine.
+"""
+
+import os
+import tempfile
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask
+from sqlalchemy import create_engine, text
 
 app = Flask(__name__)
+_KEY = ec.generate_private_key(ec.SECP256R1())
+_MESSAGE = os.urandom(160)
+_SIGNATURE = _KEY.sign(_MESSAGE, ec.ECDSA(hashes.SHA256()))
+_ENGINE = create_engine(f"sqlite:///{tempfile.mkdtemp()}/floor.db")
+with _ENGINE.begin() as setup:
+    setup.execute(text("CREATE TABLE status (issuer TEXT PRIMARY KEY, data BLOB)"))
+    setup.execute(text("INSERT INTO status VALUES ('x', :data)"), {"data": bytes(25_000)})
+_READ = text("SELECT data FROM status WHERE issuer = :issuer")
 
 
 @app.get("/ping")
 def ping() -> dict[str, bool]:
     return {"ok": True}
+
+
+@app.get("/floor")
+def floor() -> dict[str, int]:
+    _KEY.public_key().verify(_SIGNATURE, _MESSAGE, ec.ECDSA(hashes.SHA256()))
+    with _ENGINE.connect() as connection:
+        row = connection.execute(_READ, {"issuer": "x"}).one()
+    return {"status_bytes": len(row[0])}

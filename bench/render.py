@@ -4,13 +4,16 @@ text, in the same run."""
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 
 import zxingcpp
+from PIL import Image
 
 from app.renderers.pdf import CertificateSheet, certificate_pdf
 from app.renderers.qr import png, presentation_qr
+from app.services.photos import reencode
 from signing import presentation_url, sign_credential, sign_presentation
 from tests.helpers import T0, facts, keys
 
@@ -24,6 +27,13 @@ def _rate(call: Callable[[], object], seconds: float = 3.0) -> float:
         call()
         count += 1
     return count / (time.perf_counter() - start)
+
+
+def _photo() -> bytes:
+    """A holder photo as the service stores it (re-encoded 390x567 JPEG of a noisy picture)."""
+    picture = io.BytesIO()
+    Image.effect_noise((600, 800), 60).convert("RGB").save(picture, "JPEG", quality=90)
+    return reencode(picture.getvalue())
 
 
 def run() -> list[Row]:
@@ -43,6 +53,7 @@ def run() -> list[Row]:
         issuer_name=good.issuer_name,
         identifier=str(good.identifier),
         credential=credential,
+        photo=_photo(),
     )
     pdfs = _rate(lambda: certificate_pdf(sheet))
     signs = _rate(lambda: sign_presentation(good, pres, now=T0))
@@ -52,7 +63,7 @@ def run() -> list[Row]:
         lambda: zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level="M").to_image(scale=6)
     )
     return [
-        Row("printable certificate PDF (1 core)", f"{pdfs:,.0f}/s", "", None, ">= 200/s", pdfs >= 200),
+        Row("certificate PDF with photo (1 core)", f"{pdfs:,.0f}/s", "", None, ">= 200/s", pdfs >= 200),
         Row("presentations signed (1 core)", f"{signs:,.0f}/s", "", None, "(reported)"),
         Row(
             "presentation QR PNG (segno)",

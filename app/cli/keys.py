@@ -14,6 +14,7 @@ from signing import ALGORITHMS, Error, FileKeyStore, KeyInfo, Purpose
 from ..db import get_session
 from ..services import keys as key_service
 
+_ALGORITHMS = click.Choice(ALGORITHMS)
 _PURPOSES = click.Choice([p.value for p in Purpose])
 
 
@@ -46,7 +47,7 @@ def keys_cli() -> None:
 
 @keys_cli.command("generate")
 @click.option("--purpose", type=_PURPOSES, required=True)
-@click.option("--alg", type=click.Choice(ALGORITHMS), default="EdDSA", show_default=True)
+@click.option("--alg", type=_ALGORITHMS, default=key_service.DEFAULT_ALGORITHM, show_default=True)
 @click.option("--issuer", help="unified social credit code of the authority (certificate keys)")
 @click.option("--days", type=click.IntRange(min=1), help="stop signing after this many days")
 @with_appcontext
@@ -85,7 +86,7 @@ def list_command() -> None:
 
 @keys_cli.command("rotate")
 @click.option("--purpose", type=_PURPOSES, required=True)
-@click.option("--alg", type=click.Choice(ALGORITHMS), default="EdDSA", show_default=True)
+@click.option("--alg", type=_ALGORITHMS, default=key_service.DEFAULT_ALGORITHM, show_default=True)
 @click.option("--issuer")
 @click.option("--days", type=click.IntRange(min=1))
 @with_appcontext

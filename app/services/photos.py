@@ -111,6 +111,12 @@ def approved(session: Session, practitioner_id: int) -> HolderPhoto | None:
     ).first()
 
 
+def approved_jpeg(session: Session, practitioner_id: int) -> bytes | None:
+    """The bytes of the holder's approved photo (a JPEG), if any."""
+    photo = approved(session, practitioner_id)
+    return None if photo is None else photo.data
+
+
 def pending_for(session: Session, actor: Staff) -> list[HolderPhoto]:
     """Photos awaiting review by ``actor``: of holders with a certificate from their authority
     (the province sees all), oldest first."""

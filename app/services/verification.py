@@ -7,7 +7,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from signing import KeySet, SignedStatusList, StatusList, Verified, Verifier
@@ -18,23 +19,26 @@ from .audit import record
 from .context import IssuingContext
 
 LIVE_LIST_LIFETIME = 60
+_LIVE_LIST = (
+    select(StatusListRow.data)
+    .join(Authority, Authority.id == StatusListRow.authority_id)
+    .where(Authority.credit_code == bindparam("issuer"))
+)
 
 
 class LiveStatusLists(Mapping[str, SignedStatusList]):
     """Status lists read from the database on demand, one issuer at a time."""
 
-    def __init__(self, session: Session, context: IssuingContext) -> None:
-        self._session = session
+    def __init__(self, engine: Engine, context: IssuingContext) -> None:
+        self._engine = engine
         self._context = context
         self._loaded: dict[str, SignedStatusList | None] = {}
 
     def __getitem__(self, issuer: str) -> SignedStatusList:
         if issuer not in self._loaded:
-            row = self._session.execute(
-                select(StatusListRow.data)
-                .join(Authority, Authority.id == StatusListRow.authority_id)
-                .where(Authority.credit_code == issuer)
-            ).first()
+            # One indexed read on its own short connection: no ORM session to set up and close.
+            with self._engine.connect() as connection:
+                row = connection.execute(_LIVE_LIST, {"issuer": issuer}).first()
             now = int(time.time())
             self._loaded[issuer] = (
                 None
@@ -76,9 +80,10 @@ def _published(context: IssuingContext) -> KeySet:
     return cached[1]
 
 
-def online_verifier(session: Session, context: IssuingContext) -> Verifier:
-    """A verifier that trusts the published keys and requires the live status."""
-    return Verifier(_published(context), LiveStatusLists(session, context), require_status=True)
+def online_verifier(engine: Engine, context: IssuingContext) -> Verifier:
+    """A verifier that trusts the published keys and requires the live status (read through
+    ``engine``, a read-only one: see :func:`app.db.get_read_engine`)."""
+    return Verifier(_published(context), LiveStatusLists(engine, context), require_status=True)
 
 
 def full_record(session: Session, verified: Verified, viewer: Staff) -> CertificateVersion | None:

@@ -23,7 +23,7 @@ from ..models.enums import Role
 from ..renderers.pdf import activation_notice_pdf, sheet_for
 from ..renderers.pdf import certificate_pdf as certificate_pdf_bytes
 from ..security import limiter
-from ..services import authorities, holders, queries
+from ..services import authorities, holders, photos, queries
 from ..services import certificates as certs
 from ..services.audit import record
 from ..services.context import issuing_context
@@ -264,8 +264,8 @@ def certificate_pdf(certificate_id: int) -> Response:
     """The printable certificate of the current version (each download is audited)."""
     found = _certificate(certificate_id)
     version = certs.current_version(found)
-    sheet = sheet_for(found, version)
     session = get_session()
+    sheet = sheet_for(found, version, photos.approved_jpeg(session, found.practitioner_id))
     begin_write(session)
     record(
         session,

@@ -103,7 +103,9 @@ def pdf(certificate_id: int) -> Response:
         abort(404)
     version = certs.current_version(certificate)
     return Response(
-        certificate_pdf(sheet_for(certificate, version)),
+        certificate_pdf(
+            sheet_for(certificate, version, photos.approved_jpeg(get_session(), certificate.practitioner_id))
+        ),
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="certificate-v{version.version}.pdf"'},
     )

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from signing import VerificationError, failure_json, mask_id, mask_name
 
-from ..db import get_session, read_only
+from ..db import get_read_engine, get_session, read_only
 from ..models.enums import Role
 from ..security import csrf, limiter
 from ..services import legacy, photos
@@ -49,7 +49,7 @@ SEVERITY = {"valid": "good", "stale_presentation": "warn", "clock_skew": "warn",
 
 def _verdict(text: str) -> dict[str, Any]:
     try:
-        verified = online_verifier(get_session(), issuing_context(current_app)).verify(text)
+        verified = online_verifier(get_read_engine(), issuing_context(current_app)).verify(text)
     except VerificationError as exc:
         return {**failure_json(exc), "message": str(REASONS.get(exc.code, exc.code)), "_verified": None}
     data = verified.to_json()

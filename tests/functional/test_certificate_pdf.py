@@ -3,6 +3,8 @@ page to a credential that verifies."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import io
 import shutil
 import subprocess
@@ -16,8 +18,9 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import AuditEvent
+from app.models import AuditEvent, HolderPhoto
 from app.services import certificates as certs
+from app.services import photos
 from signing import KeySet, Verifier
 
 from ..helpers import id_number
@@ -47,6 +50,7 @@ def test_pdf_text_and_qr(client: FlaskClient, session: Session, province: Provin
         version.identifier,
         "经营性道路旅客运输驾驶员、经营性道路货物运输驾驶员",
         "有效期",
+        "（照片未审核）",
     ):
         assert expected in text
     pdf = tmp_path / "certificate.pdf"
@@ -62,3 +66,34 @@ def test_pdf_text_and_qr(client: FlaskClient, session: Session, province: Provin
     assert verified.identifier == version.identifier
     downloads = session.scalars(select(AuditEvent).where(AuditEvent.action == "certificate.pdf")).all()
     assert [d.actor for d in downloads] == ["jinan_clerk"]
+
+
+def test_pdf_carries_the_approved_photo(client: FlaskClient, session: Session, province: Province) -> None:
+    admin = province.actor(session, "jinan_admin")
+    cert = certs.issue(
+        session,
+        province.context,
+        admin,
+        id_number=id_number("37010219850611002"),
+        name="李四",
+        categories=[1],
+    ).certificate
+    picture = io.BytesIO()
+    Image.new("RGB", (600, 800), (200, 30, 30)).save(picture, "JPEG")
+    jpeg = photos.reencode(picture.getvalue())
+    pending = HolderPhoto(
+        practitioner_id=cert.practitioner_id,
+        data=jpeg,
+        sha256=hashlib.sha256(jpeg).hexdigest(),
+        state="pending",
+        uploaded_at=dt.datetime.now(dt.UTC),
+    )
+    session.add(pending)
+    session.commit()
+    photos.review(session, pending, admin, approve=True)
+    login(client, "jinan_clerk")
+    pdf = client.get(f"/admin/certificates/{cert.id}/certificate.pdf").data
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    assert "（照片未审核）" not in page.extract_text()
+    assert [image.image.size for image in page.images if image.name.endswith(".jpg")] == [(390, 567)]
+    assert jpeg in pdf  # the stored JPEG itself, not a re-encoded copy
