@@ -101,23 +101,25 @@ def certificate_pdf(sheet: CertificateSheet) -> bytes:
     canvas.drawCentredString(width / 2, height - 30 * mm, f"中华人民共和国{LICENCE_NAME}")
     canvas.setFont(FONT, 11)
     canvas.drawCentredString(width / 2, height - 38 * mm, "（电子证照打印件，扫描二维码核验真伪）")
-    rows = [
-        ("姓名", sheet.holder_name),
-        ("性别", "男" if sheet.sex == "M" else "女"),
-        ("身份证号码", sheet.id_number),
-        ("证号", sheet.number),
-        ("从业资格类别", "、".join(CATEGORIES_BY_CODE[c].name_zh for c in sheet.categories)),
-        ("初次领证日期", _date(sheet.first_issued)),
-        ("有效期", f"{_date(sheet.valid_from)} 至 {_date(sheet.valid_until)}"),
-        ("发证机关", sheet.issuer_name),
+    rows = [  # (label, lines): the categories come last, one a line, clear of the photo
+        ("姓名", [sheet.holder_name]),
+        ("性别", ["男" if sheet.sex == "M" else "女"]),
+        ("身份证号码", [sheet.id_number]),
+        ("证号", [sheet.number]),
+        ("初次领证日期", [_date(sheet.first_issued)]),
+        ("有效期", [f"{_date(sheet.valid_from)} 至 {_date(sheet.valid_until)}"]),
+        ("发证机关", [sheet.issuer_name]),
+        ("从业资格类别", [CATEGORIES_BY_CODE[c].name_zh for c in sheet.categories]),
     ]
     y = height - 58 * mm
-    for label, value in rows:
+    for label, lines in rows:
         canvas.setFont(FONT, 12)
         canvas.drawString(25 * mm, y, label)
         canvas.setFont(FONT, 13)
-        canvas.drawString(60 * mm, y, value)
-        y -= 10 * mm
+        for line in lines:
+            canvas.drawString(60 * mm, y, line)
+            y -= 6.5 * mm
+        y -= 3.5 * mm
     _photo(canvas, sheet.photo, width - 25 * mm - PHOTO_WIDTH, height - 50 * mm - PHOTO_HEIGHT)
     canvas.setFont(FONT, 9)
     canvas.drawString(25 * mm, y - 2 * mm, "电子证照标识")

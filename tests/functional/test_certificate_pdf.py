@@ -48,7 +48,8 @@ def test_pdf_text_and_qr(client: FlaskClient, session: Session, province: Provin
         HOLDER,
         "济南市交通运输局",
         version.identifier,
-        "经营性道路旅客运输驾驶员、经营性道路货物运输驾驶员",
+        "经营性道路旅客运输驾驶员",
+        "经营性道路货物运输驾驶员",
         "有效期",
         "（照片未审核）",
     ):
