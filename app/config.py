@@ -30,6 +30,10 @@ DEFAULTS: dict[str, Any] = {
     "LOG_JSON": True,
     "BABEL_DEFAULT_LOCALE": "zh_CN",
     "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+    "BLOBS_DIR": None,  # default: <instance>/blobs
+    "GRADUATION_PDF_MAX_BYTES": 20 * 1024 * 1024,
+    "TRAINING_TYPES": "A2:A2 驾驶培训,B2:B2 驾驶培训,general_cargo:普通货物运输从业资格培训",
+    "PARTNER_TOKEN_SECONDS": 600,
 }
 _INTEGERS = {
     "PRESENTATION_LIFETIME",
@@ -39,6 +43,8 @@ _INTEGERS = {
     "CERTIFICATE_VALIDITY_YEARS",
     "RENEW_WINDOW_DAYS",
     "SESSION_MINUTES",
+    "GRADUATION_PDF_MAX_BYTES",
+    "PARTNER_TOKEN_SECONDS",
 }
 _BOOLEANS = {"LOG_JSON", "RATELIMIT_ENABLED"}
 
@@ -66,6 +72,8 @@ def fill_instance_defaults(config: dict[str, Any], instance: Path) -> None:
         config["DATABASE_URL"] = f"sqlite:///{instance / 'rtc.sqlite3'}"
     if not config.get("KEYS_DIR"):
         config["KEYS_DIR"] = str(instance / "keys")
+    if not config.get("BLOBS_DIR"):
+        config["BLOBS_DIR"] = str(instance / "blobs")
     if not config.get("SECRET_KEY"):
         secret_file = instance / "secret_key"
         if not secret_file.exists():

@@ -6,7 +6,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-JSON_PREFIXES = ("/api/", "/.well-known/", "/status/")
+JSON_PREFIXES = ("/api/", "/oauth/", "/.well-known/", "/status/")
 
 
 def _messages() -> dict[int, tuple[str, str]]:

@@ -12,6 +12,7 @@ from .certificate import (
     ProcessedRequest,
     StatusListRow,
 )
+from .graduation import GraduationCertificate, PartnerClient, TrainingSchool
 from .holder import HolderAccount
 from .legacy import LegacyCertificate
 from .photo import HolderPhoto
@@ -25,14 +26,17 @@ __all__ = [
     "BatchJob",
     "Certificate",
     "CertificateVersion",
+    "GraduationCertificate",
     "HolderAccount",
     "HolderCategory",
     "HolderPhoto",
     "LegacyCertificate",
+    "PartnerClient",
     "Practitioner",
     "ProcessedRequest",
     "ServiceItemAssignment",
     "Staff",
     "StaffPermission",
     "StatusListRow",
+    "TrainingSchool",
 ]

@@ -7,6 +7,7 @@ from typing import Any
 
 from signing import FileKeyStore
 
+from ..storage import FileBlobStore
 from .keys import app_keystore
 
 
@@ -38,3 +39,11 @@ def issuing_context(app: Any) -> IssuingContext:
             renew_window_days=int(config.get("RENEW_WINDOW_DAYS", 30)),
         )
     return context
+
+
+def blob_store(app: Any) -> FileBlobStore:
+    """The app's blob store (the filesystem under ``BLOBS_DIR``), made once."""
+    store: FileBlobStore | None = app.extensions.get("blob_store")
+    if store is None:
+        store = app.extensions["blob_store"] = FileBlobStore(app.config["BLOBS_DIR"])
+    return store

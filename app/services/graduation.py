@@ -1,0 +1,460 @@
+"""Graduation certificates (结业证书): checking what the timing platform pushes (metadata and PDF),
+keeping every revision, linking the practitioner, and finding them again.
+
+A push is idempotent: the same content for a certificate number returns the stored revision;
+different content becomes a new revision and the old one stays. The PDF is streamed into the
+blob store, checked to be a real, unencrypted PDF, kept under its SHA-256 and committed with its
+row; anything that fails on the way leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from signing import birth_date, validate_id_number
+from signing.errors import IdentifierError
+
+from ..models import GraduationCertificate, PartnerClient, Practitioner, Staff, TrainingSchool
+from ..models.enums import Role
+from ..storage import BlobStore, Received
+from .audit import record
+from .errors import Conflict, DomainError
+
+PAGE_SIZE = 20
+_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$")
+_CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+FIELDS = (
+    "certificate_number",
+    "student_id_number",
+    "name",
+    "sex",
+    "training_type",
+    "school_credit_code",
+    "period_start",
+    "period_end",
+    "completed_on",
+)
+
+
+def training_types(setting: str) -> dict[str, str]:
+    """``code:name,code:name`` (the ``TRAINING_TYPES`` setting) as {code: name}."""
+    types = {}
+    for item in setting.split(","):
+        code, _, name = item.strip().partition(":")
+        if code.strip():
+            types[code.strip()] = name.strip() or code.strip()
+    return types
+
+
+class InvalidFields(DomainError):
+    """Metadata that does not pass: ``errors`` maps each bad field to a reason code."""
+
+    code = "invalid_fields"
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(", ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class NotPdf(DomainError):
+    """The file is not a PDF at all (HTTP 415)."""
+
+    code = "not_pdf"
+
+
+class UnusablePdf(DomainError):
+    """A PDF that cannot be used: ``encrypted_pdf`` or ``broken_pdf`` (HTTP 422)."""
+
+    code = "broken_pdf"
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """Checked metadata of one graduation certificate."""
+
+    certificate_number: str
+    student_id_number: str
+    name: str
+    sex: str
+    training_type: str
+    school_credit_code: str
+    period_start: dt.date
+    period_end: dt.date
+    completed_on: dt.date
+
+    def canonical(self) -> str:
+        """The metadata as canonical JSON (what the content hash covers)."""
+        return json.dumps(asdict(self), sort_keys=True, default=str, ensure_ascii=False)
+
+
+def _date(raw: Any) -> dt.date | None:
+    if not isinstance(raw, str):
+        return None
+    try:
+        return dt.date.fromisoformat(raw) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw) else None
+    except ValueError:
+        return None
+
+
+def parse_metadata(raw: Any, types: Mapping[str, str], today: dt.date) -> Metadata:
+    """Check every field and report all problems at once (:class:`InvalidFields`)."""
+    if not isinstance(raw, dict):
+        raise InvalidFields({"metadata": "not_an_object"})
+    errors: dict[str, str] = {}
+    text = {name: raw.get(name) for name in FIELDS}
+    for name, value in text.items():
+        if value is None or (isinstance(value, str) and not value.strip()):
+            errors[name] = "required"
+        elif not isinstance(value, str):
+            errors[name] = "not_a_string"
+    value = {name: v.strip() for name, v in text.items() if isinstance(v, str)}
+    if "certificate_number" not in errors and not _NUMBER.match(value["certificate_number"]):
+        errors["certificate_number"] = "invalid_certificate_number"
+    if "student_id_number" not in errors:
+        try:
+            value["student_id_number"] = validate_id_number(value["student_id_number"].upper(), today=today)
+        except IdentifierError:
+            errors["student_id_number"] = "invalid_id_number"
+    if "name" not in errors and len(value["name"]) > 50:
+        errors["name"] = "too_long"
+    if "sex" not in errors:
+        if value["sex"] not in ("M", "F"):
+            errors["sex"] = "invalid_sex"
+        elif "student_id_number" not in errors and value["sex"] != (
+            "M" if int(value["student_id_number"][16]) % 2 else "F"
+        ):
+            errors["sex"] = "sex_mismatch"
+    if "training_type" not in errors and value["training_type"] not in types:
+        errors["training_type"] = "unknown_training_type"
+    if "school_credit_code" not in errors and not _CREDIT_CODE.match(value["school_credit_code"]):
+        errors["school_credit_code"] = "invalid_credit_code"
+    dates = {}
+    for name in ("period_start", "period_end", "completed_on"):
+        if name not in errors:
+            parsed = _date(value[name])
+            if parsed is None:
+                errors[name] = "invalid_date"
+            elif parsed > today:
+                errors[name] = "in_the_future"
+            else:
+                dates[name] = parsed
+    start = dates.get("period_start")
+    for name in ("period_end", "completed_on"):
+        if start and name in dates and dates[name] < start:
+            errors[name] = "before_period_start"
+    if errors:
+        raise InvalidFields(errors)
+    return Metadata(
+        certificate_number=value["certificate_number"],
+        student_id_number=value["student_id_number"],
+        name=value["name"],
+        sex=value["sex"],
+        training_type=value["training_type"],
+        school_credit_code=value["school_credit_code"],
+        **dates,
+    )
+
+
+def check_pdf(path: Path) -> int:
+    """The page count of a real, readable, unencrypted PDF; :class:`NotPdf` or
+    :class:`UnusablePdf` otherwise. pypdf reads the file from disk as it needs it."""
+    with path.open("rb") as stream:
+        if not stream.read(1024).lstrip(b"\x00\t\n\r ").startswith(b"%PDF-"):
+            raise NotPdf("the file is not a PDF")
+        stream.seek(0)
+        try:
+            reader = PdfReader(stream, strict=False)
+            if reader.is_encrypted:
+                raise UnusablePdf("the PDF is encrypted", code="encrypted_pdf")
+            pages = len(reader.pages)
+            reader.pages[0].extract_text()  # the first page's content must parse too
+        except UnusablePdf:
+            raise
+        except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
+            raise UnusablePdf(f"the PDF cannot be read: {exc}", code="broken_pdf") from None
+    if pages < 1:
+        raise UnusablePdf("the PDF has no pages", code="broken_pdf")
+    return pages
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a push did: the stored revision, whether it is new, and warnings for staff."""
+
+    certificate: GraduationCertificate
+    created: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+def warnings_of(row: GraduationCertificate) -> list[str]:
+    """Flags staff should see on a stored revision."""
+    return [] if row.school_known else ["unknown_school"]
+
+
+def _practitioner(session: Session, meta: Metadata) -> Practitioner:
+    found = session.scalars(select(Practitioner).filter_by(id_number=meta.student_id_number)).first()
+    if found is None:
+        found = Practitioner(
+            id_number=meta.student_id_number,
+            name=meta.name,
+            sex=meta.sex,
+            birth_date=birth_date(meta.student_id_number),
+        )
+        session.add(found)
+        session.flush()
+    return found
+
+
+def current(session: Session, number: str) -> GraduationCertificate | None:
+    """The newest revision of a certificate number."""
+    return session.scalars(select(GraduationCertificate).filter_by(number=number, current=True)).first()
+
+
+def ingest(
+    session: Session,
+    store: BlobStore,
+    *,
+    meta: Metadata,
+    received: Received,
+    client: PartnerClient | None,
+    source: str,
+    actor: str,
+) -> Outcome:
+    """Store a checked push (``received`` has passed :func:`check_pdf`). Commits, or leaves nothing:
+    the received file is kept only with its row, and discarded otherwise."""
+    content = hashlib.sha256(f"{meta.canonical()}\n{received.sha256}".encode()).hexdigest()
+    newly_kept = False
+    try:
+        latest = current(session, meta.certificate_number)
+        if latest is not None and latest.content_sha256 == content:
+            store.discard(received)
+            return Outcome(latest, False, warnings_of(latest))
+        school = session.scalars(
+            select(TrainingSchool).filter_by(credit_code=meta.school_credit_code)
+        ).first()
+        practitioner = _practitioner(session, meta)
+        if latest is not None:
+            latest.current = False
+            session.flush()
+        row = GraduationCertificate(
+            number=meta.certificate_number,
+            revision=latest.revision + 1 if latest else 1,
+            current=True,
+            practitioner_id=practitioner.id,
+            name=meta.name,
+            sex=meta.sex,
+            training_type=meta.training_type,
+            school_credit_code=meta.school_credit_code,
+            school_known=school is not None,
+            region_code=school.region_code if school else None,
+            period_start=meta.period_start,
+            period_end=meta.period_end,
+            completed_on=meta.completed_on,
+            pdf_sha256=received.sha256,
+            pdf_bytes=received.size,
+            content_sha256=content,
+            pushed_by=client.id if client else None,
+            source=source,
+            received_at=dt.datetime.now(dt.UTC),
+        )
+        session.add(row)
+        session.flush()
+        record(
+            session,
+            actor=actor,
+            action="graduation.receive" if row.revision == 1 else "graduation.revise",
+            target_type="graduation_certificate",
+            target_id=f"{row.number}#{row.revision}",
+            after={"pdf_sha256": row.pdf_sha256, "school_known": row.school_known, "source": source},
+        )
+        newly_kept = store.keep(received)
+        session.commit()
+    except BaseException as exc:
+        session.rollback()
+        store.discard(received)
+        if newly_kept and not _referenced(session, received.sha256):
+            store.delete(received.sha256)
+        if isinstance(exc, IntegrityError):  # someone stored this number's next revision first
+            raise Conflict("the certificate was changed at the same time; push again") from None
+        raise
+    return Outcome(row, True, warnings_of(row))
+
+
+def _referenced(session: Session, sha256: str) -> bool:
+    return session.scalar(select(func.count()).where(GraduationCertificate.pdf_sha256 == sha256)) != 0
+
+
+def receive(
+    session: Session,
+    store: BlobStore,
+    *,
+    raw: Any,
+    stream: BinaryIO,
+    limit: int,
+    types: Mapping[str, str],
+    client: PartnerClient | None,
+    source: str,
+    actor: str,
+    today: dt.date,
+) -> Outcome:
+    """Check the metadata, stream the PDF aside (``TooLarge`` past ``limit``), check it, and store
+    both — or nothing."""
+    meta = parse_metadata(raw, types, today)
+    received = store.receive(stream, limit)
+    try:
+        check_pdf(received.path)
+    except BaseException:
+        store.discard(received)
+        raise
+    return ingest(session, store, meta=meta, received=received, client=client, source=source, actor=actor)
+
+
+def history(session: Session, number: str) -> list[GraduationCertificate]:
+    """Every revision of a certificate number, newest first."""
+    return list(
+        session.scalars(
+            select(GraduationCertificate)
+            .filter_by(number=number)
+            .order_by(GraduationCertificate.revision.desc())
+        )
+    )
+
+
+def scoped(query: Select, actor: Staff) -> Select:  # type: ignore[type-arg]
+    """What ``actor`` may see: the province everything; an authority its region (a city its
+    counties too). Unknown schools have no region: the province sees those."""
+    if actor.role == Role.PROVINCE_ADMIN:
+        return query
+    region = actor.authority.region_code
+    prefix = region[:4] if actor.authority.level == "city" else region
+    return query.where(GraduationCertificate.region_code.startswith(prefix))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Staff search fields (all optional)."""
+
+    text: str = ""
+    """Part of a name, an ID number or a certificate number."""
+    school: str = ""
+    training_type: str = ""
+    completed_from: dt.date | None = None
+    completed_to: dt.date | None = None
+    warnings_only: bool = False
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of results."""
+
+    items: list[GraduationCertificate]
+    page: int
+    pages: int
+    total: int
+
+
+def search(session: Session, actor: Staff, filters: Filters, page: int = 1) -> Page:
+    """Current revisions matching ``filters`` in ``actor``'s region, newest completion first."""
+    query = scoped(select(GraduationCertificate).where(GraduationCertificate.current.is_(True)), actor)
+    text = filters.text.strip()
+    if text:
+        query = query.where(
+            or_(
+                GraduationCertificate.name.contains(text, autoescape=True),
+                GraduationCertificate.number == text,
+                GraduationCertificate.practitioner.has(Practitioner.id_number == text.upper()),
+            )
+        )
+    if filters.school.strip():
+        query = query.where(GraduationCertificate.school_credit_code == filters.school.strip().upper())
+    if filters.training_type:
+        query = query.where(GraduationCertificate.training_type == filters.training_type)
+    if filters.completed_from:
+        query = query.where(GraduationCertificate.completed_on >= filters.completed_from)
+    if filters.completed_to:
+        query = query.where(GraduationCertificate.completed_on <= filters.completed_to)
+    if filters.warnings_only:
+        query = query.where(GraduationCertificate.school_known.is_(False))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(max(1, page), pages)
+    items = session.scalars(
+        query.order_by(GraduationCertificate.completed_on.desc(), GraduationCertificate.id.desc())
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    return Page(list(items), page, pages, total)
+
+
+def visible(session: Session, actor: Staff, certificate_id: int) -> GraduationCertificate | None:
+    """One revision, if ``actor`` may see it."""
+    return session.scalars(
+        scoped(select(GraduationCertificate).where(GraduationCertificate.id == certificate_id), actor)
+    ).first()
+
+
+def of_practitioner(session: Session, practitioner_id: int) -> list[GraduationCertificate]:
+    """A holder's own graduation certificates (current revisions)."""
+    return list(
+        session.scalars(
+            select(GraduationCertificate)
+            .filter_by(practitioner_id=practitioner_id, current=True)
+            .order_by(GraduationCertificate.completed_on.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Cleanup:
+    """What a cleanup found (and removed unless it was a dry run)."""
+
+    orphan_blobs: list[str]
+    leftovers: list[str]
+    missing_files: list[str]
+
+
+def cleanup(
+    session: Session, store: BlobStore, *, older_than: float = 3600, dry_run: bool = False
+) -> Cleanup:
+    """Find blobs no row names and half-received files (both left by a crash) and remove them;
+    report rows whose file is missing (those need the partner to push again)."""
+    named = set(session.scalars(select(GraduationCertificate.pdf_sha256).distinct()))
+    orphans = sorted(set(store.hashes()) - named)
+    leftovers = sorted(str(path) for path in store.leftovers(older_than))
+    missing = sorted(
+        f"{number}#{revision}"
+        for number, revision, sha in session.execute(
+            select(
+                GraduationCertificate.number, GraduationCertificate.revision, GraduationCertificate.pdf_sha256
+            )
+        )
+        if not store.exists(sha)
+    )
+    if not dry_run:
+        for sha in orphans:
+            if not _referenced(session, sha):  # a push may have committed it since
+                store.delete(sha)
+        for path in leftovers:
+            Path(path).unlink(missing_ok=True)
+    return Cleanup(orphans, leftovers, missing)
+
+
+def iter_pdf(store: BlobStore, sha256: str, chunk: int = 64 * 1024) -> Iterator[bytes]:
+    """A stored PDF in chunks (for streaming responses)."""
+    with store.open(sha256) as stream:
+        while data := stream.read(chunk):
+            yield data

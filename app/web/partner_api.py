@@ -1,0 +1,221 @@
+"""The partner API: the OAuth 2.0 token endpoint (client credentials) and the graduation
+certificate push and state look-up. Errors are JSON with a stable ``error`` code and a message in
+the caller's language (Chinese unless ``Accept-Language`` asks for English)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from typing import Any
+from urllib.parse import unquote
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from ..db import get_session
+from ..models import GraduationCertificate
+from ..security import csrf, limiter
+from ..services import graduation, partners
+from ..services.context import blob_store
+from ..services.errors import Conflict, RuleViolation
+from ..storage import TooLarge
+
+bp = Blueprint("partner_api", __name__)
+OAUTH_RATE = "30 per minute"
+FIELD_MESSAGES = {
+    "required": _l("This field is required."),
+    "not_a_string": _l("Send this field as a string."),
+    "not_an_object": _l("The metadata must be a JSON object."),
+    "invalid_json": _l("The metadata is not valid JSON."),
+    "invalid_certificate_number": _l("Use 1–40 letters, digits or hyphens."),
+    "invalid_id_number": _l("Not a valid ID number (check the length, birth date and check digit)."),
+    "too_long": _l("At most 50 characters."),
+    "invalid_sex": _l('Use "M" or "F".'),
+    "sex_mismatch": _l("Does not match the sex encoded in the ID number."),
+    "unknown_training_type": _l("This training type is not configured."),
+    "invalid_credit_code": _l("Not a unified social credit code (18 characters)."),
+    "invalid_date": _l("Use a date like 2026-11-22."),
+    "in_the_future": _l("This date is in the future."),
+    "before_period_start": _l("This date is before the start of the training period."),
+}
+
+
+def _error(status: int, code: str, message: Any, **extra: Any) -> tuple[Response, int]:
+    response = jsonify({"error": code, "message": str(message), **extra})
+    if status == 401:
+        response.headers["WWW-Authenticate"] = (
+            'Basic realm="rtc"' if request.path.startswith("/oauth/") else f'Bearer error="{code}"'
+        )
+    response.headers["Cache-Control"] = "no-store"
+    return response, status
+
+
+def _client_credentials() -> tuple[str, str] | None:
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("basic "):
+        try:
+            decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        client_id, sep, secret = decoded.partition(":")
+        return (unquote(client_id), unquote(secret)) if sep else None
+    client_id, secret = request.form.get("client_id"), request.form.get("client_secret")
+    return (client_id, secret) if client_id and secret else None
+
+
+@bp.post("/oauth/token")
+@csrf.exempt
+@limiter.limit(OAUTH_RATE)
+def token() -> tuple[Response, int]:
+    """Client credentials → a short-lived access token (RFC 6749 §4.4)."""
+    if request.form.get("grant_type") != "client_credentials":
+        return _error(400, "unsupported_grant_type", _l("Only grant_type=client_credentials is supported."))
+    credentials = _client_credentials()
+    if credentials is None:
+        return _error(401, "invalid_client", _l("Send the client ID and secret (HTTP Basic)."))
+    lifetime = int(current_app.config["PARTNER_TOKEN_SECONDS"])
+    try:
+        access_token, scope = partners.issue_token(
+            get_session(),
+            client_id=credentials[0],
+            secret=credentials[1],
+            requested=request.form.get("scope"),
+            app_secret=current_app.config["SECRET_KEY"],
+            issuer=current_app.config["PUBLIC_BASE_URL"],
+            lifetime=lifetime,
+        )
+    except partners.InvalidClient:
+        return _error(401, "invalid_client", _l("Unknown client, wrong secret or a deactivated client."))
+    except RuleViolation:
+        return _error(400, "invalid_scope", _l("The client may not have the scopes asked for."))
+    response = jsonify(
+        {"access_token": access_token, "token_type": "Bearer", "expires_in": lifetime, "scope": scope}
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response, 200
+
+
+def _caller(scope: str) -> partners.Caller | tuple[Response, int]:
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        return _error(401, "invalid_token", _l("Send an access token: Authorization: Bearer <token>."))
+    try:
+        caller = partners.authenticate(
+            get_session(),
+            header[7:].strip(),
+            app_secret=current_app.config["SECRET_KEY"],
+            issuer=current_app.config["PUBLIC_BASE_URL"],
+        )
+    except partners.InvalidToken:
+        return _error(401, "invalid_token", _l("The access token is missing, expired or not valid."))
+    if scope not in caller.scopes:
+        return _error(
+            403, "insufficient_scope", _l("The access token lacks the scope %(scope)s.", scope=scope)
+        )
+    return caller
+
+
+def certificate_json(row: GraduationCertificate, types: dict[str, str]) -> dict[str, Any]:
+    """One stored revision as the API shows it."""
+    return {
+        "certificate_number": row.number,
+        "revision": row.revision,
+        "current": row.current,
+        "student_id_number": row.practitioner.id_number,
+        "name": row.name,
+        "sex": row.sex,
+        "training_type": row.training_type,
+        "training_type_name": types.get(row.training_type, row.training_type),
+        "school_credit_code": row.school_credit_code,
+        "period_start": row.period_start.isoformat(),
+        "period_end": row.period_end.isoformat(),
+        "completed_on": row.completed_on.isoformat(),
+        "pdf_sha256": row.pdf_sha256,
+        "pdf_bytes": row.pdf_bytes,
+        "received_at": row.received_at.replace(tzinfo=row.received_at.tzinfo or dt.UTC).isoformat(),
+        "warnings": graduation.warnings_of(row),
+    }
+
+
+def _types() -> dict[str, str]:
+    return graduation.training_types(current_app.config["TRAINING_TYPES"])
+
+
+def _invalid(errors: dict[str, str]) -> tuple[Response, int]:
+    fields = {
+        name: {"code": code, "message": str(FIELD_MESSAGES.get(code, code))} for name, code in errors.items()
+    }
+    return _error(422, "invalid_fields", _l("Some fields are missing or wrong."), fields=fields)
+
+
+@bp.post("/api/v1/graduation-certificates")
+@csrf.exempt
+def push() -> tuple[Response, int]:
+    """Multipart: ``metadata`` (JSON) and ``file`` (the PDF). 201 stored, 200 the same push again."""
+    caller = _caller("graduation:write")
+    if not isinstance(caller, partners.Caller):
+        return caller
+    limit = int(current_app.config["GRADUATION_PDF_MAX_BYTES"])
+    # A body past the cap is refused from its Content-Length before it is read (or cut off as it
+    # streams when there is none); files are spooled to disk by the multipart parser.
+    request.max_content_length = limit + 256 * 1024
+    try:
+        raw = json.loads(request.form.get("metadata", ""))
+    except json.JSONDecodeError:
+        return _invalid({"metadata": "required" if not request.form.get("metadata") else "invalid_json"})
+    upload = request.files.get("file")
+    if upload is None:
+        problems = {"file": "required"}
+        try:
+            graduation.parse_metadata(raw, _types(), dt.date.today())
+        except graduation.InvalidFields as exc:
+            problems = {**exc.errors, **problems}
+        return _invalid(problems)
+    try:
+        outcome = graduation.receive(
+            get_session(),
+            blob_store(current_app),
+            raw=raw,
+            stream=upload.stream,
+            limit=limit,
+            types=_types(),
+            client=caller.client,
+            source="push",
+            actor=f"partner:{caller.client.client_id}",
+            today=dt.date.today(),
+        )
+    except graduation.InvalidFields as exc:
+        return _invalid(exc.errors)
+    except TooLarge:
+        return _error(413, "too_large", _l("The PDF is larger than %(mb)d MB.", mb=limit // (1024 * 1024)))
+    except graduation.NotPdf:
+        return _error(415, "not_pdf", _l("The file is not a PDF."))
+    except graduation.UnusablePdf as exc:
+        message = (
+            _l("The PDF is encrypted or password-protected; send it without protection.")
+            if exc.code == "encrypted_pdf"
+            else _l("The PDF is damaged and cannot be read.")
+        )
+        return _error(422, exc.code, message)
+    except Conflict:
+        return _error(409, "conflict", _l("The same certificate was pushed at the same time; push again."))
+    response = jsonify(certificate_json(outcome.certificate, _types()))
+    response.headers["Location"] = url_for(".state", number=outcome.certificate.number)
+    return response, 201 if outcome.created else 200
+
+
+@bp.get("/api/v1/graduation-certificates/<number>")
+def state(number: str) -> tuple[Response, int]:
+    """The current revision and the history of a certificate this partner pushed."""
+    caller = _caller("graduation:read")
+    if not isinstance(caller, partners.Caller):
+        return caller
+    revisions = graduation.history(get_session(), number)
+    if not any(row.pushed_by == caller.client.id for row in revisions):
+        return _error(404, "not_found", _l("You have not pushed a certificate with this number."))
+    types = _types()
+    return jsonify(
+        {**certificate_json(revisions[0], types), "history": [certificate_json(r, types) for r in revisions]}
+    ), 200
