@@ -8,23 +8,27 @@ machines only.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import secrets
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from reportlab.lib.pagesizes import A5
+from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signing._identifier import id_check_char
 
 from ..db import get_session
-from ..models import Authority, Certificate, Staff
+from ..models import Authority, Certificate, Staff, TrainingSchool
 from ..models.enums import Role, ServiceItem, Stage
-from ..services import authorities
+from ..renderers.pdf import FONT
+from ..services import authorities, graduation
 from ..services import certificates as certs
-from ..services.context import issuing_context
+from ..services.context import blob_store, issuing_context
 from ..services.keys import app_keystore, ensure_development_keys
 
 PROVINCE = ("山东省交通运输厅", "11370000MB0000000A", "370000")
@@ -125,6 +129,67 @@ def _certificates(session: Session, city: Authority, offset: int) -> int:
     return made
 
 
+SCHOOLS = [
+    ("济南通达驾驶员培训学校", "52370100MJ0000001K", "370100"),
+    ("青岛顺风驾校", "52370200MJ0000002L", "370200"),
+]
+
+
+def _graduation_pdf(name: str, number: str, kind: str) -> bytes:
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=A5, invariant=True)
+    canvas.setFont(FONT, 20)
+    canvas.drawCentredString(A5[0] / 2, A5[1] - 60, "结业证书")
+    canvas.setFont(FONT, 12)
+    canvas.drawString(50, A5[1] - 110, f"学员 {name} 已完成 {kind} 培训，准予结业。")
+    canvas.drawString(50, A5[1] - 135, f"证书编号：{number}（演示数据）")
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+def _graduation(session: Session, cities: list[Authority]) -> int:
+    """Known schools and, for the first holders of each city, a pushed graduation certificate."""
+    if session.scalar(select(TrainingSchool.id)) is not None:
+        return 0
+    for name, code, region in SCHOOLS:
+        session.add(TrainingSchool(name=name, credit_code=code, region_code=region))
+    session.commit()
+    types = graduation.training_types(current_app.config["TRAINING_TYPES"])
+    made = 0
+    for (_, school, _), city in zip(SCHOOLS, cities, strict=True):
+        holders = session.scalars(
+            select(Certificate).filter_by(authority_id=city.id).order_by(Certificate.id).limit(3)
+        )
+        for n, certificate in enumerate(holders):
+            person, kind = certificate.practitioner, list(types)[n % len(types)]
+            number = f"JY{city.region_code[:4]}{n + 1:04d}"
+            graduation.receive(
+                session,
+                blob_store(current_app),
+                raw={
+                    "certificate_number": number,
+                    "student_id_number": person.id_number,
+                    "name": person.name,
+                    "sex": person.sex,
+                    "training_type": kind,
+                    "school_credit_code": school,
+                    "period_start": "2026-03-01",
+                    "period_end": "2026-06-30",
+                    "completed_on": "2026-06-30",
+                },
+                stream=io.BytesIO(_graduation_pdf(person.name, number, types[kind])),
+                limit=int(current_app.config["GRADUATION_PDF_MAX_BYTES"]),
+                types=types,
+                client=None,
+                source="backfill",
+                actor="demo",
+                today=dt.date.today(),
+            )
+            made += 1
+    return made
+
+
 @click.group("demo")
 def demo_cli() -> None:
     """Demo data for development."""
@@ -143,6 +208,8 @@ def load_command() -> None:
     issued = sum(_certificates(session, city, n) for n, city in enumerate(cities))
     if issued:
         click.echo(f"issued {issued} demo certificates")
+    if stored := _graduation(session, cities):
+        click.echo(f"stored {stored} demo graduation certificates")
     base = current_app.config["PUBLIC_BASE_URL"]
     click.echo(f"\nDemo accounts (password for all: {password}), sign in at {base}/admin/login")
     for staff in session.scalars(select(Staff).order_by(Staff.id)):

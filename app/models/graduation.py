@@ -26,7 +26,6 @@ class PartnerClient(Base):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     secret_set_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-    """Tokens issued before this moment (an earlier secret's) are refused."""
 
 
 class TrainingSchool(Base):

@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ from .errors import Conflict, DomainError
 
 PAGE_SIZE = 20
 _NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$")
-_CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+_CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 FIELDS = (
     "certificate_number",
     "student_id_number",
@@ -126,11 +127,15 @@ def parse_metadata(raw: Any, types: Mapping[str, str], today: dt.date) -> Metada
         errors["certificate_number"] = "invalid_certificate_number"
     if "student_id_number" not in errors:
         try:
+            if not value["student_id_number"].isascii():  # ``\d`` would take other scripts' digits
+                raise IdentifierError("an ID number has ASCII digits")
             value["student_id_number"] = validate_id_number(value["student_id_number"].upper(), today=today)
         except IdentifierError:
             errors["student_id_number"] = "invalid_id_number"
     if "name" not in errors and len(value["name"]) > 50:
         errors["name"] = "too_long"
+    elif "name" not in errors and any(unicodedata.category(c) in ("Cc", "Cs") for c in value["name"]):
+        errors["name"] = "invalid_characters"  # control characters, or lone surrogates (not storable)
     if "sex" not in errors:
         if value["sex"] not in ("M", "F"):
             errors["sex"] = "invalid_sex"
@@ -325,6 +330,8 @@ def receive(
 
 def history(session: Session, number: str) -> list[GraduationCertificate]:
     """Every revision of a certificate number, newest first."""
+    if not _NUMBER.fullmatch(number):  # none stored; and PostgreSQL refuses NUL characters in queries
+        return []
     return list(
         session.scalars(
             select(GraduationCertificate)

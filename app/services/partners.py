@@ -3,7 +3,7 @@ client-credentials grant (RFC 6749 §4.4), given short-lived JWT access tokens (
 
 Tokens are HS256 under a key derived from the app secret, and checked with that one algorithm,
 this issuer and audience, required claims, the client still active and its secret not rotated
-since the token was issued.
+since the token was issued (the token names the secret's generation).
 """
 
 from __future__ import annotations
@@ -53,6 +53,11 @@ class Caller:
     scopes: frozenset[str]
 
 
+def _generation(client: PartnerClient) -> str:
+    """Names the client's current secret in its tokens: a rotation ends every earlier token."""
+    return hashlib.sha256(client.secret_hash.encode()).hexdigest()[:16]
+
+
 def _token_key(app_secret: str) -> bytes:
     return hmac.new(app_secret.encode(), b"partner access tokens", hashlib.sha256).digest()
 
@@ -62,8 +67,8 @@ def register(session: Session, *, name: str, scopes: list[str], actor: str) -> t
     unknown = sorted(set(scopes) - SCOPES.keys())
     if unknown or not scopes:
         raise RuleViolation(f"unknown scopes: {', '.join(unknown) or '(none given)'}", code="invalid_scope")
-    if not name.strip():
-        raise RuleViolation("give the partner system's name", code="invalid_name")
+    if not name.strip() or len(name.strip()) > 100:
+        raise RuleViolation("give the partner system's name (at most 100 characters)", code="invalid_name")
     secret = secrets.token_urlsafe(32)
     now = dt.datetime.now(dt.UTC)
     client = PartnerClient(
@@ -101,9 +106,7 @@ def rotate_secret(session: Session, client_id: str, *, actor: str) -> str:
     client = _client(session, client_id)
     secret = secrets.token_urlsafe(32)
     client.secret_hash = hash_password(secret)
-    # whole seconds: token ``iat`` claims are whole seconds, and a token made in this second with
-    # the new secret must still pass
-    client.secret_set_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    client.secret_set_at = dt.datetime.now(dt.UTC)
     record(
         session,
         actor=actor,
@@ -163,6 +166,7 @@ def issue_token(
         "iat": now,
         "exp": now + lifetime,
         "jti": uuid.uuid4().hex,
+        "gen": _generation(client),
     }
     return jwt.encode(claims, _token_key(app_secret), algorithm=ALGORITHM, headers={"typ": "at+jwt"}), scope
 
@@ -176,7 +180,7 @@ def authenticate(session: Session, token: str, *, app_secret: str, issuer: str) 
             algorithms=[ALGORITHM],
             audience=AUDIENCE,
             issuer=issuer,
-            options={"require": ["iss", "aud", "sub", "iat", "exp", "scope"]},
+            options={"require": ["iss", "aud", "sub", "iat", "exp", "scope", "gen"]},
         )
     except jwt.ExpiredSignatureError:
         raise InvalidToken("the access token has expired") from None
@@ -185,9 +189,6 @@ def authenticate(session: Session, token: str, *, app_secret: str, issuer: str) 
     client = session.scalars(select(PartnerClient).filter_by(client_id=claims["sub"])).first()
     if client is None or not client.active:
         raise InvalidToken("the client is not active")
-    secret_set = client.secret_set_at
-    if secret_set.tzinfo is None:  # SQLite keeps no zone; the value was written in UTC
-        secret_set = secret_set.replace(tzinfo=dt.UTC)
-    if claims["iat"] < int(secret_set.timestamp()):
-        raise InvalidToken("the access token predates the client's current secret")
+    if not hmac.compare_digest(str(claims["gen"]), _generation(client)):
+        raise InvalidToken("the access token was made with an earlier secret")
     return Caller(client, frozenset(str(claims["scope"]).split()))

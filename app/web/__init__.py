@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import admin, administration, batches, holder, legacy_pages, main, photo_review, trust, verify
+from . import (
+    admin,
+    administration,
+    batches,
+    graduation_pages,
+    holder,
+    legacy_pages,
+    main,
+    openapi,
+    partner_admin,
+    partner_api,
+    photo_review,
+    trust,
+    verify,
+)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -18,3 +32,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(holder.bp)
     app.register_blueprint(batches.bp)
     app.register_blueprint(photo_review.bp)
+    app.register_blueprint(partner_api.bp)
+    app.register_blueprint(partner_admin.bp)
+    app.register_blueprint(graduation_pages.bp)
+    app.register_blueprint(openapi.bp)

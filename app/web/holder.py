@@ -14,16 +14,17 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from ..db import get_session
-from ..models import Certificate
+from ..models import Certificate, GraduationCertificate
 from ..renderers.pdf import certificate_pdf, sheet_for
 from ..renderers.qr import png, presentation_qr
 from ..security import limiter
 from ..services import certificates as certs
-from ..services import holders, photos
+from ..services import graduation, holders, photos
 from ..services.context import issuing_context
 from ..services.errors import DomainError
 from ..services.presentations import Presentation, present
 from .forms import ActivateForm, HolderLoginForm, HolderPasswordForm, PhotoForm
+from .graduation_pages import pdf_response, school_names, training_type_names
 from .messages import message_for
 
 bp = Blueprint("holder", __name__, url_prefix="/me")
@@ -89,9 +90,18 @@ def logout() -> Response:
 @bp.get("")
 @holder_required
 def home() -> str:
-    """The holder's certificates."""
-    mine = holders.own_certificates(get_session(), current_user)
-    return render_template("holder/home.html", certificates=mine, current_version=certs.current_version)
+    """The holder's certificates and graduation certificates."""
+    session = get_session()
+    mine = holders.own_certificates(session, current_user)
+    graduations = graduation.of_practitioner(session, current_user.practitioner_id)
+    return render_template(
+        "holder/home.html",
+        certificates=mine,
+        current_version=certs.current_version,
+        graduations=graduations,
+        training_types=training_type_names(),
+        schools=school_names(session, (row.school_credit_code for row in graduations)),
+    )
 
 
 @bp.get("/certificates/<int:certificate_id>.pdf")
@@ -109,6 +119,17 @@ def pdf(certificate_id: int) -> Response:
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="certificate-v{version.version}.pdf"'},
     )
+
+
+@bp.get("/graduation-certificates/<int:certificate_id>.pdf")
+@holder_required
+def graduation_pdf(certificate_id: int) -> Response:
+    """The PDF of one of the holder's own graduation certificates, as the school issued it (current
+    revision only; anyone else's: not found)."""
+    row = get_session().get(GraduationCertificate, certificate_id)
+    if row is None or not row.current or row.practitioner_id != current_user.practitioner_id:
+        abort(404)
+    return pdf_response(row)
 
 
 @bp.route("/password", methods=["GET", "POST"])

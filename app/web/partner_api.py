@@ -13,6 +13,7 @@ from urllib.parse import unquote
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..db import get_session
 from ..models import GraduationCertificate
@@ -32,6 +33,7 @@ FIELD_MESSAGES = {
     "invalid_certificate_number": _l("Use 1–40 letters, digits or hyphens."),
     "invalid_id_number": _l("Not a valid ID number (check the length, birth date and check digit)."),
     "too_long": _l("At most 50 characters."),
+    "invalid_characters": _l("Remove control characters (such as line breaks) and invalid Unicode."),
     "invalid_sex": _l('Use "M" or "F".'),
     "sex_mismatch": _l("Does not match the sex encoded in the ID number."),
     "unknown_training_type": _l("This training type is not configured."),
@@ -75,6 +77,8 @@ def token() -> tuple[Response, int]:
     credentials = _client_credentials()
     if credentials is None:
         return _error(401, "invalid_client", _l("Send the client ID and secret (HTTP Basic)."))
+    if "\x00" in credentials[0]:  # no client has one, and PostgreSQL refuses NUL characters in queries
+        return _error(401, "invalid_client", _l("Unknown client, wrong secret or a deactivated client."))
     lifetime = int(current_app.config["PARTNER_TOKEN_SECONDS"])
     try:
         access_token, scope = partners.issue_token(
@@ -150,6 +154,10 @@ def _invalid(errors: dict[str, str]) -> tuple[Response, int]:
     return _error(422, "invalid_fields", _l("Some fields are missing or wrong."), fields=fields)
 
 
+def _too_large(limit: int) -> tuple[Response, int]:
+    return _error(413, "too_large", _l("The PDF is larger than %(mb)d MB.", mb=limit // (1024 * 1024)))
+
+
 @bp.post("/api/v1/graduation-certificates")
 @csrf.exempt
 def push() -> tuple[Response, int]:
@@ -163,8 +171,10 @@ def push() -> tuple[Response, int]:
     request.max_content_length = limit + 256 * 1024
     try:
         raw = json.loads(request.form.get("metadata", ""))
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # also too deeply nested, or an integer of over 4300 digits
         return _invalid({"metadata": "required" if not request.form.get("metadata") else "invalid_json"})
+    except RequestEntityTooLarge:  # the same stable code as a file cut off while streaming
+        return _too_large(limit)
     upload = request.files.get("file")
     if upload is None:
         problems = {"file": "required"}
@@ -189,7 +199,7 @@ def push() -> tuple[Response, int]:
     except graduation.InvalidFields as exc:
         return _invalid(exc.errors)
     except TooLarge:
-        return _error(413, "too_large", _l("The PDF is larger than %(mb)d MB.", mb=limit // (1024 * 1024)))
+        return _too_large(limit)
     except graduation.NotPdf:
         return _error(415, "not_pdf", _l("The file is not a PDF."))
     except graduation.UnusablePdf as exc:

@@ -1,0 +1,314 @@
+"""The partner API's OpenAPI document: valid OpenAPI 3.1, served cacheably, in step with the code — and
+every real response of the API (each documented status, driven for real) matches the schema the
+document gives for its status code."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import OpenAPIV31SpecValidator, validate
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+from werkzeug.test import TestResponse
+
+from app.services import graduation, partners
+from app.services.errors import Conflict
+from app.web import partner_api
+from app.web.openapi import document
+
+from .partner_helpers import client_with, encrypted_pdf, metadata, pdf, push, token
+
+DOC_URI = "urn:rtc:openapi"
+PUSH = "/api/v1/graduation-certificates"
+STATE = "/api/v1/graduation-certificates/{number}"
+TOKEN = "/oauth/token"
+BOTH = ["graduation:write", "graduation:read"]
+
+
+def _pointer(*parts: str) -> str:
+    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield value
+            else:
+                yield from _refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _refs(item)
+
+
+def _resolve(doc: dict[str, Any], ref: str) -> Any:
+    assert ref.startswith("#/"), ref
+    node: Any = doc
+    for part in ref[2:].split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+class Conformance:
+    """Checks real responses against the document and records which (path, method, status) were seen."""
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        self.doc = doc
+        self.registry = Registry().with_resource(
+            DOC_URI, Resource.from_contents(doc, default_specification=DRAFT202012)
+        )
+        self.seen: set[tuple[str, str, str]] = set()
+
+    def documented(self) -> set[tuple[str, str, str]]:
+        """Every (path, method, status) the document lists."""
+        return {
+            (path, method, status)
+            for path, item in self.doc["paths"].items()
+            for method, operation in item.items()
+            for status in operation["responses"]
+        }
+
+    def check(self, response: TestResponse, path: str, method: str = "post") -> dict[str, Any]:
+        """Assert ``response`` is documented for the operation and its body and headers match."""
+        status = str(response.status_code)
+        responses = self.doc["paths"][path][method]["responses"]
+        assert status in responses, (
+            f"{method.upper()} {path}: undocumented status {status}: {response.data!r}"
+        )
+        pointer = _pointer("paths", path, method, "responses", status)
+        spec = responses[status]
+        if "$ref" in spec:
+            pointer = spec["$ref"][1:]
+            spec = _resolve(self.doc, spec["$ref"])
+        assert response.mimetype == "application/json", response.mimetype
+        assert set(spec["content"]) == {"application/json"}
+        body: dict[str, Any] = response.get_json()
+        schema = {"$ref": f"{DOC_URI}#{pointer}{_pointer('content', 'application/json', 'schema')}"}
+        validator = Draft202012Validator(
+            schema, registry=self.registry, format_checker=Draft202012Validator.FORMAT_CHECKER
+        )
+        errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(body)]
+        assert not errors, f"{method.upper()} {path} {status}: {errors}\n{body}"
+        for name, header in spec.get("headers", {}).items():
+            header = _resolve(self.doc, header["$ref"]) if "$ref" in header else header
+            assert name in response.headers, f"{method.upper()} {path} {status}: no {name} header"
+            header_validator = Draft202012Validator(header["schema"])
+            assert header_validator.is_valid(response.headers[name]), (name, response.headers[name])
+        self.seen.add((path, method, status))
+        return body
+
+
+@pytest.fixture
+def conformance(client: FlaskClient) -> Conformance:
+    """The document as served, ready to check responses against."""
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    return Conformance(response.get_json())
+
+
+def _bearer(http: FlaskClient, app: Flask, scopes: list[str]) -> dict[str, str]:
+    response = token(http, *client_with(app, scopes, name=f"平台 {'+'.join(scopes)}"))
+    return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+
+# --- the document itself -----------------------------------------------------------------------
+
+
+def test_document_is_valid_openapi_3_1() -> None:
+    doc = document()
+    assert doc["openapi"].startswith("3.1.")
+    validate(doc, cls=OpenAPIV31SpecValidator)
+    for ref in set(_refs(doc)):  # the spec validator does not follow every reference
+        _resolve(doc, ref)
+    for name, schema in doc["components"]["schemas"].items():
+        Draft202012Validator.check_schema(schema)
+        assert name in {ref.rsplit("/", 1)[-1] for ref in _refs(doc)}, f"unused schema {name}"
+
+
+def test_document_is_served_cacheably(client: FlaskClient) -> None:
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert response.get_json() == document()
+    assert response.headers["Cache-Control"].startswith("public, max-age=")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    again = client.get("/api/openapi.json", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+
+
+def test_document_matches_the_code(app: Flask) -> None:
+    doc = document()
+    schemas = doc["components"]["schemas"]
+    # every partner route is documented, and nothing else
+    routes = {
+        (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method.lower())
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("partner_api.")
+        for method in rule.methods or ()
+        if method not in {"HEAD", "OPTIONS"}
+    }
+    assert routes == {(path, method) for path, item in doc["paths"].items() for method in item}
+    assert schemas["CertificateNumber"]["pattern"] == graduation._NUMBER.pattern
+    assert schemas["CreditCode"]["pattern"] == graduation._CREDIT_CODE.pattern
+    assert set(schemas["GraduationMetadata"]["required"]) == set(graduation.FIELDS)
+    assert set(schemas["FieldError"]["properties"]["code"]["enum"]) == set(partner_api.FIELD_MESSAGES)
+    flow = doc["components"]["securitySchemes"]["partnerOAuth"]["flows"]["clientCredentials"]
+    assert flow["tokenUrl"] == TOKEN and set(flow["scopes"]) == set(partners.SCOPES)
+    for example in schemas["GraduationMetadata"]["examples"]:
+        types = graduation.training_types(app.config["TRAINING_TYPES"])
+        assert graduation.parse_metadata(example, types, graduation.dt.date.today())
+
+
+# --- real responses against the document -------------------------------------------------------
+
+
+def test_token_responses_match(app: Flask, client: FlaskClient, conformance: Conformance) -> None:
+    client_id, secret = client_with(app, ["graduation:write"])
+    body = conformance.check(token(client, client_id, secret), TOKEN)
+    assert body["scope"] == "graduation:write"
+    form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+    conformance.check(client.post(TOKEN, data=form), TOKEN)
+    for refused in (
+        token(client, client_id, "wrong"),
+        client.post(TOKEN, data={"grant_type": "client_credentials"}),
+        client.post(TOKEN, data={**form, "client_id": "p-unknown"}),
+    ):
+        assert conformance.check(refused, TOKEN)["error"] == "invalid_client"
+        assert refused.headers["WWW-Authenticate"] == 'Basic realm="rtc"'
+    assert conformance.check(token(client, client_id, secret, scope="graduation:read"), TOKEN)["error"] == (
+        "invalid_scope"
+    )
+    grant = client.post(TOKEN, data={"grant_type": "password"}, headers={"Accept-Language": "en"})
+    assert conformance.check(grant, TOKEN) == {
+        "error": "unsupported_grant_type",
+        "message": "Only grant_type=client_credentials is supported.",
+    }
+    for _ in range(40):  # the limit is 30 a minute
+        limited = client.post(TOKEN, data={"grant_type": "password"})
+        if limited.status_code == 429:
+            break
+    assert conformance.check(limited, TOKEN)["error"] == "too_many_requests"
+    assert conformance.seen == {(TOKEN, "post", status) for status in ("200", "400", "401", "429")}
+
+
+def test_every_documented_response_is_real(
+    app: Flask, client: FlaskClient, conformance: Conformance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = _bearer(client, app, BOTH)
+    # stored, the same again, a new revision; the state with its history
+    body = pdf()  # (reportlab dates each PDF: keep the bytes for the same push again)
+    first = conformance.check(push(client, writer, metadata(), body), PUSH)
+    assert first["revision"] == 1 and first["warnings"] == ["unknown_school"]
+    same = push(client, writer, metadata(), body)
+    assert same.status_code == 200 and conformance.check(same, PUSH) == first
+    revised = push(client, writer, metadata(name="张三"), pdf("第二版"))
+    assert revised.status_code == 201 and conformance.check(revised, PUSH)["revision"] == 2
+    number = first["certificate_number"]
+    state = conformance.check(client.get(f"{PUSH}/{number}", headers=writer), STATE, "get")
+    assert [r["revision"] for r in state["history"]] == [2, 1] and state["name"] == "张三"
+    assert [r["current"] for r in state["history"]] == [True, False]
+
+    # refused metadata: every field, and metadata that is missing, not JSON, or not an object
+    bad = metadata(
+        certificate_number="-x",
+        student_id_number="370102199003071230",
+        sex="X",
+        training_type="Z9",
+        school_credit_code="short",
+        period_start="2026-02-30",
+        completed_on=None,
+        name=["not", "a", "string"],
+    )
+    refused = conformance.check(push(client, writer, bad, pdf()), PUSH)
+    assert refused["error"] == "invalid_fields" and set(refused["fields"]) == {
+        "certificate_number",
+        "student_id_number",
+        "sex",
+        "training_type",
+        "school_credit_code",
+        "period_start",
+        "completed_on",
+        "name",
+    }
+    for raw, field, code in (("{", "metadata", "invalid_json"), ("[1]", "metadata", "not_an_object")):
+        response = push(client, writer, None, pdf(), raw=raw)
+        assert conformance.check(response, PUSH)["fields"][field]["code"] == code
+    no_file = conformance.check(push(client, writer, metadata(), None), PUSH)
+    assert {name: field["code"] for name, field in no_file["fields"].items()} == {"file": "required"}
+    nothing = client.post(PUSH, headers=writer, data={}, content_type="multipart/form-data")
+    assert conformance.check(nothing, PUSH)["fields"]["metadata"]["code"] == "required"
+
+    # files that are not usable PDFs
+    assert conformance.check(push(client, writer, metadata(), b"GIF89a..."), PUSH)["error"] == "not_pdf"
+    assert conformance.check(push(client, writer, metadata(), encrypted_pdf()), PUSH)["error"] == (
+        "encrypted_pdf"
+    )
+    broken = b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF"
+    assert conformance.check(push(client, writer, metadata(), broken), PUSH)["error"] == "broken_pdf"
+
+    # too large: the PDF past its cap while streaming, and a request past the cap before it is read
+    app.config["GRADUATION_PDF_MAX_BYTES"] = 2048
+    assert conformance.check(push(client, writer, metadata(), pdf() + b"%" * 4096), PUSH)["error"] == (
+        "too_large"
+    )
+    huge = push(client, writer, metadata(), pdf() + b"%" * (300 * 1024))
+    assert conformance.check(huge, PUSH)["error"] == "too_large"
+    app.config["GRADUATION_PDF_MAX_BYTES"] = 20 * 1024 * 1024
+
+    # two pushes of one number at the same moment: the loser is told to push again
+    def _beaten(*args: Any, **kwargs: Any) -> Any:
+        raise Conflict("the certificate was changed at the same time; push again")
+
+    monkeypatch.setattr(partner_api.graduation, "receive", _beaten)
+    assert conformance.check(push(client, writer, metadata(), pdf()), PUSH)["error"] == "conflict"
+    monkeypatch.undo()
+
+    # no token, a bad token, a token without the scope
+    basic = base64.b64encode(b"a:b").decode()
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}, {"Authorization": f"Basic {basic}"}):
+        for response, path, method in (
+            (push(client, headers, metadata(), pdf()), PUSH, "post"),
+            (client.get(f"{PUSH}/{number}", headers=headers), STATE, "get"),
+        ):
+            assert conformance.check(response, path, method)["error"] == "invalid_token"
+            assert response.headers["WWW-Authenticate"].startswith("Bearer ")
+    read_only, write_only = (
+        _bearer(client, app, ["graduation:read"]),
+        _bearer(client, app, ["graduation:write"]),
+    )
+    assert (
+        conformance.check(push(client, read_only, metadata(), pdf()), PUSH)["error"] == "insufficient_scope"
+    )
+    scoped = client.get(f"{PUSH}/{number}", headers=write_only)
+    assert conformance.check(scoped, STATE, "get")["error"] == "insufficient_scope"
+
+    # unknown numbers, and numbers another client pushed, are not found
+    for other in ("NO-SUCH-1", number):
+        response = client.get(f"{PUSH}/{other}", headers=read_only)
+        assert conformance.check(response, STATE, "get")["error"] == "not_found"
+    english = client.get(f"{PUSH}/NO-SUCH-1", headers={**writer, "Accept-Language": "en"})
+    assert conformance.check(english, STATE, "get")["message"] == (
+        "You have not pushed a certificate with this number."
+    )
+
+    documented = {key for key in conformance.documented() if key[0] != TOKEN}
+    assert conformance.seen == documented, documented ^ conformance.seen
+
+
+def test_pdf_part_may_be_sent_as_octet_stream(
+    app: Flask, client: FlaskClient, conformance: Conformance
+) -> None:
+    writer = _bearer(client, app, ["graduation:write"])
+    data = {
+        "metadata": (io.BytesIO(b'{"certificate_number": "X1"}'), "metadata.json", "application/json"),
+        "file": (io.BytesIO(pdf()), "cert.pdf", "application/octet-stream"),
+    }
+    response = client.post(PUSH, headers=writer, data=data, content_type="multipart/form-data")
+    assert conformance.check(response, PUSH)["error"] == "invalid_fields"
