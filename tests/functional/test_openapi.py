@@ -5,7 +5,9 @@ document gives for its status code."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +19,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from werkzeug.datastructures import FileStorage
 from werkzeug.test import TestResponse
 
 from app.services import graduation, partners
@@ -24,7 +27,7 @@ from app.services.errors import Conflict
 from app.web import partner_api
 from app.web.openapi import document
 
-from .partner_helpers import client_with, encrypted_pdf, metadata, pdf, push, token
+from .partner_helpers import bearer, client_with, encrypted_pdf, metadata, pdf, push, token
 
 DOC_URI = "urn:rtc:openapi"
 PUSH = "/api/v1/graduation-certificates"
@@ -114,11 +117,6 @@ def conformance(client: FlaskClient) -> Conformance:
     return Conformance(response.get_json())
 
 
-def _bearer(http: FlaskClient, app: Flask, scopes: list[str]) -> dict[str, str]:
-    response = token(http, *client_with(app, scopes, name=f"平台 {'+'.join(scopes)}"))
-    return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
-
-
 # --- the document itself -----------------------------------------------------------------------
 
 
@@ -161,9 +159,9 @@ def test_document_matches_the_code(app: Flask) -> None:
     assert set(schemas["FieldError"]["properties"]["code"]["enum"]) == set(partner_api.FIELD_MESSAGES)
     flow = doc["components"]["securitySchemes"]["partnerOAuth"]["flows"]["clientCredentials"]
     assert flow["tokenUrl"] == TOKEN and set(flow["scopes"]) == set(partners.SCOPES)
+    types = graduation.training_types(app.config["TRAINING_TYPES"])
     for example in schemas["GraduationMetadata"]["examples"]:
-        types = graduation.training_types(app.config["TRAINING_TYPES"])
-        assert graduation.parse_metadata(example, types, graduation.dt.date.today())
+        assert graduation.parse_metadata(example, types, dt.date.today())
 
 
 # --- real responses against the document -------------------------------------------------------
@@ -201,7 +199,7 @@ def test_token_responses_match(app: Flask, client: FlaskClient, conformance: Con
 def test_every_documented_response_is_real(
     app: Flask, client: FlaskClient, conformance: Conformance, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    writer = _bearer(client, app, BOTH)
+    writer = bearer(client, app, BOTH)
     # stored, the same again, a new revision; the state with its history
     body = pdf()  # (reportlab dates each PDF: keep the bytes for the same push again)
     first = conformance.check(push(client, writer, metadata(), body), PUSH)
@@ -280,8 +278,8 @@ def test_every_documented_response_is_real(
             assert conformance.check(response, path, method)["error"] == "invalid_token"
             assert response.headers["WWW-Authenticate"].startswith("Bearer ")
     read_only, write_only = (
-        _bearer(client, app, ["graduation:read"]),
-        _bearer(client, app, ["graduation:write"]),
+        bearer(client, app, ["graduation:read"]),
+        bearer(client, app, ["graduation:write"]),
     )
     assert (
         conformance.check(push(client, read_only, metadata(), pdf()), PUSH)["error"] == "insufficient_scope"
@@ -302,13 +300,70 @@ def test_every_documented_response_is_real(
     assert conformance.seen == documented, documented ^ conformance.seen
 
 
-def test_pdf_part_may_be_sent_as_octet_stream(
+def test_parts_sent_as_the_document_encodes_them(
     app: Flask, client: FlaskClient, conformance: Conformance
 ) -> None:
-    writer = _bearer(client, app, ["graduation:write"])
+    """``metadata`` as a part with ``Content-Type: application/json`` (the document's ``encoding``, as
+    generated clients send it) and the file with any content type are accepted."""
+    writer = bearer(client, app, ["graduation:write"])
+    meta = json.dumps(metadata(), ensure_ascii=False).encode()
     data = {
-        "metadata": (io.BytesIO(b'{"certificate_number": "X1"}'), "metadata.json", "application/json"),
+        "metadata": FileStorage(
+            io.BytesIO(meta), filename=None, name="metadata", content_type="application/json"
+        ),
         "file": (io.BytesIO(pdf()), "cert.pdf", "application/octet-stream"),
     }
     response = client.post(PUSH, headers=writer, data=data, content_type="multipart/form-data")
-    assert conformance.check(response, PUSH)["error"] == "invalid_fields"
+    assert response.status_code == 201, response.get_json()
+    conformance.check(response, PUSH)
+
+
+ODD_METADATA = [
+    pytest.param("[" * 100_000, "metadata", "invalid_json", id="nested-past-recursion-limit"),
+    pytest.param('{"name": ' + "9" * 5000 + "}", "metadata", "invalid_json", id="int-past-digit-limit"),
+    pytest.param(
+        json.dumps(metadata()).replace('"\\u5f20', '"\\ud800'),
+        "name",
+        "invalid_characters",
+        id="lone-surrogate",
+    ),
+    pytest.param(json.dumps(metadata(name="张\x00三")), "name", "invalid_characters", id="nul"),
+    pytest.param(json.dumps(metadata(name="张\n三")), "name", "invalid_characters", id="line-break"),
+    pytest.param(
+        json.dumps(metadata(student_id_number="٣70102199003071238")),
+        "student_id_number",
+        "invalid_id_number",
+        id="id-number-other-digits",
+    ),
+    pytest.param(
+        json.dumps(metadata(school_credit_code="91٣٧٠١٠٠MA3C000001")),
+        "school_credit_code",
+        "invalid_credit_code",
+        id="credit-code-other-digits",
+    ),
+]
+
+
+@pytest.mark.parametrize(("raw", "field", "code"), ODD_METADATA)
+def test_odd_metadata_is_refused_as_documented(
+    app: Flask, client: FlaskClient, conformance: Conformance, raw: str, field: str, code: str
+) -> None:
+    writer = bearer(client, app, ["graduation:write"])
+    body = conformance.check(push(client, writer, None, pdf(), raw=raw), PUSH)
+    assert body["fields"][field]["code"] == code
+
+
+def test_nul_characters_are_refused_as_documented(
+    app: Flask, client: FlaskClient, conformance: Conformance
+) -> None:
+    """NUL characters never reach the database (PostgreSQL refuses them in text)."""
+    reader = bearer(client, app, ["graduation:read"])
+    found = client.get(f"{PUSH}/A%00B", headers=reader)
+    assert conformance.check(found, STATE, "get")["error"] == "not_found"
+    form = {"grant_type": "client_credentials", "client_id": "p-\x00", "client_secret": "x"}
+    assert conformance.check(client.post(TOKEN, data=form), TOKEN)["error"] == "invalid_client"
+    basic = base64.b64encode(b"p-%00:x").decode()
+    refused = client.post(
+        TOKEN, data={"grant_type": "client_credentials"}, headers={"Authorization": f"Basic {basic}"}
+    )
+    assert conformance.check(refused, TOKEN)["error"] == "invalid_client"
