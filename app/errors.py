@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -24,22 +24,26 @@ def _messages() -> dict[int, tuple[str, str]]:
     }
 
 
-def _respond(code: int, error: HTTPException) -> tuple[Response | str, int]:
+def _respond(code: int, error: HTTPException) -> tuple[Response, int]:
     title, text = _messages().get(code, (error.name, error.description or ""))
     if request.path.startswith(JSON_PREFIXES) or request.accept_mimetypes.best == "application/json":
-        body = {"error": error.name.lower().replace(" ", "_"), "message": text}
-        return jsonify(body), code
-    return render_template("error.html", code=code, title=title, text=text), code
+        response = jsonify({"error": error.name.lower().replace(" ", "_"), "message": text})
+    else:
+        response = make_response(render_template("error.html", code=code, title=title, text=text))
+    for name, value in error.get_headers():  # e.g. ``Allow`` on 405, ``Retry-After`` on 429
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response, code
 
 
 def init_app(app: Flask) -> None:
     """Register the handlers."""
 
     @app.errorhandler(HTTPException)
-    def _http(error: HTTPException) -> tuple[Response | str, int]:
+    def _http(error: HTTPException) -> tuple[Response, int]:
         return _respond(error.code or 500, error)
 
     @app.errorhandler(Exception)
-    def _unexpected(error: Exception) -> tuple[Response | str, int]:
+    def _unexpected(error: Exception) -> tuple[Response, int]:
         app.logger.exception("unhandled error")
         return _respond(500, InternalServerError())

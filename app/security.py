@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from itertools import chain
+
+from flask import Flask, Response, abort, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
@@ -35,6 +37,16 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     csrf.init_app(app)
     limiter.init_app(app)
+
+    @app.before_request
+    def _no_nul() -> None:
+        # NUL is never part of valid text here, and PostgreSQL can neither store nor compare it: a
+        # query, path or form value carrying one is a bad request, not a database error.
+        values = chain(chain.from_iterable(request.args.listvalues()), (request.view_args or {}).values())
+        if request.mimetype == "application/x-www-form-urlencoded":
+            values = chain(values, chain.from_iterable(request.form.listvalues()))
+        if any(isinstance(value, str) and "\x00" in value for value in values):
+            abort(400)
 
     @app.after_request
     def _headers(response: Response) -> Response:

@@ -18,7 +18,7 @@ ROOT = "1.2.156.3005.2"
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _VALUE = {c: i for i, c in enumerate(_ALPHABET)}
 _PART = re.compile(r"^[0-9A-Z]+$")
-_CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+_CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
 
 _M = 36
@@ -95,7 +95,7 @@ class Identifier:
         if len(parts) != 5:
             raise IdentifierError("an identifier has 5 parts after the root code")
         type_code, issuer_code, serial, version, check = parts
-        if not re.fullmatch(r"\d{3}", version):
+        if not re.fullmatch(r"[0-9]{3}", version):
             raise IdentifierError("the version is 3 digits")
         ident = cls(type_code, issuer_code, serial, int(version))
         if check != ident.check:
@@ -105,7 +105,7 @@ class Identifier:
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
 def id_check_char(first17: str) -> str:

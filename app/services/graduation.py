@@ -106,7 +106,7 @@ def _date(raw: Any) -> dt.date | None:
     if not isinstance(raw, str):
         return None
     try:
-        return dt.date.fromisoformat(raw) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw) else None
+        return dt.date.fromisoformat(raw) if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw) else None
     except ValueError:
         return None
 
@@ -127,8 +127,6 @@ def parse_metadata(raw: Any, types: Mapping[str, str], today: dt.date) -> Metada
         errors["certificate_number"] = "invalid_certificate_number"
     if "student_id_number" not in errors:
         try:
-            if not value["student_id_number"].isascii():  # ``\d`` would take other scripts' digits
-                raise IdentifierError("an ID number has ASCII digits")
             value["student_id_number"] = validate_id_number(value["student_id_number"].upper(), today=today)
         except IdentifierError:
             errors["student_id_number"] = "invalid_id_number"

@@ -296,6 +296,12 @@ def test_every_documented_response_is_real(
         "You have not pushed a certificate with this number."
     )
 
+    # a NUL character anywhere in the path or query is a bad request
+    assert (
+        conformance.check(client.get(f"{PUSH}/A%00B", headers=writer), STATE, "get")["error"] == "bad_request"
+    )
+    assert conformance.check(client.post(f"{PUSH}?note=%00", headers=writer), PUSH)["error"] == "bad_request"
+
     documented = {key for key in conformance.documented() if key[0] != TOKEN}
     assert conformance.seen == documented, documented ^ conformance.seen
 
@@ -357,11 +363,13 @@ def test_nul_characters_are_refused_as_documented(
     app: Flask, client: FlaskClient, conformance: Conformance
 ) -> None:
     """NUL characters never reach the database (PostgreSQL refuses them in text)."""
-    reader = bearer(client, app, ["graduation:read"])
+    reader = bearer(client, app, ["graduation:read", "graduation:write"])
     found = client.get(f"{PUSH}/A%00B", headers=reader)
-    assert conformance.check(found, STATE, "get")["error"] == "not_found"
+    assert conformance.check(found, STATE, "get")["error"] == "bad_request"
+    pushed = client.post(f"{PUSH}?note=%00", headers=reader)
+    assert conformance.check(pushed, PUSH)["error"] == "bad_request"
     form = {"grant_type": "client_credentials", "client_id": "p-\x00", "client_secret": "x"}
-    assert conformance.check(client.post(TOKEN, data=form), TOKEN)["error"] == "invalid_client"
+    assert conformance.check(client.post(TOKEN, data=form), TOKEN)["error"] == "bad_request"
     basic = base64.b64encode(b"p-%00:x").decode()
     refused = client.post(
         TOKEN, data={"grant_type": "client_credentials"}, headers={"Authorization": f"Basic {basic}"}

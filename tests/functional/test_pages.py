@@ -48,6 +48,9 @@ def test_405_page(client: FlaskClient) -> None:
     response = client.post("/healthz")
     assert response.status_code == 405
     assert "不支持的请求方式" in response.get_data(as_text=True)
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "HEAD"}
+    api = client.get("/api/v1/verify")
+    assert api.status_code == 405 and api.is_json and "POST" in api.headers["Allow"]
 
 
 def test_api_errors_are_json(client: FlaskClient) -> None:
@@ -118,3 +121,10 @@ def test_health_reports_unreachable_database(tmp_path) -> None:  # type: ignore[
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.json == {"status": "unavailable", "database": "unreachable"}
+
+
+def test_nul_characters_are_a_bad_request(client: FlaskClient) -> None:
+    # PostgreSQL cannot compare text holding NUL: before this guard the legacy look-up answered 500
+    page = client.get("/legacy?number=A%00&name=x")
+    assert page.status_code == 400 and "无法理解该请求，请检查提交的内容。" in page.get_data(as_text=True)
+    assert client.get("/v/12%0034").status_code == 400

@@ -72,6 +72,7 @@ def test_standard_example_id_number() -> None:
         ("1101051949123100", "17 digits"),
         ("11010519491231002Y", "17 digits"),
         ("１１０１０５１９４９１２３１００２Ｘ", "17 digits"),
+        ("١١٠١٠٥١٩٤٩١٢٣١٠٠٢X", "17 digits"),  # Arabic-Indic digits are digits to ``\\d``
         ("110105194902300021", "does not exist"),
         ("110105180001010021", "out of range"),
         ("110105194912310021", "check character"),
