@@ -31,9 +31,9 @@ from app.cli.database import upgrade
 from app.db import get_session
 from app.services import partners
 from app.services.graduation import check_pdf
-from signing._identifier import id_check_char
+from tests.helpers import id_number
 
-from .http_verify import _port, _wait
+from .serve import free_port, wait_for
 from .table import Row
 
 PUSHES = int(os.environ.get("BENCH_GRADUATION_PUSHES", "1000"))
@@ -43,7 +43,7 @@ SMALL_WIDTH, SMALL_HEIGHT = 512, 400  # an 8-bit grey image of 200 KB
 BIG_MB = 50
 GROWTH_LIMIT_MB = 10
 GUNICORN = [sys.executable, "-m", "gunicorn", "--log-level", "warning", "--timeout", "120"]
-ID_NUMBER = "37010219900307123" + id_check_char("37010219900307123")
+ID_NUMBER = id_number("37010219900307123")
 
 
 def make_pdf(text: str, image: bytes, width: int) -> bytes:
@@ -232,7 +232,7 @@ def _memory_growth(env: dict[str, str], client_id: str, secret: str) -> tuple[fl
     """(growth, RSS before, peak after) in MB of the single sync worker across one 50 MB push,
     after warm-up pushes of 200 KB and 1 MB: its peak RSS (VmHWM) is reset to the current RSS
     (``/proc/<pid>/clear_refs``) just before the push and read just after it."""
-    port = _port()
+    port = free_port()
     env = {**env, "RTC_GRADUATION_PDF_MAX_BYTES": str(60 * MB)}
     server = subprocess.Popen(
         [*GUNICORN, "--workers", "1", "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
@@ -241,7 +241,7 @@ def _memory_growth(env: dict[str, str], client_id: str, secret: str) -> tuple[fl
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait(port)
+        wait_for(port)
         token = _token(port, client_id, secret)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         for n, size in enumerate((200 * 1024, MB, 200 * 1024, MB)):  # every code path loaded
@@ -276,7 +276,7 @@ def run() -> list[Row]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         env, client_id, secret = _prepare(folder / "instance")
-        port = _port()
+        port = free_port()
         server = subprocess.Popen(
             [
                 *GUNICORN,
@@ -295,7 +295,7 @@ def run() -> list[Row]:
             stderr=subprocess.DEVNULL,
         )
         try:
-            _wait(port)
+            wait_for(port)
             token = _token(port, client_id, secret)
             pushed = _push_all(port, token, bodies)
         finally:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -17,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+from .serve import free_port, wait_for
 from .table import Row
 
 CLIENTS = 64
@@ -35,22 +35,6 @@ GUNICORN = [
     "--log-level",
     "warning",
 ]
-
-
-def _port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait(port: int) -> None:
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("gunicorn did not start")
 
 
 def _load(
@@ -136,15 +120,15 @@ def run() -> list[Row]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         env, payload = _prepare(Path(tmp))
-        port, bare_port = _port(), _port()
+        port, bare_port = free_port(), free_port()
         quiet = {"env": env, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         app = subprocess.Popen([*GUNICORN, "--bind", f"127.0.0.1:{port}", "wsgi:app"], **quiet)  # type: ignore[call-overload]
         bare = subprocess.Popen(
             [*GUNICORN, "--bind", f"127.0.0.1:{bare_port}", "bench.bare_app:app"], **quiet
         )  # type: ignore[call-overload]
         try:
-            _wait(port)
-            _wait(bare_port)
+            wait_for(port)
+            wait_for(bare_port)
             targets = {
                 "bare": (bare_port, "GET", "/ping", None),
                 "page": (port, "GET", f"/v/{payload}", None),

@@ -17,7 +17,7 @@ from ._categories import BY_SLUG as CATEGORIES_BY_SLUG
 from ._categories import CATEGORIES, Category
 from ._credential import LICENCE_NAME, sign_credential
 from ._facts import CST, CertificateFacts, mask_id, mask_name
-from ._identifier import Identifier, birth_date, mod37_36_check, validate_id_number
+from ._identifier import Identifier, birth_date, is_credit_code, mod37_36_check, validate_id_number
 from ._keys import ALGORITHMS, KeyInfo, KeySet, LocalKey, PublicKey, Purpose, Signer
 from ._keystore import FileKeyStore
 from ._presentation import PresentationClaims, presentation_url, sign_presentation
@@ -58,6 +58,7 @@ __all__ = [
     "Verifier",
     "birth_date",
     "failure_json",
+    "is_credit_code",
     "mask_id",
     "mask_name",
     "mod37_36_check",

@@ -50,12 +50,18 @@ def mod37_36_check(text: str, *, prefix: str = "") -> str:
     return _ALPHABET[(_M + 1 - p) % _M]
 
 
+def is_credit_code(text: str) -> bool:
+    """Whether ``text`` has the shape of a GB 32100 unified social credit code (18 characters,
+    no I, O, S, V or Z; the registration-authority and region parts as digits)."""
+    return _CREDIT_CODE.match(text) is not None
+
+
 @lru_cache(maxsize=4096)
 def _check_codes(type_code: str, issuer_code: str) -> None:
     # Cached: one type code and a few hundred issuers recur in every identifier.
     if not _PART.match(type_code):
         raise IdentifierError("type_code must be 1 or more characters of 0-9A-Z")
-    if not _CREDIT_CODE.match(issuer_code):
+    if not is_credit_code(issuer_code):
         raise IdentifierError("issuer_code must be an 18-character unified social credit code")
 
 

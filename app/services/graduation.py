@@ -26,18 +26,17 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from signing import birth_date, validate_id_number
+from signing import birth_date, is_credit_code, validate_id_number
 from signing.errors import IdentifierError
 
 from ..models import GraduationCertificate, PartnerClient, Practitioner, Staff, TrainingSchool
 from ..models.enums import Role
 from ..storage import BlobStore, Received
 from .audit import record
-from .errors import Conflict, DomainError
+from .errors import Conflict, DomainError, PermissionDenied
 
 PAGE_SIZE = 20
 _NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$")
-_CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 FIELDS = (
     "certificate_number",
     "student_id_number",
@@ -143,7 +142,7 @@ def parse_metadata(raw: Any, types: Mapping[str, str], today: dt.date) -> Metada
             errors["sex"] = "sex_mismatch"
     if "training_type" not in errors and value["training_type"] not in types:
         errors["training_type"] = "unknown_training_type"
-    if "school_credit_code" not in errors and not _CREDIT_CODE.match(value["school_credit_code"]):
+    if "school_credit_code" not in errors and not is_credit_code(value["school_credit_code"]):
         errors["school_credit_code"] = "invalid_credit_code"
     dates = {}
     for name in ("period_start", "period_end", "completed_on"):
@@ -191,7 +190,16 @@ def check_pdf(path: Path) -> int:
                 _ = contents.operations
         except UnusablePdf:
             raise
-        except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
+        except (
+            PyPdfError,
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+            IndexError,
+            OSError,
+            RecursionError,
+        ) as exc:
             raise UnusablePdf(f"the PDF cannot be read: {exc}", code="broken_pdf") from None
     if pages < 1:
         raise UnusablePdf("the PDF has no pages", code="broken_pdf")
@@ -241,14 +249,23 @@ def ingest(
     source: str,
     actor: str,
 ) -> Outcome:
-    """Store a checked push (``received`` has passed :func:`check_pdf`). Commits, or leaves nothing:
-    the received file is kept only with its row, and discarded otherwise."""
+    """Store a checked push (``received`` has passed :func:`check_pdf`). Commits, or leaves no row.
+
+    A certificate number belongs to the partner that first pushed it (backfilled ones to whoever
+    pushes them first after): another partner's push of that number is refused.
+
+    A blob kept here is never deleted on failure: a concurrent push of the same PDF may need it.
+    If the commit fails, it is an orphan that ``cleanup`` removes once it is old enough."""
     content = hashlib.sha256(f"{meta.canonical()}\n{received.sha256}".encode()).hexdigest()
-    newly_kept = False
     try:
         latest = current(session, meta.certificate_number)
+        if latest is not None and not _may_push(session, latest.number, client):
+            raise PermissionDenied("another partner pushed this certificate number", code="number_taken")
         if latest is not None and latest.content_sha256 == content:
-            store.discard(received)
+            if store.exists(latest.pdf_sha256):
+                store.discard(received)
+            else:  # the file was lost (see ``cleanup``): the same push again restores it
+                store.keep(received)
             return Outcome(latest, False, warnings_of(latest))
         school = session.scalars(
             select(TrainingSchool).filter_by(credit_code=meta.school_credit_code)
@@ -288,17 +305,29 @@ def ingest(
             target_id=f"{row.number}#{row.revision}",
             after={"pdf_sha256": row.pdf_sha256, "school_known": row.school_known, "source": source},
         )
-        newly_kept = store.keep(received)
+        store.keep(received)
         session.commit()
     except BaseException as exc:
         session.rollback()
         store.discard(received)
-        if newly_kept and not _referenced(session, received.sha256):
-            store.delete(received.sha256)
         if isinstance(exc, IntegrityError):  # someone stored this number's next revision first
             raise Conflict("the certificate was changed at the same time; push again") from None
         raise
     return Outcome(row, True, warnings_of(row))
+
+
+def _may_push(session: Session, number: str, client: PartnerClient | None) -> bool:
+    """Backfill (no client) may add to any number; a partner to numbers no other partner pushed."""
+    if client is None:
+        return True
+    owners = set(
+        session.scalars(
+            select(GraduationCertificate.pushed_by)
+            .where(GraduationCertificate.number == number, GraduationCertificate.pushed_by.is_not(None))
+            .distinct()
+        )
+    )
+    return owners <= {client.id}
 
 
 def _referenced(session: Session, sha256: str) -> bool:
@@ -330,23 +359,20 @@ def receive(
     return ingest(session, store, meta=meta, received=received, client=client, source=source, actor=actor)
 
 
-def history(session: Session, number: str) -> list[GraduationCertificate]:
-    """Every revision of a certificate number, newest first."""
+def history(session: Session, number: str, actor: Staff | None = None) -> list[GraduationCertificate]:
+    """Every revision of a certificate number, newest first (only those ``actor`` may see, if given)."""
     if not _NUMBER.fullmatch(number):  # none stored; and PostgreSQL refuses NUL characters in queries
         return []
-    return list(
-        session.scalars(
-            select(GraduationCertificate)
-            .filter_by(number=number)
-            .order_by(GraduationCertificate.revision.desc())
-        )
-    )
+    query = select(GraduationCertificate).filter_by(number=number)
+    if actor is not None:
+        query = scoped(query, actor)
+    return list(session.scalars(query.order_by(GraduationCertificate.revision.desc())))
 
 
 def scoped(query: Select, actor: Staff) -> Select:  # type: ignore[type-arg]
-    """What ``actor`` may see: the province everything; an authority its region (a city its
-    counties too). Unknown schools have no region: the province sees those."""
-    if actor.role == Role.PROVINCE_ADMIN:
+    """What ``actor`` may see: staff of the province everything; an authority its region (a city
+    its counties too). Unknown schools have no region: the province sees those."""
+    if actor.role == Role.PROVINCE_ADMIN or actor.authority.level == "province":
         return query
     region = actor.authority.region_code
     prefix = region[:4] if actor.authority.level == "city" else region
@@ -439,10 +465,11 @@ class Cleanup:
 def cleanup(
     session: Session, store: BlobStore, *, older_than: float = 3600, dry_run: bool = False
 ) -> Cleanup:
-    """Find blobs no row names and half-received files (both left by a crash) and remove them;
-    report rows whose file is missing (those need the partner to push again)."""
+    """Find blobs no row names and half-received files (both left by a crash), older than
+    ``older_than`` seconds (younger ones may belong to a push still committing), and remove them;
+    report rows whose file is missing (the same push again restores it)."""
     named = set(session.scalars(select(GraduationCertificate.pdf_sha256).distinct()))
-    orphans = sorted(set(store.hashes()) - named)
+    orphans = sorted(set(store.hashes(older_than)) - named)
     leftovers = sorted(str(path) for path in store.leftovers(older_than))
     missing = sorted(
         f"{number}#{revision}"

@@ -55,8 +55,8 @@ class BlobStore(Protocol):
     def delete(self, sha256: str) -> None:
         """Remove a stored blob (no error if it is missing)."""
 
-    def hashes(self) -> Iterator[str]:
-        """Every stored blob's hash."""
+    def hashes(self, older_than: float = 0) -> Iterator[str]:
+        """The hashes of stored blobs not kept (or kept again) in the last ``older_than`` seconds."""
 
     def leftovers(self, older_than: float) -> Iterator[Path]:
         """Received files never kept nor discarded (a crash), older than ``older_than`` seconds."""
@@ -100,6 +100,7 @@ class FileBlobStore:
         target = self._path(received.sha256)
         if target.exists():
             received.path.unlink(missing_ok=True)
+            os.utime(target)  # kept again just now: ``cleanup`` leaves young blobs alone
             return False
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(received.path, target)
@@ -121,10 +122,11 @@ class FileBlobStore:
         """Remove the blob if present."""
         self._path(sha256).unlink(missing_ok=True)
 
-    def hashes(self) -> Iterator[str]:
-        """Every stored blob's hash."""
+    def hashes(self, older_than: float = 0) -> Iterator[str]:
+        """Stored blobs' hashes, leaving out those kept in the last ``older_than`` seconds."""
+        cutoff = time.time() - older_than
         for path in self.root.glob("??/??/*"):
-            if len(path.name) == 64 and path.is_file():
+            if len(path.name) == 64 and path.is_file() and path.stat().st_mtime <= cutoff:
                 yield path.name
 
     def leftovers(self, older_than: float) -> Iterator[Path]:

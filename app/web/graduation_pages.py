@@ -19,6 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from signing import is_credit_code
+
 from ..db import begin_write, get_session
 from ..models import GraduationCertificate, TrainingSchool
 from ..services import graduation
@@ -32,7 +34,6 @@ log = logging.getLogger(__name__)
 WARNING_NAMES = {"unknown_school": _l("Unregistered training school")}
 """What each code of :func:`graduation.warnings_of` says to staff."""
 SOURCE_NAMES = {"push": _l("Pushed by the timing platform"), "backfill": _l("Imported from files")}
-_CREDIT_CODE = re.compile(r"^[0-9A-Z]{18}$")
 _DATE_SEPARATORS = str.maketrans({"/": "-", ".": "-", "年": "-", "月": "-", "日": None})
 MAX_TEXT = 50
 
@@ -86,7 +87,7 @@ def parse_filters(args: Mapping[str, str], types: Mapping[str, str]) -> ParsedFi
     if len(text) > MAX_TEXT:
         errors.append(_("The search text is too long (at most %(n)s characters).", n=MAX_TEXT))
     school = unicodedata.normalize("NFKC", form["school"]).upper()
-    if school and not _CREDIT_CODE.match(school):
+    if school and not is_credit_code(school):
         errors.append(
             _(
                 "“%(value)s” is not a unified social credit code (18 letters and digits).",
@@ -151,11 +152,7 @@ def detail(certificate_id: int) -> str:
     see (newest first, the current one marked) and links to their PDFs."""
     row = _visible(certificate_id)
     session = get_session()
-    revisions = [
-        r
-        for r in graduation.history(session, row.number)
-        if r.id == row.id or graduation.visible(session, current_user, r.id) is not None
-    ]
+    revisions = graduation.history(session, row.number, current_user)
     return render_template(
         "admin/graduation_certificate.html",
         row=row,

@@ -15,12 +15,12 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..db import get_session
+from ..db import get_session, read_only
 from ..models import GraduationCertificate
 from ..security import csrf, limiter
 from ..services import graduation, partners
 from ..services.context import blob_store
-from ..services.errors import Conflict, RuleViolation
+from ..services.errors import Conflict, PermissionDenied, RuleViolation
 from ..storage import TooLarge
 
 bp = Blueprint("partner_api", __name__)
@@ -68,6 +68,7 @@ def _client_credentials() -> tuple[str, str] | None:
 
 
 @bp.post("/oauth/token")
+@read_only  # the secret check (Argon2, ~100 ms) must not hold SQLite's write lock
 @csrf.exempt
 @limiter.limit(OAUTH_RATE)
 def token() -> tuple[Response, int]:
@@ -165,6 +166,9 @@ def push() -> tuple[Response, int]:
     caller = _caller("graduation:write")
     if not isinstance(caller, partners.Caller):
         return caller
+    # End the token check's transaction before the upload streams in: a slow 20 MB upload must not
+    # hold SQLite's write lock (or an idle PostgreSQL transaction); storing takes it again, briefly.
+    get_session().commit()
     limit = int(current_app.config["GRADUATION_PDF_MAX_BYTES"])
     # A body past the cap is refused from its Content-Length before it is read (or cut off as it
     # streams when there is none); files are spooled to disk by the multipart parser.
@@ -174,6 +178,10 @@ def push() -> tuple[Response, int]:
     except (ValueError, RecursionError):  # also too deeply nested, or an integer of over 4300 digits
         return _invalid({"metadata": "required" if not request.form.get("metadata") else "invalid_json"})
     except RequestEntityTooLarge:  # the same stable code as a file cut off while streaming
+        length = request.content_length
+        if length is not None and length <= limit + 256 * 1024:  # the body fits: the metadata did not
+            kb = int(current_app.config.get("MAX_FORM_MEMORY_SIZE") or 500_000) // 1000
+            return _error(413, "too_large", _l("The metadata is larger than %(kb)d KB.", kb=kb))
         return _too_large(limit)
     upload = request.files.get("file")
     if upload is None:
@@ -211,6 +219,8 @@ def push() -> tuple[Response, int]:
         return _error(422, exc.code, message)
     except Conflict:
         return _error(409, "conflict", _l("The same certificate was pushed at the same time; push again."))
+    except PermissionDenied:
+        return _error(409, "number_taken", _l("Another partner system pushed this certificate number."))
     response = jsonify(certificate_json(outcome.certificate, _types()))
     response.headers["Location"] = url_for(".state", number=outcome.certificate.number)
     return response, 201 if outcome.created else 200
@@ -218,12 +228,15 @@ def push() -> tuple[Response, int]:
 
 @bp.get("/api/v1/graduation-certificates/<number>")
 def state(number: str) -> tuple[Response, int]:
-    """The current revision and the history of a certificate this partner pushed."""
+    """The newest revision this partner pushed of a certificate number, and all it pushed of it
+    (``current`` tells whether that revision is still the certificate's current one)."""
     caller = _caller("graduation:read")
     if not isinstance(caller, partners.Caller):
         return caller
-    revisions = graduation.history(get_session(), number)
-    if not any(row.pushed_by == caller.client.id for row in revisions):
+    revisions = [
+        row for row in graduation.history(get_session(), number) if row.pushed_by == caller.client.id
+    ]
+    if not revisions:
         return _error(404, "not_found", _l("You have not pushed a certificate with this number."))
     types = _types()
     return jsonify(

@@ -8,8 +8,6 @@ import io
 from dataclasses import dataclass
 
 from flask import Flask
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
 from app.db import get_session
@@ -19,6 +17,7 @@ from app.services.context import blob_store
 
 from ..helpers import id_number
 from ..registry import Province
+from .partner_helpers import pdf as make_pdf
 
 JINAN_SCHOOL = "52370100MJD0000011"
 QINGDAO_SCHOOL = "52370200MJD0000022"
@@ -30,16 +29,6 @@ LI = id_number("11010519491231002")  # female
 WANG = id_number("37030319850101051")  # male
 XIAO = id_number("37010219950505062")  # female
 HOLDER_PASSWORD = "holder password"
-
-
-def pdf_bytes(text: str) -> bytes:
-    """A one-page PDF that says ``text``."""
-    out = io.BytesIO()
-    page = canvas.Canvas(out, pagesize=A4)
-    page.drawString(72, 760, text)
-    page.showPage()
-    page.save()
-    return out.getvalue()
 
 
 def add_schools(app: Flask) -> None:
@@ -72,7 +61,7 @@ def push(
     pdf: bytes | None = None,
 ) -> tuple[int, bytes]:
     """Push one certificate through :func:`graduation.receive`; returns (row id, PDF bytes)."""
-    body = pdf if pdf is not None else pdf_bytes(f"Graduation certificate {number} {completed_on}")
+    body = pdf if pdf is not None else make_pdf(f"Graduation certificate {number} {completed_on}")
     raw = {
         "certificate_number": number,
         "student_id_number": id_no,

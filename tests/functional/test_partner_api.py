@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.db import get_session
@@ -16,7 +18,7 @@ from app.models import AuditEvent, GraduationCertificate, Practitioner, Training
 from app.services import partners
 from app.services.context import blob_store
 
-from .partner_helpers import SCHOOL, bearer, client_with, encrypted_pdf, metadata, pdf, push, token
+from .partner_helpers import SCHOOL, bearer, client_with, encrypted_pdf, metadata, pdf, push, raw_pdf, token
 
 WRITE = ["graduation:write", "graduation:read"]
 
@@ -208,6 +210,96 @@ def test_push_interrupted_halfway_stores_nothing(app: Flask, client: FlaskClient
         headers={**headers, "Content-Length": str(len(start) + 5000)},  # the rest never comes
         content_type=f"multipart/form-data; boundary={boundary}",
     )
-    assert response.status_code in (400, 422)  # a disconnect, or a form without its file part
+    # Werkzeug's parser drops a form whose body ends early, so the push lacks its fields (under
+    # gunicorn a client that goes away mid-body is a 400 instead): either way nothing is kept
+    assert response.status_code == 422 and response.get_json()["error"] == "invalid_fields"
     assert _stored(session) == 0 and _blobs(app) == []
     assert list(Path(blob_store(app).incoming).iterdir()) == []
+
+
+def test_no_transaction_is_held_while_the_upload_streams_in(app: Flask, client: FlaskClient) -> None:
+    """A slow 20 MB upload must not hold SQLite's write lock (or a PostgreSQL transaction) open:
+    staff issuing certificates meanwhile would wait and fail."""
+    headers = bearer(client, app, WRITE)
+    engine = create_engine(app.config["DATABASE_URL"])
+    seen: list[bool] = []
+
+    def watch() -> None:
+        with engine.connect() as other:
+            if engine.dialect.name == "sqlite":
+                other.exec_driver_sql("PRAGMA busy_timeout = 0")
+                try:
+                    other.exec_driver_sql("BEGIN IMMEDIATE")
+                    other.exec_driver_sql("ROLLBACK")
+                    seen.append(True)
+                except OperationalError:
+                    seen.append(False)
+            else:
+                busy = other.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+                    )
+                )
+                seen.append(busy == 0)
+
+    class Watching(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            watch()
+            return super().read(size)
+
+        def readinto(self, buffer: Any) -> int:
+            watch()
+            return super().readinto(buffer)
+
+    boundary = "b0undary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="metadata"\r\n\r\n'
+            + json.dumps(metadata(), ensure_ascii=False)
+            + f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + pdf()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    response = client.post(
+        "/api/v1/graduation-certificates",
+        input_stream=Watching(body),
+        headers={**headers, "Content-Length": str(len(body))},
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    engine.dispose()
+    assert response.status_code == 201, response.get_json()
+    assert seen and all(seen)
+
+
+def test_a_number_belongs_to_the_partner_that_pushed_it(app: Flask, client: FlaskClient) -> None:
+    first, second = bearer(client, app, WRITE), bearer(client, app, WRITE)
+    assert push(client, first, metadata(), pdf()).status_code == 201
+    for body in (metadata(name="李四"), metadata()):  # different content, or the very same
+        taken = push(client, second, body, pdf())
+        assert taken.status_code == 409 and taken.get_json()["error"] == "number_taken"
+        assert taken.get_json()["message"] == "另一个合作系统已推送过这个证书编号。"
+    assert client.get("/api/v1/graduation-certificates/JY2026-0001", headers=second).status_code == 404
+    own = client.get("/api/v1/graduation-certificates/JY2026-0001", headers=first).get_json()
+    assert [r["revision"] for r in own["history"]] == [1] and own["name"] == "张三明"
+
+
+def test_the_same_push_again_restores_a_lost_file(app: Flask, client: FlaskClient) -> None:
+    headers, document = bearer(client, app, WRITE), pdf()
+    sha = push(client, headers, metadata(), document).get_json()["pdf_sha256"]
+    blob_store(app).delete(sha)
+    assert push(client, headers, metadata(), document).status_code == 200
+    with blob_store(app).open(sha) as stored:
+        assert stored.read() == document
+
+
+def test_hostile_pdf_content_is_refused_not_a_crash(app: Flask, client: FlaskClient) -> None:
+    nested = push(client, bearer(client, app, WRITE), metadata(), raw_pdf(b"[" * 5000))
+    assert nested.status_code == 422 and nested.get_json()["error"] == "broken_pdf"
+
+
+def test_metadata_over_the_form_limit_says_so(app: Flask, client: FlaskClient) -> None:
+    huge = push(client, bearer(client, app, WRITE), None, pdf(), raw='"' + "x" * 600_000 + '"')
+    assert huge.status_code == 413 and huge.get_json()["message"] == "元数据超过 500 KB。"

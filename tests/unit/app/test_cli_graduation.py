@@ -14,8 +14,6 @@ from typing import Any, BinaryIO
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from pypdf import PdfReader, PdfWriter
-from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -23,42 +21,12 @@ from app.models import AuditEvent, GraduationCertificate
 from app.services import graduation
 from app.services.context import blob_store
 
+from ...functional.partner_helpers import encrypted_pdf, pdf
 from ...helpers import id_number
 
 SCHOOL = "91370100MA3C000001"
-COLUMNS = (
-    "file",
-    "certificate_number",
-    "student_id_number",
-    "name",
-    "sex",
-    "training_type",
-    "school_credit_code",
-    "period_start",
-    "period_end",
-    "completed_on",
-)
+COLUMNS = ("file", *graduation.FIELDS)
 REPORT_HEADER = ["row", "file", "certificate_number", "result", "message"]
-
-
-def pdf(text: str) -> bytes:
-    """A small real one-page PDF."""
-    out = io.BytesIO()
-    canvas = Canvas(out)
-    canvas.drawString(72, 720, text)
-    canvas.showPage()
-    canvas.save()
-    return out.getvalue()
-
-
-def encrypted_pdf() -> bytes:
-    """A password-protected PDF."""
-    writer = PdfWriter()
-    writer.append(PdfReader(io.BytesIO(pdf("加密"))))
-    writer.encrypt("secret")
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def row(file: str, number: str, **changes: str) -> dict[str, str]:

@@ -35,7 +35,9 @@ def test_receive_keep_and_dedupe(tmp_path: Path) -> None:
         store.open("../../etc/passwd")
 
 
-def test_failed_commit_leaves_no_row_and_no_blob(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_commit_leaves_no_row_and_an_orphan_cleanup_removes(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with app.app_context():
         session, store = get_session(), blob_store(app)
 
@@ -59,7 +61,13 @@ def test_failed_commit_leaves_no_row_and_no_blob(app: Flask, monkeypatch: pytest
         monkeypatch.undo()
         assert session.scalar(select(func.count()).select_from(GraduationCertificate)) == 0
         assert session.scalar(select(func.count()).select_from(Practitioner)) == 0
-        assert list(store.hashes()) == [] and list(store.incoming.iterdir()) == []
+        # the kept blob stays (a concurrent push of the same PDF might need it): an orphan that
+        # cleanup removes once it is older than the grace period, and not before
+        assert list(store.incoming.iterdir()) == []
+        (orphan,) = store.hashes()
+        assert graduation.cleanup(session, store).orphan_blobs == []
+        assert graduation.cleanup(session, store, older_than=0).orphan_blobs == [orphan]
+        assert list(store.hashes()) == []
 
 
 def test_cleanup_removes_orphans_and_reports_missing_files(app: Flask) -> None:
