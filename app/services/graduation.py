@@ -11,199 +11,63 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import math
-import re
-import unicodedata
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from signing import birth_date, is_credit_code, validate_id_number
-from signing.errors import IdentifierError
+from signing import birth_date
 
 from ..models import GraduationCertificate, PartnerClient, Practitioner, Staff, TrainingSchool
 from ..models.enums import Role
 from ..storage import BlobStore, Received
 from .audit import record
-from .errors import Conflict, DomainError, PermissionDenied
-
-PAGE_SIZE = 20
-_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$")
-FIELDS = (
-    "certificate_number",
-    "student_id_number",
-    "name",
-    "sex",
-    "training_type",
-    "school_credit_code",
-    "period_start",
-    "period_end",
-    "completed_on",
+from .errors import Conflict, PermissionDenied
+from .graduation_checks import (
+    FIELDS,
+    NUMBER,
+    InvalidFields,
+    Metadata,
+    NotPdf,
+    UnusablePdf,
+    check_pdf,
+    parse_metadata,
+    training_types,
 )
 
+__all__ = [  # with the push checks, re-exported from graduation_checks
+    "FIELDS",
+    "PAGE_SIZE",
+    "Cleanup",
+    "Filters",
+    "InvalidFields",
+    "Metadata",
+    "NotPdf",
+    "Outcome",
+    "Page",
+    "UnusablePdf",
+    "check_pdf",
+    "cleanup",
+    "current",
+    "history",
+    "ingest",
+    "iter_pdf",
+    "of_practitioner",
+    "parse_metadata",
+    "receive",
+    "scoped",
+    "search",
+    "training_types",
+    "visible",
+    "warnings_of",
+]
 
-def training_types(setting: str) -> dict[str, str]:
-    """``code:name,code:name`` (the ``TRAINING_TYPES`` setting) as {code: name}."""
-    types = {}
-    for item in setting.split(","):
-        code, _, name = item.strip().partition(":")
-        if code.strip():
-            types[code.strip()] = name.strip() or code.strip()
-    return types
-
-
-class InvalidFields(DomainError):
-    """Metadata that does not pass: ``errors`` maps each bad field to a reason code."""
-
-    code = "invalid_fields"
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(", ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
-
-
-class NotPdf(DomainError):
-    """The file is not a PDF at all (HTTP 415)."""
-
-    code = "not_pdf"
-
-
-class UnusablePdf(DomainError):
-    """A PDF that cannot be used: ``encrypted_pdf`` or ``broken_pdf`` (HTTP 422)."""
-
-    code = "broken_pdf"
-
-
-@dataclass(frozen=True)
-class Metadata:
-    """Checked metadata of one graduation certificate."""
-
-    certificate_number: str
-    student_id_number: str
-    name: str
-    sex: str
-    training_type: str
-    school_credit_code: str
-    period_start: dt.date
-    period_end: dt.date
-    completed_on: dt.date
-
-    def canonical(self) -> str:
-        """The metadata as canonical JSON (what the content hash covers)."""
-        return json.dumps(asdict(self), sort_keys=True, default=str, ensure_ascii=False)
-
-
-def _date(raw: Any) -> dt.date | None:
-    if not isinstance(raw, str):
-        return None
-    try:
-        return dt.date.fromisoformat(raw) if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw) else None
-    except ValueError:
-        return None
-
-
-def parse_metadata(raw: Any, types: Mapping[str, str], today: dt.date) -> Metadata:
-    """Check every field and report all problems at once (:class:`InvalidFields`)."""
-    if not isinstance(raw, dict):
-        raise InvalidFields({"metadata": "not_an_object"})
-    errors: dict[str, str] = {}
-    text = {name: raw.get(name) for name in FIELDS}
-    for name, value in text.items():
-        if value is None or (isinstance(value, str) and not value.strip()):
-            errors[name] = "required"
-        elif not isinstance(value, str):
-            errors[name] = "not_a_string"
-    value = {name: v.strip() for name, v in text.items() if isinstance(v, str)}
-    if "certificate_number" not in errors and not _NUMBER.match(value["certificate_number"]):
-        errors["certificate_number"] = "invalid_certificate_number"
-    if "student_id_number" not in errors:
-        try:
-            value["student_id_number"] = validate_id_number(value["student_id_number"].upper(), today=today)
-        except IdentifierError:
-            errors["student_id_number"] = "invalid_id_number"
-    if "name" not in errors and len(value["name"]) > 50:
-        errors["name"] = "too_long"
-    elif "name" not in errors and any(unicodedata.category(c) in ("Cc", "Cs") for c in value["name"]):
-        errors["name"] = "invalid_characters"  # control characters, or lone surrogates (not storable)
-    if "sex" not in errors:
-        if value["sex"] not in ("M", "F"):
-            errors["sex"] = "invalid_sex"
-        elif "student_id_number" not in errors and value["sex"] != (
-            "M" if int(value["student_id_number"][16]) % 2 else "F"
-        ):
-            errors["sex"] = "sex_mismatch"
-    if "training_type" not in errors and value["training_type"] not in types:
-        errors["training_type"] = "unknown_training_type"
-    if "school_credit_code" not in errors and not is_credit_code(value["school_credit_code"]):
-        errors["school_credit_code"] = "invalid_credit_code"
-    dates = {}
-    for name in ("period_start", "period_end", "completed_on"):
-        if name not in errors:
-            parsed = _date(value[name])
-            if parsed is None:
-                errors[name] = "invalid_date"
-            elif parsed > today:
-                errors[name] = "in_the_future"
-            else:
-                dates[name] = parsed
-    start = dates.get("period_start")
-    for name in ("period_end", "completed_on"):
-        if start and name in dates and dates[name] < start:
-            errors[name] = "before_period_start"
-    if errors:
-        raise InvalidFields(errors)
-    return Metadata(
-        certificate_number=value["certificate_number"],
-        student_id_number=value["student_id_number"],
-        name=value["name"],
-        sex=value["sex"],
-        training_type=value["training_type"],
-        school_credit_code=value["school_credit_code"],
-        **dates,
-    )
-
-
-def check_pdf(path: Path) -> int:
-    """The page count of a real, readable, unencrypted PDF; :class:`NotPdf` or
-    :class:`UnusablePdf` otherwise. pypdf reads the file from disk as it needs it."""
-    with path.open("rb") as stream:
-        if not stream.read(1024).lstrip(b"\x00\t\n\r ").startswith(b"%PDF-"):
-            raise NotPdf("the file is not a PDF")
-        stream.seek(0)
-        try:
-            reader = PdfReader(stream, strict=False)
-            if reader.is_encrypted:
-                raise UnusablePdf("the PDF is encrypted", code="encrypted_pdf")
-            pages = len(reader.pages)
-            # the first page's content stream must parse too (its operators, not its images: a
-            # text extraction decoded a 50 MB scan into memory)
-            contents = reader.pages[0].get_contents()
-            if contents is not None:
-                _ = contents.operations
-        except UnusablePdf:
-            raise
-        except (
-            PyPdfError,
-            ValueError,
-            KeyError,
-            TypeError,
-            AttributeError,
-            IndexError,
-            OSError,
-            RecursionError,
-        ) as exc:
-            raise UnusablePdf(f"the PDF cannot be read: {exc}", code="broken_pdf") from None
-    if pages < 1:
-        raise UnusablePdf("the PDF has no pages", code="broken_pdf")
-    return pages
+PAGE_SIZE = 20
 
 
 @dataclass(frozen=True)
@@ -361,7 +225,7 @@ def receive(
 
 def history(session: Session, number: str, actor: Staff | None = None) -> list[GraduationCertificate]:
     """Every revision of a certificate number, newest first (only those ``actor`` may see, if given)."""
-    if not _NUMBER.fullmatch(number):  # none stored; and PostgreSQL refuses NUL characters in queries
+    if not NUMBER.fullmatch(number):  # none stored; and PostgreSQL refuses NUL characters in queries
         return []
     query = select(GraduationCertificate).filter_by(number=number)
     if actor is not None:
