@@ -19,8 +19,6 @@ import queue
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -33,7 +31,7 @@ from app.services import partners
 from app.services.graduation import check_pdf
 from tests.helpers import id_number
 
-from .serve import free_port, wait_for
+from .serve import free_port, run_threads, wait_for
 from .table import Row
 
 PUSHES = int(os.environ.get("BENCH_GRADUATION_PUSHES", "1000"))
@@ -179,13 +177,7 @@ def _concurrently(count: int, worker: Callable[[], Callable[[int], None]]) -> fl
         except BaseException as exc:  # noqa: BLE001 - raised again in the main thread after the join
             failures.append(exc)
 
-    threads = [threading.Thread(target=thread) for _ in range(CLIENTS)]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - start
+    elapsed = run_threads(thread, CLIENTS)
     if failures:
         raise failures[0]
     return elapsed

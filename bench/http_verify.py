@@ -16,7 +16,7 @@ import threading
 import time
 from pathlib import Path
 
-from .serve import free_port, wait_for
+from .serve import free_port, run_threads, wait_for
 from .table import Row
 
 CLIENTS = 64
@@ -61,13 +61,7 @@ def _load(
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
+    elapsed = run_threads(client, CLIENTS)
     p99 = statistics.quantiles(latencies, n=100)[98] * 1000
     return len(latencies) / elapsed, p99
 

@@ -1,9 +1,12 @@
-"""Serving an app for a benchmark: a free local port, and waiting until it answers."""
+"""Serving an app for a benchmark: a free local port, waiting until it answers, and running
+client threads."""
 
 from __future__ import annotations
 
 import socket
+import threading
 import time
+from collections.abc import Callable
 
 
 def free_port() -> int:
@@ -22,3 +25,14 @@ def wait_for(port: int) -> None:
         except OSError:
             time.sleep(0.05)
     raise RuntimeError("gunicorn did not start")
+
+
+def run_threads(target: Callable[[], None], count: int) -> float:
+    """Seconds for ``count`` threads each running ``target`` to finish."""
+    threads = [threading.Thread(target=target) for _ in range(count)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began

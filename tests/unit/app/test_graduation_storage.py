@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from app.db import get_session
 from app.models import GraduationCertificate, Practitioner
 from app.services import graduation
 from app.services.context import blob_store
-from app.storage import FileBlobStore, TooLarge
+from app.storage import BlobStore, FileBlobStore, TooLarge
 from tests.functional.partner_helpers import metadata, pdf
 
 
@@ -35,6 +36,21 @@ def test_receive_keep_and_dedupe(tmp_path: Path) -> None:
         store.open("../../etc/passwd")
 
 
+def _push(session: Session, store: BlobStore) -> graduation.Outcome:
+    return graduation.receive(
+        session,
+        store,
+        raw=metadata(),
+        stream=io.BytesIO(pdf()),
+        limit=1_000_000,
+        types={"A2": "A2"},
+        client=None,
+        source="push",
+        actor="test",
+        today=dt.date(2026, 11, 22),
+    )
+
+
 def test_failed_commit_leaves_no_row_and_an_orphan_cleanup_removes(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -46,18 +62,7 @@ def test_failed_commit_leaves_no_row_and_an_orphan_cleanup_removes(
 
         monkeypatch.setattr(session, "commit", crash)
         with pytest.raises(RuntimeError):
-            graduation.receive(
-                session,
-                store,
-                raw=metadata(),
-                stream=io.BytesIO(pdf()),
-                limit=1_000_000,
-                types={"A2": "A2"},
-                client=None,
-                source="push",
-                actor="test",
-                today=dt.date(2026, 11, 22),
-            )
+            _push(session, store)
         monkeypatch.undo()
         assert session.scalar(select(func.count()).select_from(GraduationCertificate)) == 0
         assert session.scalar(select(func.count()).select_from(Practitioner)) == 0
@@ -73,18 +78,7 @@ def test_failed_commit_leaves_no_row_and_an_orphan_cleanup_removes(
 def test_cleanup_removes_orphans_and_reports_missing_files(app: Flask) -> None:
     with app.app_context():
         session, store = get_session(), blob_store(app)
-        kept = graduation.receive(
-            session,
-            store,
-            raw=metadata(),
-            stream=io.BytesIO(pdf()),
-            limit=1_000_000,
-            types={"A2": "A2"},
-            client=None,
-            source="push",
-            actor="test",
-            today=dt.date(2026, 11, 22),
-        ).certificate
+        kept = _push(session, store).certificate
         orphan = store.receive(io.BytesIO(b"left by a crash"), limit=100)
         store.keep(orphan)
         (store.incoming / "x.part").write_bytes(b"half")
