@@ -16,8 +16,6 @@ import http.client
 import json
 import os
 import queue
-import subprocess
-import sys
 import tempfile
 import uuid
 from collections.abc import Callable
@@ -31,7 +29,7 @@ from app.services import partners
 from app.services.graduation import check_pdf
 from tests.helpers import id_number
 
-from .serve import free_port, run_threads, wait_for
+from .serve import THREADED, gunicorn, run_threads
 from .table import Row
 
 PUSHES = int(os.environ.get("BENCH_GRADUATION_PUSHES", "1000"))
@@ -40,7 +38,6 @@ MB = 1024 * 1024
 SMALL_WIDTH, SMALL_HEIGHT = 512, 400  # an 8-bit grey image of 200 KB
 BIG_MB = 50
 GROWTH_LIMIT_MB = 10
-GUNICORN = [sys.executable, "-m", "gunicorn", "--log-level", "warning", "--timeout", "120"]
 ID_NUMBER = id_number("37010219900307123")
 
 
@@ -224,16 +221,8 @@ def _memory_growth(env: dict[str, str], client_id: str, secret: str) -> tuple[fl
     """(growth, RSS before, peak after) in MB of the single sync worker across one 50 MB push,
     after warm-up pushes of 200 KB and 1 MB: its peak RSS (VmHWM) is reset to the current RSS
     (``/proc/<pid>/clear_refs``) just before the push and read just after it."""
-    port = free_port()
     env = {**env, "RTC_GRADUATION_PDF_MAX_BYTES": str(60 * MB)}
-    server = subprocess.Popen(
-        [*GUNICORN, "--workers", "1", "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for(port)
+    with gunicorn("wsgi:app", env, "--workers", "1", "--worker-class", "sync") as (port, master):
         token = _token(port, client_id, secret)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         for n, size in enumerate((200 * 1024, MB, 200 * 1024, MB)):  # every code path loaded
@@ -241,19 +230,16 @@ def _memory_growth(env: dict[str, str], client_id: str, secret: str) -> tuple[fl
                 conn, token, *multipart(metadata(f"WARM-{n}"), make_pdf(f"WARM-{n}", os.urandom(size), 1024))
             )
         big = multipart(metadata("BIG-0001"), make_pdf("BIG-0001", os.urandom(BIG_MB * MB), 1024))
-        (worker,) = _children(server.pid)
+        (worker,) = _children(master)
         # The peak so far includes transients that have nothing to do with uploads (the token
         # request's Argon2 check takes ~30 MB for a moment), so it is reset to the current RSS.
         Path(f"/proc/{worker}/clear_refs").write_text("5")
         before = _status_kb(worker, "VmHWM")
         _push(conn, token, *big)
         after = _status_kb(worker, "VmHWM")
-        if _children(server.pid) != [worker]:
+        if _children(master) != [worker]:
             raise RuntimeError("the gunicorn worker was replaced during the measurement")
         conn.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     return (after - before) / 1024, before / 1024, after / 1024
 
 
@@ -268,31 +254,9 @@ def run() -> list[Row]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         env, client_id, secret = _prepare(folder / "instance")
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                *GUNICORN,
-                "--workers",
-                "2",
-                "--worker-class",
-                "gthread",
-                "--threads",
-                "8",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "wsgi:app",
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_for(port)
+        with gunicorn("wsgi:app", env, *THREADED) as (port, _):
             token = _token(port, client_id, secret)
             pushed = _push_all(port, token, bodies)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
         written = _baseline(folder / "baseline", bodies)
         del bodies
         growth, before, after = _memory_growth(env, client_id, secret)

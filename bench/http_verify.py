@@ -16,25 +16,12 @@ import threading
 import time
 from pathlib import Path
 
-from .serve import free_port, run_threads, wait_for
+from .serve import THREADED, gunicorn, run_threads
 from .table import Row
 
 CLIENTS = 64
 SECONDS = float(os.environ.get("BENCH_HTTP_SECONDS", "3"))
 ROUNDS = 3
-GUNICORN = [
-    sys.executable,
-    "-m",
-    "gunicorn",
-    "--workers",
-    "2",
-    "--worker-class",
-    "gthread",
-    "--threads",
-    "8",
-    "--log-level",
-    "warning",
-]
 
 
 def _load(
@@ -114,15 +101,10 @@ def run() -> list[Row]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         env, payload = _prepare(Path(tmp))
-        port, bare_port = free_port(), free_port()
-        quiet = {"env": env, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-        app = subprocess.Popen([*GUNICORN, "--bind", f"127.0.0.1:{port}", "wsgi:app"], **quiet)  # type: ignore[call-overload]
-        bare = subprocess.Popen(
-            [*GUNICORN, "--bind", f"127.0.0.1:{bare_port}", "bench.bare_app:app"], **quiet
-        )  # type: ignore[call-overload]
-        try:
-            wait_for(port)
-            wait_for(bare_port)
+        with (
+            gunicorn("wsgi:app", env, *THREADED) as (port, _),
+            gunicorn("bench.bare_app:app", env, *THREADED) as (bare_port, _),
+        ):
             targets = {
                 "bare": (bare_port, "GET", "/ping", None),
                 "page": (port, "GET", f"/v/{payload}", None),
@@ -136,10 +118,6 @@ def run() -> list[Row]:
             for _ in range(ROUNDS):
                 for name, target in targets.items():
                     runs[name].append(_load(*target))
-        finally:
-            for process in (app, bare):
-                process.terminate()
-                process.wait(timeout=10)
     base_rate = statistics.median(rate for rate, _ in runs["bare"])
     base_p99 = statistics.median(p99 for _, p99 in runs["bare"])
     baseline = f"bare Flask {base_rate:,.0f}/s (p99 {base_p99:.0f} ms)"

@@ -1,12 +1,18 @@
-"""Serving an app for a benchmark: a free local port, waiting until it answers, and running
-client threads."""
+"""Serving an app for a benchmark under gunicorn, and running client threads against it."""
 
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+GUNICORN = [sys.executable, "-m", "gunicorn", "--log-level", "warning", "--timeout", "120"]
+THREADED = ["--workers", "2", "--worker-class", "gthread", "--threads", "8"]
+"""The setting every HTTP benchmark serves with (2 cores: a process each, threads for waits)."""
 
 
 def free_port() -> int:
@@ -36,3 +42,22 @@ def run_threads(target: Callable[[], None], count: int) -> float:
     for thread in threads:
         thread.join()
     return time.perf_counter() - began
+
+
+@contextmanager
+def gunicorn(app: str, env: dict[str, str], *options: str) -> Iterator[tuple[int, int]]:
+    """Serve ``app`` (``module:name``) with gunicorn and ``options``; yields (port, master pid)
+    once it accepts connections, and stops it afterwards."""
+    port = free_port()
+    process = subprocess.Popen(
+        [*GUNICORN, *options, "--bind", f"127.0.0.1:{port}", app],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(port)
+        yield port, process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

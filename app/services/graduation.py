@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,17 +38,16 @@ from .graduation_checks import (
     parse_metadata,
     training_types,
 )
+from .queries import Page, paginate
 
 __all__ = [  # with the push checks, re-exported from graduation_checks
     "FIELDS",
-    "PAGE_SIZE",
     "Cleanup",
     "Filters",
     "InvalidFields",
     "Metadata",
     "NotPdf",
     "Outcome",
-    "Page",
     "UnusablePdf",
     "check_pdf",
     "cleanup",
@@ -66,8 +64,6 @@ __all__ = [  # with the push checks, re-exported from graduation_checks
     "visible",
     "warnings_of",
 ]
-
-PAGE_SIZE = 20
 
 
 @dataclass(frozen=True)
@@ -256,17 +252,7 @@ class Filters:
     warnings_only: bool = False
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of results."""
-
-    items: list[GraduationCertificate]
-    page: int
-    pages: int
-    total: int
-
-
-def search(session: Session, actor: Staff, filters: Filters, page: int = 1) -> Page:
+def search(session: Session, actor: Staff, filters: Filters, page: int = 1) -> Page[GraduationCertificate]:
     """Current revisions matching ``filters`` in ``actor``'s region, newest completion first."""
     query = scoped(select(GraduationCertificate).where(GraduationCertificate.current.is_(True)), actor)
     text = filters.text.strip()
@@ -288,15 +274,8 @@ def search(session: Session, actor: Staff, filters: Filters, page: int = 1) -> P
         query = query.where(GraduationCertificate.completed_on <= filters.completed_to)
     if filters.warnings_only:
         query = query.where(GraduationCertificate.school_known.is_(False))
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(max(1, page), pages)
-    items = session.scalars(
-        query.order_by(GraduationCertificate.completed_on.desc(), GraduationCertificate.id.desc())
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-    ).all()
-    return Page(list(items), page, pages, total)
+    order = (GraduationCertificate.completed_on.desc(), GraduationCertificate.id.desc())
+    return paginate(session, query, page, *order)
 
 
 def visible(session: Session, actor: Staff, certificate_id: int) -> GraduationCertificate | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -46,17 +47,29 @@ def dashboard(session: Session, actor: Staff, today: dt.date, days: int = 30) ->
     return Dashboard(counts, list(expiring))
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
-class Page:
+class Page(Generic[T]):
     """One page of results."""
 
-    items: list[Certificate]
+    items: list[T]
     page: int
     pages: int
     total: int
 
 
-def search(session: Session, actor: Staff, text: str, page: int = 1) -> Page:
+def paginate(session: Session, query: Select[tuple[T]], page: int, *order: Any) -> Page[T]:
+    """Page ``page`` (clamped to the pages there are) of ``query`` in ``order``, PAGE_SIZE a page."""
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    items = session.scalars(query.order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    return Page(list(items), page, pages, total)
+
+
+def search(session: Session, actor: Staff, text: str, page: int = 1) -> Page[Certificate]:
     """Certificates by holder name (part), ID number, certificate number or identifier."""
     query = scoped(select(Certificate).join(Practitioner), actor)
     text = text.strip()
@@ -71,15 +84,7 @@ def search(session: Session, actor: Staff, text: str, page: int = 1) -> Page:
                 ),
             )
         )
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    items = session.scalars(
-        query.order_by(Certificate.updated_at.desc(), Certificate.id.desc())
-        .offset((page - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-    ).all()
-    return Page(list(items), page, pages, total)
+    return paginate(session, query, page, Certificate.updated_at.desc(), Certificate.id.desc())
 
 
 def events(session: Session, certificate: Certificate) -> list[AuditEvent]:

@@ -179,7 +179,7 @@ def push() -> tuple[Response, int]:
         return _invalid({"metadata": "required" if not request.form.get("metadata") else "invalid_json"})
     except RequestEntityTooLarge:  # the same stable code as a file cut off while streaming
         length = request.content_length
-        if length is not None and length <= limit + 256 * 1024:  # the body fits: the metadata did not
+        if length is not None and length <= request.max_content_length:  # the body fits, not the metadata
             kb = int(current_app.config.get("MAX_FORM_MEMORY_SIZE") or 500_000) // 1000
             return _error(413, "too_large", _l("The metadata is larger than %(kb)d KB.", kb=kb))
         return _too_large(limit)
