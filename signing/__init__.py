@@ -7,7 +7,7 @@ Public surface::
     credential   CertificateFacts, sign_credential
     presentation sign_presentation, presentation_url, PresentationClaims
     status       Status, StatusList, sign_status_list, verify_status_list, SignedStatusList
-    identifiers  Identifier, validate_id_number, mod37_36_check
+    identifiers  Identifier, validate_id_number, mod37_36_check, is_credit_code, credit_code_check_char
     verify       Verifier, Verified, failure_json
     errors       signing.errors (Error, VerificationError and its reasons)
 """
@@ -17,7 +17,14 @@ from ._categories import BY_SLUG as CATEGORIES_BY_SLUG
 from ._categories import CATEGORIES, Category
 from ._credential import LICENCE_NAME, sign_credential
 from ._facts import CST, CertificateFacts, mask_id, mask_name
-from ._identifier import Identifier, birth_date, is_credit_code, mod37_36_check, validate_id_number
+from ._identifier import (
+    Identifier,
+    birth_date,
+    credit_code_check_char,
+    is_credit_code,
+    mod37_36_check,
+    validate_id_number,
+)
 from ._keys import ALGORITHMS, KeyInfo, KeySet, LocalKey, PublicKey, Purpose, Signer
 from ._keystore import FileKeyStore
 from ._presentation import PresentationClaims, presentation_url, sign_presentation
@@ -57,6 +64,7 @@ __all__ = [
     "Verified",
     "Verifier",
     "birth_date",
+    "credit_code_check_char",
     "failure_json",
     "is_credit_code",
     "mask_id",

@@ -7,7 +7,7 @@ import datetime as dt
 from signing import CertificateFacts, Identifier, LocalKey, Purpose
 from signing._identifier import id_check_char
 
-ISSUER = "11370100MB0000000X"
+ISSUER = "11370100MB00000007"
 TYPE_CODE = "11100000000000000D"
 T0 = 1_795_000_000  # 2026-11-18T07:06:40Z, a fixed "now" for deterministic tests
 

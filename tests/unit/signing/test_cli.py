@@ -19,7 +19,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_check_identifier_good_and_bad() -> None:
-    good = str(Identifier("11100000000000000D", "11370100MB0000000X", "00012345", 2))
+    good = str(Identifier("11100000000000000D", "11370100MB00000007", "00012345", 2))
     assert run("check-identifier", good).returncode == 0
     bad = good[:-1] + ("A" if good[-1] != "A" else "B")
     result = run("check-identifier", bad)

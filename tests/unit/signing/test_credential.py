@@ -41,4 +41,4 @@ def test_only_the_issuers_key_signs() -> None:
     with pytest.raises(PolicyViolation):
         sign_credential(facts(), pres, status_uri="u", now=T0)
     with pytest.raises(PolicyViolation):
-        sign_credential(facts(issuer="11370200MB0000000Y"), keys()[0], status_uri="u", now=T0)
+        sign_credential(facts(issuer="11370200MB0000000C"), keys()[0], status_uri="u", now=T0)

@@ -52,7 +52,7 @@ def test_only_the_issuers_certificate_key_signs_its_list() -> None:
     presentation = LocalKey.generate("EdDSA", Purpose.PRESENTATION, not_before=T0 - 10)
     with pytest.raises(PolicyViolation):
         sign_status_list(StatusList(), issuer=ISSUER, uri="u", signer=presentation, now=T0)
-    other = LocalKey.generate("EdDSA", Purpose.CERTIFICATE, not_before=T0 - 10, issuer="11370200MB0000000Y")
+    other = LocalKey.generate("EdDSA", Purpose.CERTIFICATE, not_before=T0 - 10, issuer="11370200MB0000000C")
     with pytest.raises(PolicyViolation):
         sign_status_list(StatusList(), issuer=ISSUER, uri="u", signer=other, now=T0)
 
