@@ -17,7 +17,7 @@ from ..db import get_session
 from ..models import Certificate, GraduationCertificate
 from ..renderers.pdf import certificate_pdf, sheet_for
 from ..renderers.qr import png, presentation_qr
-from ..security import limiter
+from ..security import csrf, limiter
 from ..services import certificates as certs
 from ..services import graduation, holders, photos
 from ..services.context import issuing_context
@@ -80,10 +80,14 @@ def login() -> Any:
 
 
 @bp.post("/logout")
-@holder_required
+@csrf.exempt  # checked below, only while there is a session to end
 def logout() -> Response:
-    """Sign out."""
-    logout_user()
+    """Sign out (a POST with a CSRF token, so no link can sign anyone out). A holder whose session
+    has already run out is told they are signed out, not shown a bad-request page."""
+    if current_user.is_authenticated and current_user.role == "holder":
+        csrf.protect()
+        logout_user()
+    flash(_("You have signed out."), "info")
     return redirect(url_for("holder.login"))
 
 

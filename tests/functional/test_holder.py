@@ -205,3 +205,43 @@ def test_activation_notice_pdf(app, client: FlaskClient, province: Province) -> 
     assert 'id="activation"' not in client.get(action.replace("/activation-notice.pdf", "")).get_data(
         as_text=True
     )
+
+
+SIGN_OUT = re.compile(
+    r'<form method="post" action="(/[a-z/]+)" class="sign-out">\s*'
+    r'<input type="hidden" name="csrf_token" value="[^"]+">'
+)
+
+
+def test_every_holder_page_signs_out(app, client: FlaskClient, province: Province) -> None:  # type: ignore[no-untyped-def]
+    code = issue_with_code(client, A, "张三明", "so1")
+    phone = app.test_client()
+    home = activate(phone, A, code).get_data(as_text=True)
+    certificate_id = int(re.search(r"/me/show/(\d+)", home).group(1))  # type: ignore[union-attr]
+    pages = ("/me", f"/me/show/{certificate_id}", "/me/photo", "/me/password", "/", "/legacy")
+    for path in pages:
+        assert SIGN_OUT.findall(phone.get(path).get_data(as_text=True)) == ["/me/logout"], path
+    assert phone.get("/me/logout").status_code == 405  # a link cannot sign anyone out
+    signed_out = post_form(phone, "/me/photo", "/me/logout", {})
+    page = signed_out.get_data(as_text=True)
+    assert signed_out.request.path == "/me/login" and "您已退出登录。" in page
+    assert SIGN_OUT.search(page) is None
+    for path in pages[:4]:
+        assert phone.get(path).headers["Location"].startswith("/me/login"), path
+
+
+def test_holder_sign_out_needs_the_pages_token(app, client: FlaskClient, province: Province) -> None:  # type: ignore[no-untyped-def]
+    code = issue_with_code(client, A, "张三明", "so2")
+    phone = app.test_client()
+    activate(phone, A, code)
+    forged = phone.post("/me/logout", data={"csrf_token": "forged"})
+    assert forged.status_code == 400
+    assert "无法理解该请求，请检查提交的内容。" in forged.get_data(as_text=True)
+    assert phone.get("/me").status_code == 200  # still signed in
+
+
+def test_signing_out_after_the_session_ended_says_so(app) -> None:  # type: ignore[no-untyped-def]
+    expired = app.test_client()  # the phone kept the page; the session cookie is gone
+    response = expired.post("/me/logout", data={"csrf_token": "from-an-old-page"}, follow_redirects=True)
+    assert response.request.path == "/me/login"
+    assert "您已退出登录。" in response.get_data(as_text=True)

@@ -5,10 +5,15 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+
+from ..registry import Province
+from .admin_client import login, post_form
+from .test_holder import A, activate, issue_with_code
 
 
 def test_front_page_is_chinese_by_default(client: FlaskClient) -> None:
@@ -128,3 +133,95 @@ def test_nul_characters_are_a_bad_request(client: FlaskClient) -> None:
     page = client.get("/legacy?number=A%00&name=x")
     assert page.status_code == 400 and "无法理解该请求，请检查提交的内容。" in page.get_data(as_text=True)
     assert client.get("/v/12%0034").status_code == 400
+
+
+SIGN_OUT = re.compile(
+    r'<form method="post" action="(/[a-z/]+)" class="sign-out">\s*'
+    r'<input type="hidden" name="csrf_token" value="[^"]+">'
+)
+DOORS = ('href="/me/login"', 'href="/me/activate"', 'href="/scan"', 'href="/legacy"', 'href="/admin/login"')
+
+
+def test_front_page_is_the_way_in_for_everyone(client: FlaskClient) -> None:
+    response = client.get("/")
+    page = response.get_data(as_text=True)
+    for section in ("从业人员", "执法人员", "管理人员", "供对接系统与核验方使用"):
+        assert f"<h2>{section}</h2>" in page
+    assert all(door in page for door in DOORS)
+    machine = page[page.index('<section class="machine">') :]
+    for endpoint in ("/.well-known/jwks.json", "/.well-known/issuers.json", "/api/openapi.json"):
+        assert f'href="{endpoint}"' in machine
+    assert SIGN_OUT.search(page) is None and "已登录" not in page
+    assert "Set-Cookie" not in response.headers  # a visitor gets no session
+
+
+@pytest.mark.parametrize(
+    ("user", "greeting", "home"),
+    [("jinan_inspector", "已登录：执法员", "/scan"), ("jinan_clerk", "已登录：办事员", "/admin/")],
+)
+def test_front_page_shows_signed_in_staff_where_to_go(
+    client: FlaskClient, province: Province, user: str, greeting: str, home: str
+) -> None:
+    login(client, user)
+    page = client.get("/").get_data(as_text=True)
+    assert f"<h2>{greeting}</h2>" in page
+    assert re.search(rf'<section class="card next">.*?<a class="button" href="{home}">', page, re.S)
+    assert SIGN_OUT.findall(page) == ["/admin/logout"]
+
+
+def test_front_page_shows_a_holder_their_certificates(
+    app: Flask, client: FlaskClient, province: Province
+) -> None:
+    phone = app.test_client()
+    activate(phone, A, issue_with_code(client, A, "张三明", "fp1"))
+    page = phone.get("/").get_data(as_text=True)
+    assert "<h2>已登录：张三明</h2>" in page
+    assert re.search(r'<section class="card next">.*?<a class="button" href="/me">我的证书</a>', page, re.S)
+    assert SIGN_OUT.findall(page) == ["/me/logout"]
+
+
+INSPECTOR_PAGES = (
+    "/",
+    "/scan",
+    "/legacy",
+    "/legacy?number=P1&name=张三明",
+    "/v/123",
+    "/admin/password",
+    "/nothing",
+)
+STAFF_PAGES = (
+    "/admin/",
+    "/admin/certificates",
+    "/admin/certificates/new",
+    "/admin/batches",
+    "/admin/legacy",
+    "/admin/graduation-certificates",
+    "/admin/staff",
+    "/admin/service-items",
+    "/admin/photos",
+    "/admin/partners",
+    "/admin/password",
+    "/",
+    "/legacy",
+)
+
+
+@pytest.mark.parametrize(("user", "pages"), [("jinan_inspector", INSPECTOR_PAGES), ("province", STAFF_PAGES)])
+def test_every_staff_page_has_one_sign_out_that_works(
+    client: FlaskClient, province: Province, user: str, pages: tuple[str, ...]
+) -> None:
+    login(client, user)
+    for path in pages:
+        assert SIGN_OUT.findall(client.get(path).get_data(as_text=True)) == ["/admin/logout"], path
+    signed_out = post_form(client, pages[0], "/admin/logout", {})
+    assert signed_out.request.path == "/admin/login" and "您已退出登录。" in signed_out.get_data(as_text=True)
+    assert client.get("/admin/password").headers["Location"].startswith("/admin/login")
+    assert SIGN_OUT.search(client.get("/").get_data(as_text=True)) is None
+
+
+def test_inspectors_pages_link_only_to_what_they_may_open(client: FlaskClient, province: Province) -> None:
+    login(client, "jinan_inspector")
+    page = client.get("/admin/password").get_data(as_text=True)
+    nav = re.search(r'<nav class="places".*?</nav>', page, re.S)
+    assert nav and re.findall(r'href="([^"]+)"', nav.group(0)) == ["/scan", "/legacy", "/admin/password"]
+    assert 'href="/admin/"' not in page and 'class="admin-nav"' not in page
