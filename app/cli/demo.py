@@ -1,5 +1,14 @@
 """``flask demo load``: a small demo province, its staff, keys and certificates, for a first run.
 
+The province is the one our sources come from, Hainan: its road transport bureau (海南省道路运输局),
+and the transport bureaus of 海口, 三亚, 儋州 and 琼海, each implementing the service items of its
+region, except in 海口, where the administrative approval bureau (海口市行政审批服务局) issues, renews,
+reissues, changes and cancels (谁核发、谁注销) while the transport bureau keeps suspension, revocation
+and the import of paper certificates. 洋浦's bureau only checks certificates: GB/T 2260 gives the
+洋浦 economic development zone no code of its own (it lies in 儋州, 460400, whose bureau implements
+the items there). The credit codes are fictitious (organisation codes MB00000n, schools MA5T000n) but
+valid: their check characters are right.
+
 Idempotent: run it again and it only fills in what is missing. The demo password is made at
 random on the first run, kept in the instance folder and printed; demo data is for development
 machines only.
@@ -10,7 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
@@ -31,24 +42,71 @@ from ..services import certificates as certs
 from ..services.context import blob_store, issuing_context
 from ..services.keys import app_keystore, ensure_development_keys
 
-PROVINCE = ("山东省交通运输厅", "11370000MB0000000A", "370000")
-CITIES = [
-    ("济南市交通运输局", "11370100MB0000000X", "370100", "jinan"),
-    ("青岛市交通运输局", "11370200MB0000000Y", "370200", "qingdao"),
+
+@dataclass(frozen=True)
+class DemoBody:
+    """A demo authority: the items it implements in its region and its accounts' suffixes."""
+
+    name: str
+    credit_code: str
+    region_code: str
+    slug: str
+    level: str
+    items: tuple[ServiceItem, ...] = ()
+    staff: tuple[str, ...] = ()
+
+
+APPROVAL_ITEMS = (
+    ServiceItem.ISSUE,
+    ServiceItem.RENEW,
+    ServiceItem.REISSUE,
+    ServiceItem.CHANGE,
+    ServiceItem.CANCEL,
+)
+TRANSPORT_ITEMS = tuple(item for item in ServiceItem if item not in APPROVAL_ITEMS)
+ALL_ITEMS = tuple(ServiceItem)
+CLERK_ITEMS = (
+    ServiceItem.ISSUE,
+    ServiceItem.RENEW,
+    ServiceItem.REISSUE,
+    ServiceItem.CHANGE,
+    ServiceItem.SUSPEND,
+)
+"""What a clerk concludes, among the items the clerk's authority implements (admins do all)."""
+STAFF = {
+    "admin": ("管理员", Role.AUTHORITY_ADMIN),
+    "clerk": ("办事员", Role.CLERK),
+    "inspector": ("执法员", Role.INSPECTOR),
+}
+EVERYONE = ("admin", "clerk", "inspector")
+PROVINCE = DemoBody("海南省道路运输局", "11460000MB0000019H", "460000", "province", "province")
+BODIES = [
+    DemoBody("海口市交通运输局", "11460100MB0000027H", "460100", "haikou", "city", TRANSPORT_ITEMS, EVERYONE),
+    DemoBody(
+        "海口市行政审批服务局",
+        "11460100MB0000035C",
+        "460100",
+        "haikou_approval",
+        "city",
+        APPROVAL_ITEMS,
+        ("admin", "clerk"),
+    ),
+    DemoBody("三亚市交通运输局", "11460200MB0000043C", "460200", "sanya", "city", ALL_ITEMS, EVERYONE),
+    DemoBody("儋州市交通运输局", "11460400MB0000051H", "460400", "danzhou", "city", ALL_ITEMS, EVERYONE),
+    DemoBody("琼海市交通运输局", "11469002MB000006X1", "469002", "qionghai", "county", ALL_ITEMS, EVERYONE),
+    DemoBody(
+        "洋浦经济开发区交通运输局",
+        "11460400MB00000789",
+        "460400",
+        "yangpu",
+        "county",
+        (),
+        ("admin", "inspector"),
+    ),
 ]
-DEMO_ISSUERS = [code for _, code, _, _ in CITIES]
+ISSUERS = [body for body in BODIES if ServiceItem.ISSUE in body.items]
+DEMO_ISSUERS = [body.credit_code for body in ISSUERS]
 HOLDERS = ["张三明", "李四", "王小五", "赵六", "欧阳娜娜", "孙七", "周八", "吴九", "郑十", "冯一"]
-CLERK_ITEMS = [
-    (ServiceItem.ISSUE, Stage.CONCLUDE),
-    (ServiceItem.RENEW, Stage.CONCLUDE),
-    (ServiceItem.REISSUE, Stage.CONCLUDE),
-    (ServiceItem.CHANGE, Stage.CONCLUDE),
-]
-CITY_STAFF: list[tuple[str, str, Role, list[tuple[ServiceItem, Stage]]]] = [
-    ("admin", "管理员", Role.AUTHORITY_ADMIN, []),
-    ("clerk", "办事员", Role.CLERK, CLERK_ITEMS),
-    ("inspector", "执法员", Role.INSPECTOR, []),
-]
 
 
 def demo_password(instance: Path) -> str:
@@ -60,46 +118,56 @@ def demo_password(instance: Path) -> str:
     return path.read_text().strip()
 
 
-def _authorities(session: Session, password: str) -> list[Authority]:
-    existing = {a.credit_code: a for a in session.scalars(select(Authority))}
-    name, code, region = PROVINCE
-    province = existing.get(code) or authorities.create_authority(
-        session, name=name, credit_code=code, region_code=region, level="province"
-    )
-    if code not in existing:
+def _account(
+    session: Session, username: str, authority: Authority, role: Role, password: str, **kw: Any
+) -> None:
+    """A demo account, unless the user name exists (an older demo may have used it)."""
+    if session.scalar(select(Staff.id).filter_by(username=username)) is None:
         authorities.create_staff(
-            session,
-            username="province",
-            display_name="省级管理员",
-            password=password,
-            authority=province,
-            role=Role.PROVINCE_ADMIN,
+            session, username=username, password=password, authority=authority, role=role, **kw
         )
-    cities = []
-    for name, code, region, slug in CITIES:
-        city = existing.get(code)
-        if city is None:
-            city = authorities.create_authority(
-                session, name=name, credit_code=code, region_code=region, level="city", parent=province
+
+
+def _authorities(session: Session, password: str) -> dict[str, Authority]:
+    """The demo authorities by slug (made where missing), their service items and accounts."""
+    existing = {a.credit_code: a for a in session.scalars(select(Authority))}
+    made: dict[str, Authority] = {}
+    for body in [PROVINCE, *BODIES]:
+        authority = existing.get(body.credit_code)
+        if authority is None:
+            authority = authorities.create_authority(
+                session,
+                name=body.name,
+                credit_code=body.credit_code,
+                region_code=body.region_code,
+                level=body.level,
+                parent=made.get(PROVINCE.slug),
             )
-            for item in ServiceItem:
-                authorities.assign_item(session, region, item, city)
-            for suffix, title, role, grants in CITY_STAFF:
-                authorities.create_staff(
-                    session,
-                    username=f"{slug}_{suffix}",
-                    display_name=f"{name}{title}",
-                    password=password,
-                    authority=city,
-                    role=role,
-                    permissions=grants,
-                )
-        cities.append(city)
+            for item in body.items:
+                authorities.assign_item(session, body.region_code, item, authority)
+        made[body.slug] = authority
+        if body is PROVINCE:
+            _account(session, "province", authority, Role.PROVINCE_ADMIN, password, display_name="省级管理员")
+        for suffix in body.staff:
+            title, role = STAFF[suffix]
+            grants = (
+                [(i, Stage.CONCLUDE) for i in body.items if i in CLERK_ITEMS] if role == Role.CLERK else []
+            )
+            _account(
+                session,
+                f"{body.slug}_{suffix}",
+                authority,
+                role,
+                password,
+                display_name=f"{body.name}{title}",
+                permissions=grants,
+            )
     session.commit()
-    return cities
+    return made
 
 
-def _certificates(session: Session, city: Authority, offset: int) -> int:
+def _certificates(session: Session, city: Authority, offset: int, *, suspends: bool) -> int:
+    """Ten certificates issued by ``city`` (one suspended if it implements suspension)."""
     admin = session.scalars(
         select(Staff).filter_by(authority_id=city.id, role=Role.AUTHORITY_ADMIN.value)
     ).first()
@@ -111,7 +179,7 @@ def _certificates(session: Session, city: Authority, offset: int) -> int:
     today = certs.today_cst()
     made = 0
     for n, name in enumerate(HOLDERS):
-        first17 = f"{city.region_code[:4]}02{1970 + n + offset * 10}{1 + n % 9:02d}{10 + n:02d}{offset}{n}1"
+        first17 = f"{city.region_code[:4]}02{1970 + n + offset * 6}{1 + n % 9:02d}{10 + n:02d}{offset}{n}1"
         # Some certificates started almost six years ago, so they expire within 30 days.
         start = today - dt.timedelta(days=365 * 6 - 10 - n) if n < 3 else today - dt.timedelta(days=30 * n)
         result = certs.issue(
@@ -123,15 +191,17 @@ def _certificates(session: Session, city: Authority, offset: int) -> int:
             categories=[1 + n % 9] if n % 3 else [1, 2],
             valid_from=start,
         )
-        if n == 4:
+        if n == 4 and suspends:
             certs.suspend(session, admin, result.certificate.id, reason="演示：交通违法暂扣")
         made += 1
     return made
 
 
-SCHOOLS = [
-    ("济南通达驾驶员培训学校", "52370100MJ0000001K", "370100"),
-    ("青岛顺风驾校", "52370200MJ0000002L", "370200"),
+SCHOOLS = [  # one in each issuing body's region, in the order of ISSUERS
+    ("海口椰风驾驶员培训学校", "91460100MA5T00010J", "460100"),
+    ("三亚南山驾驶员培训学校", "91460200MA5T00029L", "460200"),
+    ("儋州东坡驾驶员培训学校", "91460400MA5T00037R", "460400"),
+    ("琼海万泉河驾驶员培训学校", "91469002MA5T00045C", "469002"),
 ]
 
 
@@ -149,7 +219,7 @@ def _graduation_pdf(name: str, number: str, kind: str) -> bytes:
 
 
 def _graduation(session: Session, cities: list[Authority]) -> int:
-    """Known schools and, for the first holders of each city, a pushed graduation certificate."""
+    """Known schools and, for the first holders of each issuing body, a graduation certificate."""
     if session.scalar(select(TrainingSchool.id)) is not None:
         return 0
     for name, code, region in SCHOOLS:
@@ -204,16 +274,20 @@ def load_command() -> None:
     for key in made:
         click.echo(f"generated development key {key.info.kid} ({key.info.purpose.value})")
     password = demo_password(Path(current_app.instance_path))
-    cities = _authorities(session, password)
-    issued = sum(_certificates(session, city, n) for n, city in enumerate(cities))
+    bodies = _authorities(session, password)
+    issuers = [bodies[body.slug] for body in ISSUERS]
+    issued = sum(
+        _certificates(session, bodies[body.slug], n, suspends=ServiceItem.SUSPEND in body.items)
+        for n, body in enumerate(ISSUERS)
+    )
     if issued:
         click.echo(f"issued {issued} demo certificates")
-    if stored := _graduation(session, cities):
+    if stored := _graduation(session, issuers):
         click.echo(f"stored {stored} demo graduation certificates")
     base = current_app.config["PUBLIC_BASE_URL"]
     click.echo(f"\nDemo accounts (password for all: {password}), sign in at {base}/admin/login")
     for staff in session.scalars(select(Staff).order_by(Staff.id)):
-        click.echo(f"  {staff.username:<18} {staff.role:<16} {staff.authority.name}")
+        click.echo(f"  {staff.username:<22} {staff.role:<16} {staff.authority.name}")
     click.echo(f"public keys: {base}/.well-known/jwks.json")
-    for _, code, _, _ in CITIES:
+    for code in DEMO_ISSUERS:
         click.echo(f"status list: {base}/status/{code}")
