@@ -26,7 +26,7 @@ from signing._identifier import id_check_char
 from .table import Row
 
 ROWS = int(os.environ.get("BENCH_BATCH_ROWS", "100000"))
-ISSUER = "11370100MB0000000X"
+ISSUER = "11370100MB00000007"
 
 
 def id_numbers(count: int) -> list[str]:

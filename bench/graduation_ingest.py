@@ -81,7 +81,7 @@ def metadata(number: str) -> dict[str, str]:
         "name": "张三明",
         "sex": "M",
         "training_type": "A2",
-        "school_credit_code": "91370100MA3C000001",
+        "school_credit_code": "91370100MA3C00000E",
         "period_start": "2025-03-01",
         "period_end": "2025-06-30",
         "completed_on": "2025-06-30",

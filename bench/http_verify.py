@@ -76,14 +76,14 @@ app = create_app()
 upgrade(app.config["DATABASE_URL"])
 with app.app_context():
     s = get_session()
-    body = authorities.create_authority(s, name="济南市交通运输局", credit_code="11370100MB0000000X",
+    body = authorities.create_authority(s, name="济南市交通运输局", credit_code="11370100MB00000007",
                                         region_code="370100", level="city")
     authorities.assign_item(s, "370100", ServiceItem.ISSUE, body)
     actor = authorities.create_staff(s, username="bench", display_name="bench", password="benchmark-only",
                                      authority=body, role=Role.AUTHORITY_ADMIN)
     s.commit()
     ctx = issuing_context(app)
-    ctx.keys.generate(DEFAULT_ALGORITHM, Purpose.CERTIFICATE, now=1, issuer="11370100MB0000000X")
+    ctx.keys.generate(DEFAULT_ALGORITHM, Purpose.CERTIFICATE, now=1, issuer="11370100MB00000007")
     ctx.keys.generate(DEFAULT_ALGORITHM, Purpose.PRESENTATION, now=1)
     cert = certificates.issue(s, ctx, actor, id_number="370102199003071238", name="张三明", categories=[1, 2])
     print(present(ctx, cert.certificate, 3600).payload)

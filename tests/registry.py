@@ -46,14 +46,14 @@ def build_province(app: Flask) -> Province:
         province = authorities.create_authority(
             session,
             name="山东省交通运输厅",
-            credit_code="11370000MB0000000A",
+            credit_code="11370000MB00000002",
             region_code="370000",
             level="province",
         )
         jinan = authorities.create_authority(
             session,
             name="济南市交通运输局",
-            credit_code="11370100MB0000000X",
+            credit_code="11370100MB00000007",
             region_code="370100",
             level="city",
             parent=province,
@@ -61,7 +61,7 @@ def build_province(app: Flask) -> Province:
         qingdao = authorities.create_authority(
             session,
             name="青岛市交通运输局",
-            credit_code="11370200MB0000000Y",
+            credit_code="11370200MB0000000C",
             region_code="370200",
             level="city",
             parent=province,

@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from signing import ALGORITHMS, Error, FileKeyStore, KeyInfo, Purpose
+from signing import ALGORITHMS, Error, FileKeyStore, KeyInfo, Purpose, is_credit_code
 
 from ..db import get_session
 from ..services import keys as key_service
@@ -36,6 +36,21 @@ def _state(info: KeyInfo, now: int) -> str:
     return "retired" if info.not_after is not None and info.not_after <= now else "pending"
 
 
+def _credit_code(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--issuer``: a unified social credit code, check character included."""
+    if value is None or is_credit_code(value):
+        return value
+    if is_credit_code(value, check_character=False):
+        raise click.BadParameter(
+            f"{value} is not a unified social credit code: its check character (the 18th) does not "
+            "match the first 17"
+        )
+    raise click.BadParameter(
+        f"{value} is not a unified social credit code "
+        "(18 digits and capital letters, without I, O, S, V or Z)"
+    )
+
+
 def _store() -> FileKeyStore:
     return key_service.app_keystore(current_app)
 
@@ -48,7 +63,9 @@ def keys_cli() -> None:
 @keys_cli.command("generate")
 @click.option("--purpose", type=_PURPOSES, required=True)
 @click.option("--alg", type=_ALGORITHMS, default=key_service.DEFAULT_ALGORITHM, show_default=True)
-@click.option("--issuer", help="unified social credit code of the authority (certificate keys)")
+@click.option(
+    "--issuer", callback=_credit_code, help="unified social credit code of the authority (certificate keys)"
+)
 @click.option("--days", type=click.IntRange(min=1), help="stop signing after this many days")
 @with_appcontext
 def generate_command(purpose: str, alg: str, issuer: str | None, days: int | None) -> None:
@@ -87,7 +104,7 @@ def list_command() -> None:
 @keys_cli.command("rotate")
 @click.option("--purpose", type=_PURPOSES, required=True)
 @click.option("--alg", type=_ALGORITHMS, default=key_service.DEFAULT_ALGORITHM, show_default=True)
-@click.option("--issuer")
+@click.option("--issuer", callback=_credit_code)
 @click.option("--days", type=click.IntRange(min=1))
 @with_appcontext
 def rotate_command(purpose: str, alg: str, issuer: str | None, days: int | None) -> None:

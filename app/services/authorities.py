@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from signing import is_credit_code
+
 from ..models import Authority, ServiceItemAssignment, Staff, StaffPermission, StatusListRow
 from ..models.enums import Role, ServiceItem, Stage
 from .audit import record
@@ -28,9 +30,18 @@ def create_authority(
     parent: Authority | None = None,
     actor: str = "system",
 ) -> Authority:
-    """Add an authority (with its empty status list); not committed."""
+    """Add an authority (with its empty status list); not committed. Its unified social credit
+    code must be valid, check character included (``invalid_credit_code`` if it does not even
+    have the shape of one, ``credit_code_check_failed`` if only the check character is wrong)."""
     if level not in LEVELS:
         raise RuleViolation(f"level must be one of {LEVELS}", code="invalid_level")
+    if not is_credit_code(credit_code):
+        shaped = is_credit_code(credit_code, check_character=False)
+        raise RuleViolation(
+            f"{credit_code!r} is not a valid unified social credit code",
+            code="credit_code_check_failed" if shaped else "invalid_credit_code",
+            value=credit_code,
+        )
     authority = Authority(
         name=name,
         credit_code=credit_code,

@@ -127,7 +127,8 @@ def parse_metadata(raw: Any, types: Mapping[str, str], today: dt.date) -> Metada
     if "training_type" not in errors and value["training_type"] not in types:
         errors["training_type"] = "unknown_training_type"
     if "school_credit_code" not in errors and not is_credit_code(value["school_credit_code"]):
-        errors["school_credit_code"] = "invalid_credit_code"
+        shaped = is_credit_code(value["school_credit_code"], check_character=False)
+        errors["school_credit_code"] = "credit_code_check_failed" if shaped else "invalid_credit_code"
     dates = {}
     for name in ("period_start", "period_end", "completed_on"):
         if name not in errors:

@@ -87,7 +87,15 @@ def parse_filters(args: Mapping[str, str], types: Mapping[str, str]) -> ParsedFi
     if len(text) > MAX_TEXT:
         errors.append(_("The search text is too long (at most %(n)s characters).", n=MAX_TEXT))
     school = unicodedata.normalize("NFKC", form["school"]).upper()
-    if school and not is_credit_code(school):
+    if school and is_credit_code(school, check_character=False) and not is_credit_code(school):
+        errors.append(
+            _(
+                "The check character of the unified social credit code “%(value)s” is wrong: the 18th "
+                "character does not match the first 17. Check the code for typing errors.",
+                value=form["school"],
+            )
+        )
+    elif school and not is_credit_code(school):
         errors.append(
             _(
                 "“%(value)s” is not a unified social credit code (18 letters and digits).",

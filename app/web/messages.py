@@ -53,6 +53,14 @@ MESSAGES = {
     "photo_not_image": _l("This is not a JPEG or PNG photo. Take the photo again with the phone camera."),
     "photo_too_large": _l("The photo is too large: at most %(megabytes)s MB."),
     "photo_reviewed": _l("This photo was reviewed already."),
+    "invalid_credit_code": _l(
+        "“%(value)s” is not a unified social credit code "
+        "(18 digits and capital letters, without I, O, S, V or Z)."
+    ),
+    "credit_code_check_failed": _l(
+        "The check character of the unified social credit code “%(value)s” is wrong: the 18th character "
+        "does not match the first 17. Check the code for typing errors."
+    ),
 }
 
 

@@ -38,6 +38,10 @@ FIELD_MESSAGES = {
     "sex_mismatch": _l("Does not match the sex encoded in the ID number."),
     "unknown_training_type": _l("This training type is not configured."),
     "invalid_credit_code": _l("Not a unified social credit code (18 characters)."),
+    "credit_code_check_failed": _l(
+        "The check character (the 18th) does not match the first 17 characters. "
+        "Check the code for typing errors."
+    ),
     "invalid_date": _l("Use a date like 2026-11-22."),
     "in_the_future": _l("This date is in the future."),
     "before_period_start": _l("This date is before the start of the training period."),

@@ -15,7 +15,7 @@ from reportlab.pdfgen.canvas import Canvas
 from app.db import get_session
 from app.services import partners
 
-SCHOOL = "91370100MA3C000001"
+SCHOOL = "91370100MA3C00000E"
 
 
 def pdf(text: str = "结业证书") -> bytes:

@@ -11,7 +11,7 @@ from signing import KeySet, Status, verify_status_list
 from ..helpers import id_number
 from ..registry import Province
 
-JINAN = "11370100MB0000000X"
+JINAN = "11370100MB00000007"
 
 
 def fetch(client: FlaskClient, etag: str | None = None):  # type: ignore[no-untyped-def]
@@ -41,7 +41,7 @@ def test_status_list_follows_changes(client: FlaskClient, session: Session, prov
 
 
 def test_unknown_authority(client: FlaskClient) -> None:
-    response = client.get("/status/11370900MB0000000Z", headers={"Accept-Language": "en"})
+    response = client.get("/status/11370900MB0000000G", headers={"Accept-Language": "en"})
     assert response.status_code == 404 and response.json["error"] == "not_found"
 
 

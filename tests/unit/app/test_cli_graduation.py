@@ -24,7 +24,7 @@ from app.services.context import blob_store
 from ...functional.partner_helpers import encrypted_pdf, pdf
 from ...helpers import id_number
 
-SCHOOL = "91370100MA3C000001"
+SCHOOL = "91370100MA3C00000E"
 COLUMNS = ("file", *graduation.FIELDS)
 REPORT_HEADER = ["row", "file", "certificate_number", "result", "message"]
 

@@ -43,7 +43,7 @@ def test_issue_signs_a_verifiable_credential(session: Session, province: Provinc
     cert = issue(session, province)
     (version,) = cert.versions
     assert cert.number == HOLDER and cert.state == "active" and version.version == 1
-    assert version.identifier.startswith("1.2.156.3005.2.11100000000000000D.11370100MB0000000X.00000001.001.")
+    assert version.identifier.startswith("1.2.156.3005.2.11100000000000000D.11370100MB00000007.00000001.001.")
     assert version.valid_until == certs.validity_end(cert.first_issued, 6)
     result = verifier(session, province).verify(version.credential)
     assert result.holder == {"name": "张三明", "id": HOLDER} and result.status == "valid"
@@ -206,7 +206,7 @@ def test_double_submit_is_a_no_op(session: Session, province: Province) -> None:
 
 
 def test_missing_signing_key(session: Session, province: Province) -> None:
-    kid = province.context.keys.signer(Purpose.CERTIFICATE, now=10, issuer="11370100MB0000000X").info.kid
+    kid = province.context.keys.signer(Purpose.CERTIFICATE, now=10, issuer="11370100MB00000007").info.kid
     province.context.keys.retire(kid, now=10)
     with pytest.raises(RuleViolation) as caught:
         issue(session, province)
