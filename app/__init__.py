@@ -11,15 +11,19 @@ from flask import Flask
 from . import auth, db, errors, i18n, logs, security
 from . import config as config_module
 from .cli import register_commands
+from .services import container
+from .services.clock import Clock
+from .transactions import TransactionalFlask
 from .web import register_blueprints
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None = None) -> Flask:
     """Build the app: configuration from the environment (or ``test_config``), the instance
     folder for local state (``RTC_INSTANCE_PATH`` or ``INSTANCE_PATH``), database, i18n,
-    security headers, logging, blueprints, commands."""
+    security headers, logging, the services (built once: ``clock`` replaces the real one in
+    tests), blueprints, commands. Each request is one unit of work (``app.transactions``)."""
     instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("RTC_INSTANCE_PATH")
-    app = Flask(
+    app = TransactionalFlask(
         __name__,
         instance_path=instance_path,
         instance_relative_config=True,
@@ -33,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     logs.init_app(app)
     db.init_app(app)
+    app.extensions["services"] = container.build(app, clock)
     i18n.init_app(app)
     security.init_app(app)
     auth.init_app(app)

@@ -18,10 +18,9 @@ from app.db import get_session
 from app.models.enums import Role, ServiceItem
 from app.services import authorities
 from app.services.batch import issue_batch
-from app.services.context import issuing_context
+from app.services.container import issuing_context
 from app.services.spreadsheet import read_rows
-from signing import Purpose
-from signing._identifier import id_check_char
+from signing import Purpose, id_check_char
 
 from .table import Row
 

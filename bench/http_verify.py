@@ -68,7 +68,7 @@ from app.cli.database import upgrade
 from app.db import get_session
 from app.models.enums import Role, ServiceItem
 from app.services import authorities, certificates
-from app.services.context import issuing_context
+from app.services.container import issuing_context
 from app.services.keys import DEFAULT_ALGORITHM
 from app.services.presentations import present
 from signing import Purpose

@@ -12,8 +12,7 @@ from segno import consts
 
 from app.renderers.qr import presentation_qr
 from signing import LocalKey, Purpose, mask_id, mask_name, presentation_url, sign_presentation
-from signing._encoding import decimal_decode
-from tests.helpers import T0, facts
+from tests.helpers import T0, decimal_decode, facts
 
 from .table import Row
 

@@ -3,12 +3,16 @@ identifiers and one verifier. No Flask, no database.
 
 Public surface::
 
-    keys         LocalKey, PublicKey, KeySet, KeyInfo, Purpose, Signer, FileKeyStore
-    credential   CertificateFacts, sign_credential
+    keys         LocalKey, PublicKey, KeySet, KeyInfo, Purpose, Signer, FileKeyStore, key_id
+    credential   CertificateFacts (and its rules: clean_holder_name, clean_holder_id,
+                 clean_categories, sex_from_id, NAME_MAX), sign_credential
     presentation sign_presentation, presentation_url, PresentationClaims
-    status       Status, StatusList, sign_status_list, verify_status_list, SignedStatusList
-    identifiers  Identifier, validate_id_number, mod37_36_check, is_credit_code, credit_code_check_char
+    status       Status, StatusList, status_list_size, sign_status_list, verify_status_list,
+                 SignedStatusList, StatusSource (what the verifier asks), StatusReading, StatusLists
+    identifiers  Identifier, validate_id_number, mod37_36_check, is_credit_code, credit_code_check_char,
+                 id_check_char
     verify       Verifier, Verified, failure_json
+    dates        CST, start_of_day
     errors       signing.errors (Error, VerificationError and its reasons)
 """
 
@@ -16,27 +20,43 @@ from ._categories import BY_CODE as CATEGORIES_BY_CODE
 from ._categories import BY_SLUG as CATEGORIES_BY_SLUG
 from ._categories import CATEGORIES, Category
 from ._credential import LICENCE_NAME, sign_credential
-from ._facts import CST, CertificateFacts, mask_id, mask_name
+from ._facts import (
+    CST,
+    NAME_MAX,
+    CertificateFacts,
+    clean_categories,
+    clean_holder_id,
+    clean_holder_name,
+    mask_id,
+    mask_name,
+    sex_from_id,
+    start_of_day,
+)
 from ._identifier import (
     Identifier,
     birth_date,
     credit_code_check_char,
+    id_check_char,
     is_credit_code,
     mod37_36_check,
     validate_id_number,
 )
-from ._keys import ALGORITHMS, KeyInfo, KeySet, LocalKey, PublicKey, Purpose, Signer
+from ._keys import ALGORITHMS, KeyInfo, KeySet, LocalKey, PublicKey, Purpose, Signer, key_id
 from ._keystore import FileKeyStore
 from ._presentation import PresentationClaims, presentation_url, sign_presentation
 from ._status_list import (
     SignedStatusList,
     Status,
     StatusList,
+    StatusLists,
+    StatusReading,
+    StatusSource,
     sign_status_list,
+    status_list_size,
     verify_status_list,
 )
 from ._verify import Verified, Verifier, failure_json
-from .errors import Error, VerificationError
+from .errors import Error, FactsError, VerificationError
 
 __all__ = [
     "ALGORITHMS",
@@ -45,9 +65,11 @@ __all__ = [
     "CATEGORIES_BY_SLUG",
     "CST",
     "LICENCE_NAME",
+    "NAME_MAX",
     "Category",
     "CertificateFacts",
     "Error",
+    "FactsError",
     "FileKeyStore",
     "Identifier",
     "KeyInfo",
@@ -60,20 +82,31 @@ __all__ = [
     "Signer",
     "Status",
     "StatusList",
+    "StatusLists",
+    "StatusReading",
+    "StatusSource",
     "VerificationError",
     "Verified",
     "Verifier",
     "birth_date",
+    "clean_categories",
+    "clean_holder_id",
+    "clean_holder_name",
     "credit_code_check_char",
     "failure_json",
+    "id_check_char",
     "is_credit_code",
+    "key_id",
     "mask_id",
     "mask_name",
     "mod37_36_check",
     "presentation_url",
+    "sex_from_id",
     "sign_credential",
     "sign_presentation",
     "sign_status_list",
+    "start_of_day",
+    "status_list_size",
     "validate_id_number",
     "verify_status_list",
 ]

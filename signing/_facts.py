@@ -7,11 +7,13 @@ valid through the end of that day in Beijing.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ._categories import BY_CODE
 from ._identifier import Identifier, validate_id_number
-from .errors import IdentifierError
+from .errors import FactsError, IdentifierError
 
 CST = dt.timezone(dt.timedelta(hours=8), "CST")
 _EPOCH = dt.date(1970, 1, 1)
@@ -53,9 +55,76 @@ def mask_id(id_number: str) -> str:
     return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]
 
 
+NAME_MAX = 50
+"""The longest holder name, in characters (long minority and foreign names fit)."""
+_NAME_PUNCTUATION = frozenset("·•・.-' ")
+_FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+def clean_holder_name(text: str) -> str:
+    """The holder-name rule, the same for every way a name comes in (form, spreadsheet, partner
+    API, application): NFC-normalised, spaces trimmed and runs of spaces folded; 1 to
+    :data:`NAME_MAX` characters of letters, combining marks, spaces and ``·•・.-'``; at least one
+    letter; no control, format (bidi overrides, zero-width), private-use or unassigned characters,
+    no line breaks, and no leading ``= + - @`` (a spreadsheet would run it as a formula)."""
+    name = " ".join(unicodedata.normalize("NFC", text).split(" "))
+    name = " ".join(part for part in name.split(" ") if part)
+    if not name or len(name) > NAME_MAX:
+        raise FactsError("invalid_name", f"a name has 1 to {NAME_MAX} characters", maximum=NAME_MAX)
+    if name.startswith(_FORMULA_PREFIXES):
+        raise FactsError("invalid_name_characters", "a name may not start with = + - @")
+    letters = 0
+    for char in name:
+        kind = unicodedata.category(char)
+        if kind[0] == "L":
+            letters += 1
+        elif kind[0] != "M" and char not in _NAME_PUNCTUATION:
+            raise FactsError("invalid_name_characters", f"a name may not contain U+{ord(char):04X} ({kind})")
+    if not letters:
+        raise FactsError("invalid_name_characters", "a name needs at least one letter")
+    return name
+
+
+def clean_categories(values: Iterable[int | str], *, allow_legacy: bool = False) -> tuple[int, ...]:
+    """Category codes, checked (known, at least one, none twice; no legacy category unless
+    ``allow_legacy``, for certificates issued before it was withdrawn) and sorted."""
+    codes = []
+    for value in values:
+        try:
+            code = int(value)
+        except (TypeError, ValueError):
+            raise FactsError("unknown_category", f"unknown category {value!r}", value=value) from None
+        if code not in BY_CODE:
+            raise FactsError("unknown_category", f"unknown category {value!r}", value=value)
+        if BY_CODE[code].legacy and not allow_legacy:
+            raise FactsError("legacy_category", "this category is no longer issued", value=value)
+        codes.append(code)
+    if not codes:
+        raise FactsError("no_category", "choose at least one category")
+    if len(set(codes)) != len(codes):
+        raise FactsError("repeated_category", "a category is listed twice")
+    return tuple(sorted(codes))
+
+
+def clean_holder_id(text: str, *, today: dt.date) -> str:
+    """A valid ID-card number (GB 11643: 18 characters, real birth date not after ``today``,
+    check character), upper-cased."""
+    try:
+        return validate_id_number(text, today=today)
+    except IdentifierError as exc:
+        raise FactsError(exc.reason, str(exc)) from exc
+
+
+def sex_from_id(id_number: str) -> str:
+    """``"M"`` or ``"F"``, from the 17th character of a valid ID number."""
+    return "M" if int(id_number[16]) % 2 else "F"
+
+
 @dataclass(frozen=True, slots=True)
 class CertificateFacts:
-    """One version of a qualification certificate, as signed into its credential."""
+    """One version of a qualification certificate, as signed into its credential. Every content
+    rule of a certificate is checked here (see the ``clean_*`` functions, which forms and imports
+    call to check early with the same rules)."""
 
     identifier: Identifier
     number: str
@@ -70,13 +139,16 @@ class CertificateFacts:
     status_index: int
 
     def __post_init__(self) -> None:
-        validate_id_number(self.holder_id, today=dt.date.max)
-        if not self.categories or any(code not in BY_CODE for code in self.categories):
-            raise IdentifierError(f"unknown or missing categories {self.categories}")
+        if clean_holder_id(self.holder_id, today=self.issued) != self.holder_id:
+            raise FactsError("id_number_shape", "the ID number is not in its normal form")
+        if clean_holder_name(self.holder_name) != self.holder_name:
+            raise FactsError("invalid_name_characters", "the name is not in its normal form")
+        if clean_categories(self.categories, allow_legacy=True) != self.categories:
+            raise FactsError("unknown_category", "categories must be sorted codes", value=self.categories)
         if self.valid_until < self.valid_from:
-            raise IdentifierError("valid_until is before valid_from")
+            raise FactsError("validity_order", "valid_until is before valid_from")
         if self.status_index < 0:
-            raise IdentifierError("status_index must not be negative")
+            raise FactsError("negative_status_index", "status_index must not be negative")
 
     @property
     def issuer(self) -> str:

@@ -159,15 +159,19 @@ def validate_id_number(text: str, *, today: dt.date | None = None) -> str:
     """
     value = text.strip().upper()
     if not _ID_SHAPE.match(value):
-        raise IdentifierError("an ID number is 17 digits followed by a digit or X")
+        raise IdentifierError("an ID number is 17 digits followed by a digit or X", reason="id_number_shape")
     try:
         birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        raise IdentifierError("the birth date in the ID number does not exist") from None
+        raise IdentifierError(
+            "the birth date in the ID number does not exist", reason="id_number_birth_date"
+        ) from None
     if birth < dt.date(1900, 1, 1) or birth > (today or dt.date.today()):
-        raise IdentifierError("the birth date in the ID number is out of range")
+        raise IdentifierError("the birth date in the ID number is out of range", reason="id_number_birth_range")
     if id_check_char(value[:17]) != value[17]:
-        raise IdentifierError("the check character of the ID number is wrong")
+        raise IdentifierError(
+            "the check character of the ID number is wrong", reason="id_number_check_character"
+        )
     return value
 
 

@@ -19,7 +19,29 @@ class KeyHandlingError(Error):
 
 
 class IdentifierError(Error):
-    """A GB/T 36904 identifier or an ID-card number is malformed or fails its check character."""
+    """A GB/T 36904 identifier or an ID-card number is malformed or fails its check character.
+    ``reason`` names what is wrong with an ID-card number (``id_number_shape``,
+    ``id_number_birth_date``, ``id_number_birth_range``, ``id_number_check_character``)."""
+
+    def __init__(self, detail: str = "", *, reason: str = "invalid") -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
+class FactsError(Error):
+    """The content of a certificate breaks one of its rules (name, ID number, categories, dates).
+
+    ``code`` names the rule (``invalid_name``, ``invalid_name_characters``, the ``reason`` of an
+    :class:`IdentifierError` for the ID number, ``no_category``,
+    ``unknown_category``, ``legacy_category``, ``repeated_category``, ``validity_order``,
+    ``negative_status_index``); ``params`` fill the app's localized message for it.
+    """
+
+    def __init__(self, code: str, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.params = params
 
 
 class VerificationError(Error):
@@ -114,6 +136,14 @@ class StatusUnavailable(VerificationError):
     step = 6
 
 
+class StatusOutOfBounds(VerificationError):
+    """Step 6: the issuer's status list has no entry at the certificate's index (Token Status List:
+    an index out of bounds must be rejected, never read as valid)."""
+
+    code = "status_out_of_bounds"
+    step = 6
+
+
 class Revoked(VerificationError):
     """Step 6: the certificate was revoked or cancelled."""
 
@@ -154,6 +184,7 @@ ALL_REASONS: tuple[type[VerificationError], ...] = (
     Expired,
     StalePresentation,
     StatusUnavailable,
+    StatusOutOfBounds,
     Revoked,
     Suspended,
     Superseded,

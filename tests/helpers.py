@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+from dataclasses import replace
 
-from signing import CertificateFacts, Identifier, LocalKey, Purpose
-from signing._identifier import id_check_char
+import cbor2
+
+from app.services.clock import CHINA, FixedClock
+from app.services.context import IssuingContext
+from signing import CertificateFacts, Identifier, LocalKey, Purpose, id_check_char
 
 ISSUER = "11370100MB00000007"
 TYPE_CODE = "11100000000000000D"
@@ -50,3 +55,36 @@ def keys(alg: str = "EdDSA", *, not_before: int = T0 - 3600) -> tuple[LocalKey, 
     cert = LocalKey.generate(alg, Purpose.CERTIFICATE, not_before=not_before, issuer=ISSUER)
     pres = LocalKey.generate(alg, Purpose.PRESENTATION, not_before=not_before)
     return cert, pres
+
+
+def b64url_encode(data: bytes) -> str:
+    """Unpadded base64url text (written here, not taken from the library under test)."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    """Inverse of :func:`b64url_encode`."""
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def decimal_decode(payload: str) -> bytes:
+    """The COSE bytes a numeric QR payload carries (one big-endian number in decimal digits)."""
+    number = int(payload)
+    return number.to_bytes((number.bit_length() + 7) // 8, "big")
+
+
+def decimal_encode(raw: bytes) -> str:
+    """Inverse of :func:`decimal_decode`, for bytes that do not start with zero."""
+    return str(int.from_bytes(raw, "big"))
+
+
+def cose_sign1_parts(payload: str) -> tuple[bytes, bytes]:
+    """(signature, signed bytes) of a presentation payload: its COSE_Sign1 signature and the
+    RFC 9052 ``Sig_structure`` it signs, rebuilt here with cbor2."""
+    protected, _unprotected, claims, signature = cbor2.loads(decimal_decode(payload))
+    return signature, cbor2.dumps(["Signature1", protected, b"", claims])
+
+
+def on_day(context: IssuingContext, day: dt.date) -> IssuingContext:
+    """``context`` with a clock standing at noon (China time) of ``day``."""
+    return replace(context, clock=FixedClock(dt.datetime.combine(day, dt.time(12), CHINA)))

@@ -11,7 +11,8 @@ from app.db import get_session
 from app.models import Authority, Staff
 from app.models.enums import Role, ServiceItem, Stage
 from app.services import authorities
-from app.services.context import IssuingContext, issuing_context
+from app.services.container import issuing_context
+from app.services.context import IssuingContext
 from signing import Purpose
 
 PASSWORD = "correct horse battery"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import click
-from flask.cli import with_appcontext
 
 from ..db import get_session
 from ..services.audit import verify_chain
+from .transactional import transactional
 
 
 @click.group("audit")
@@ -15,7 +15,7 @@ def audit_cli() -> None:
 
 
 @audit_cli.command("verify")
-@with_appcontext
+@transactional
 def verify_command() -> None:
     """Recompute every event's hash; exit 1 if a row was edited or deleted."""
     count, problems = verify_chain(get_session())

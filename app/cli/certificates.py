@@ -5,17 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import current_app
-from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ..db import get_session
 from ..models import Staff
 from ..services import legacy
 from ..services.batch import issue_batch, report_csv
-from ..services.context import issuing_context
+from ..services.container import services
 from ..services.errors import DomainError
 from ..services.spreadsheet import SpreadsheetError, read_rows
+from .transactional import transactional
 
 
 @click.group("certificates")
@@ -28,7 +27,7 @@ def certificates_cli() -> None:
 @click.option("--as", "username", required=True, help="the staff account that issues (and is audited)")
 @click.option("--partial", is_flag=True, help="issue the valid rows even if others are wrong")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="write the row errors as CSV")
-@with_appcontext
+@transactional
 def batch_command(file: Path, username: str, partial: bool, report: Path | None) -> None:
     """Issue a certificate for every row of FILE (.csv or .xlsx). Without --partial nothing is
     issued when any row is wrong."""
@@ -46,7 +45,7 @@ def batch_command(file: Path, username: str, partial: bool, report: Path | None)
         try:
             result = issue_batch(
                 session,
-                issuing_context(current_app),
+                services().issuing,
                 actor,
                 parsed,
                 all_or_nothing=not partial,
@@ -70,7 +69,7 @@ def batch_command(file: Path, username: str, partial: bool, report: Path | None)
 @certificates_cli.command("import-legacy")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--as", "username", required=True, help="the staff account that imports (and is audited)")
-@with_appcontext
+@transactional
 def import_legacy_command(file: Path, username: str) -> None:
     """Import paper and IC-card certificates from FILE (.csv or .xlsx); nothing if any row is wrong."""
     session = get_session()
@@ -78,7 +77,7 @@ def import_legacy_command(file: Path, username: str) -> None:
     if actor is None:
         raise click.ClickException(f"no staff account {username}")
     try:
-        result = legacy.import_file(session, actor, file.name, file.read_bytes())
+        result = legacy.import_file(session, services().clock, actor, file.name, file.read_bytes())
     except (SpreadsheetError, DomainError) as exc:
         raise click.ClickException(str(exc)) from exc
     for error in result.errors[:20]:

@@ -25,13 +25,12 @@ from typing import Any
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
 from reportlab.lib.pagesizes import A5
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from signing._identifier import id_check_char
+from signing import id_check_char
 
 from ..db import get_session
 from ..models import Authority, Certificate, Staff, TrainingSchool
@@ -39,8 +38,9 @@ from ..models.enums import Role, ServiceItem, Stage
 from ..renderers.pdf import FONT
 from ..services import authorities, graduation
 from ..services import certificates as certs
-from ..services.context import blob_store, issuing_context
+from ..services.container import services
 from ..services.keys import app_keystore, ensure_development_keys
+from .transactional import transactional
 
 
 @dataclass(frozen=True)
@@ -175,8 +175,8 @@ def _certificates(session: Session, city: Authority, offset: int, *, suspends: b
         return 0
     if session.scalar(select(Certificate.id).where(Certificate.authority_id == city.id)) is not None:
         return 0
-    context = issuing_context(current_app)
-    today = certs.today_cst()
+    context = services().issuing
+    today = context.clock.today()
     made = 0
     for n, name in enumerate(HOLDERS):
         first17 = f"{city.region_code[:4]}02{1970 + n + offset * 6}{1 + n % 9:02d}{10 + n:02d}{offset}{n}1"
@@ -186,13 +186,19 @@ def _certificates(session: Session, city: Authority, offset: int, *, suspends: b
             session,
             context,
             admin,
-            id_number=first17 + id_check_char(first17),
-            name=name,
-            categories=[1 + n % 9] if n % 3 else [1, 2],
-            valid_from=start,
+            certs.IssueRequest(
+                first17 + id_check_char(first17), name, [1 + n % 9] if n % 3 else [1, 2], valid_from=start
+            ),
         )
         if n == 4 and suspends:
-            certs.suspend(session, admin, result.certificate.id, reason="演示：交通违法暂扣")
+            certs.perform(
+                session,
+                context,
+                admin,
+                "suspend",
+                result.certificate.id,
+                certs.ActionInput("演示：交通违法暂扣"),
+            )
         made += 1
     return made
 
@@ -236,7 +242,7 @@ def _graduation(session: Session, cities: list[Authority]) -> int:
             number = f"JY{city.region_code[:4]}{n + 1:04d}"
             graduation.receive(
                 session,
-                blob_store(current_app),
+                services().blobs,
                 raw={
                     "certificate_number": number,
                     "student_id_number": person.id_number,
@@ -254,7 +260,7 @@ def _graduation(session: Session, cities: list[Authority]) -> int:
                 client=None,
                 source="backfill",
                 actor="demo",
-                today=dt.date.today(),
+                today=services().clock.today(),
             )
             made += 1
     return made
@@ -266,7 +272,7 @@ def demo_cli() -> None:
 
 
 @demo_cli.command("load")
-@with_appcontext
+@transactional
 def load_command() -> None:
     """Create the demo province, staff, keys and certificates where missing, and print the accounts."""
     session = get_session()

@@ -13,13 +13,14 @@ from typing import TextIO
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
 
 from ..db import get_session
 from ..services import graduation
-from ..services.context import blob_store
+from ..services.container import services
 from ..services.errors import DomainError
+from ..services.unit_of_work import commit
 from ..storage import TooLarge
+from .transactional import transactional
 
 graduation_cli = click.Group("graduation", help="Graduation certificates: backfill and cleanup.")
 
@@ -168,7 +169,7 @@ def import_row(
     with stream:
         outcome = graduation.receive(
             get_session(),
-            blob_store(current_app),
+            services().blobs,
             raw=raw,
             stream=stream,
             limit=limit,
@@ -178,6 +179,7 @@ def import_row(
             actor=ACTOR,
             today=today,
         )
+    commit(get_session())  # each row is its own unit of work, so a re-run resumes
     certificate = outcome.certificate
     label = f"{certificate.number}#{certificate.revision}"
     warnings = f" (warnings: {', '.join(outcome.warnings)})" if outcome.warnings else ""
@@ -198,7 +200,7 @@ def import_row(
     type=click.Path(dir_okay=False, path_type=Path),
     help="where the per-row report goes (default: next to the manifest, <name>.report.csv)",
 )
-@with_appcontext
+@transactional
 def backfill_command(folder: Path, manifest: Path | None, report: Path | None) -> None:
     """Import the PDFs in FOLDER listed in a CSV manifest (columns: file, certificate_number,
     student_id_number, name, sex, training_type, school_credit_code, period_start, period_end,
@@ -226,7 +228,7 @@ def backfill_command(folder: Path, manifest: Path | None, report: Path | None) -
         raise SystemExit(2) from None
     with report_stream:
         out = Report(report_stream)
-        today = dt.date.today()
+        today = services().clock.today()
         current: ManifestRow | None = None
         try:
             with click.progressbar(rows, label="importing", file=click.get_text_stream("stderr")) as bar:
@@ -264,12 +266,12 @@ def backfill_command(folder: Path, manifest: Path | None, report: Path | None) -
     show_default=True,
     help="seconds a half-received file must be old to count as left over",
 )
-@with_appcontext
+@transactional
 def cleanup_command(dry_run: bool, older_than: float) -> None:
     """Remove stored PDFs no certificate names and half-received files (what a crash leaves), and
     list certificates whose PDF is missing — those cannot be fixed here (exit code 1): the partner
     has to push them again."""
-    found = graduation.cleanup(get_session(), blob_store(current_app), older_than=older_than, dry_run=dry_run)
+    found = graduation.cleanup(get_session(), services().blobs, older_than=older_than, dry_run=dry_run)
     verb = "would remove" if dry_run else "removed"
     click.echo(f"orphan blobs (no certificate names them): {len(found.orphan_blobs)} {verb}")
     for sha in found.orphan_blobs:

@@ -7,12 +7,12 @@ import getpass
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
 
 from signing import ALGORITHMS, Error, FileKeyStore, KeyInfo, Purpose, is_credit_code
 
 from ..db import get_session
 from ..services import keys as key_service
+from .transactional import transactional
 
 _ALGORITHMS = click.Choice(ALGORITHMS)
 _PURPOSES = click.Choice([p.value for p in Purpose])
@@ -67,7 +67,7 @@ def keys_cli() -> None:
     "--issuer", callback=_credit_code, help="unified social credit code of the authority (certificate keys)"
 )
 @click.option("--days", type=click.IntRange(min=1), help="stop signing after this many days")
-@with_appcontext
+@transactional
 def generate_command(purpose: str, alg: str, issuer: str | None, days: int | None) -> None:
     """Generate a key that signs from now."""
     if purpose == Purpose.CERTIFICATE and not issuer:
@@ -85,7 +85,7 @@ def generate_command(purpose: str, alg: str, issuer: str | None, days: int | Non
 
 
 @keys_cli.command("list")
-@with_appcontext
+@transactional
 def list_command() -> None:
     """List every key with its purpose, issuer, window and state."""
     now = int(dt.datetime.now(dt.UTC).timestamp())
@@ -106,7 +106,7 @@ def list_command() -> None:
 @click.option("--alg", type=_ALGORITHMS, default=key_service.DEFAULT_ALGORITHM, show_default=True)
 @click.option("--issuer", callback=_credit_code)
 @click.option("--days", type=click.IntRange(min=1))
-@with_appcontext
+@transactional
 def rotate_command(purpose: str, alg: str, issuer: str | None, days: int | None) -> None:
     """Add a new signing key and retire the ones it replaces (their signatures stay valid)."""
     new, retired = key_service.rotate(
@@ -127,7 +127,7 @@ def rotate_command(purpose: str, alg: str, issuer: str | None, days: int | None)
 @click.argument("kid")
 @click.option("--compromised", is_flag=True, help="everything this key signed stops verifying")
 @click.option("--reason")
-@with_appcontext
+@transactional
 def retire_command(kid: str, compromised: bool, reason: str | None) -> None:
     """Stop KID signing. A kid may start with "-": write `keys retire -- KID`."""
     try:

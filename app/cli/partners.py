@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import click
-from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from ..db import get_session
 from ..models import PartnerClient
 from ..services import partners
 from ..services.errors import DomainError, NotFound
+from .transactional import transactional
 
 ACTOR = "cli"
 
@@ -43,7 +43,7 @@ def _unknown_client(exc: NotFound) -> click.ClickException:
     metavar="SCOPE",
     help=f"a scope to grant; repeat for several ({', '.join(partners.SCOPES)})",
 )
-@with_appcontext
+@transactional
 def add_command(name: str, scopes: tuple[str, ...]) -> None:
     """Register a partner system NAME; prints its client ID and its secret once."""
     if not scopes:
@@ -58,7 +58,7 @@ def add_command(name: str, scopes: tuple[str, ...]) -> None:
 
 
 @partners_cli.command("list")
-@with_appcontext
+@transactional
 def list_command() -> None:
     """List the partner systems with their scopes, state and when their secret was set."""
     order = (PartnerClient.created_at, PartnerClient.id)
@@ -76,7 +76,7 @@ def list_command() -> None:
 
 @partners_cli.command("rotate")
 @click.argument("client_id")
-@with_appcontext
+@transactional
 def rotate_command(client_id: str) -> None:
     """Give CLIENT_ID a new secret (printed once); the old secret and its tokens stop working."""
     try:
@@ -97,7 +97,7 @@ def _set_active(client_id: str, active: bool) -> None:
 
 @partners_cli.command("deactivate")
 @click.argument("client_id")
-@with_appcontext
+@transactional
 def deactivate_command(client_id: str) -> None:
     """Deactivate CLIENT_ID: it gets no more tokens and its tokens stop working at once."""
     _set_active(client_id, False)
@@ -105,7 +105,7 @@ def deactivate_command(client_id: str) -> None:
 
 @partners_cli.command("activate")
 @click.argument("client_id")
-@with_appcontext
+@transactional
 def activate_command(client_id: str) -> None:
     """Reactivate CLIENT_ID (with its current secret)."""
     _set_active(client_id, True)

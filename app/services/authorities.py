@@ -74,7 +74,14 @@ def assign_item(
 ) -> None:
     """Make ``authority`` an implementing body of ``item`` in ``region_code``; not committed.
     A second body for the same item and region is stored (so it can be seen) but makes the
-    item unusable there until one is removed."""
+    item unusable there until one is removed; the same body twice is refused."""
+    taken = session.scalars(
+        select(ServiceItemAssignment.id).filter_by(
+            region_code=region_code, item=item.value, authority_id=authority.id
+        )
+    ).first()
+    if taken is not None:
+        raise RuleViolation("that assignment exists already", code="assignment_exists")
     session.add(ServiceItemAssignment(region_code=region_code, item=item.value, authority=authority))
     record(
         session,
@@ -175,7 +182,9 @@ def create_staff(
 ) -> Staff:
     """Add a staff account with hashed password and permissions; not committed."""
     if len(password) < 10:
-        raise RuleViolation("passwords have at least 10 characters", code="weak_password")
+        raise RuleViolation("passwords have at least 10 characters", code="weak_password", minimum=10)
+    if session.scalars(select(Staff.id).filter_by(username=username)).first() is not None:
+        raise RuleViolation(f"the user name {username} is taken", code="username_taken", name=username)
     staff = Staff(
         username=username,
         display_name=display_name,
@@ -217,7 +226,7 @@ def set_active(session: Session, staff: Staff, active: bool, *, actor: str) -> N
 def set_password(session: Session, staff: Staff, password: str, *, actor: str) -> None:
     """Give ``staff`` a new password (checked for length, stored as an Argon2id hash); not committed."""
     if len(password) < 10:
-        raise RuleViolation("passwords have at least 10 characters", code="weak_password")
+        raise RuleViolation("passwords have at least 10 characters", code="weak_password", minimum=10)
     staff.password_hash = hash_password(password)
     record(
         session,

@@ -7,7 +7,6 @@ the batch's own transaction holds the database's write lock until it commits.
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from pathlib import Path
 
@@ -15,10 +14,12 @@ from flask import Flask
 
 from ..db import get_session
 from ..models import BatchJob, Staff
+from ..transactions import commit_request
 from .batch import issue_batch
-from .context import issuing_context
+from .container import services
 from .errors import DomainError
 from .spreadsheet import ParsedFile, RowError, read_rows
+from .unit_of_work import unit_of_work
 
 
 def _progress_file(app: Flask, job_id: int) -> Path:
@@ -40,10 +41,10 @@ def start(app: Flask, actor: Staff, filename: str, data: bytes, *, all_or_nothin
         total=len(parsed.rows) + len({e.row for e in parsed.errors}),
         issued=0,
         errors=[],
-        created_at=dt.datetime.now(dt.UTC),
+        created_at=services(app).clock.now(),
     )
     session.add(job)
-    session.commit()
+    commit_request()  # the job must be visible to the thread and the progress page at once
     thread = threading.Thread(target=_run, args=(app, job.id, actor.id, parsed, all_or_nothing), daemon=True)
     app.extensions.setdefault("batch_threads", {})[job.id] = thread
     thread.start()
@@ -59,33 +60,37 @@ def _run(app: Flask, job_id: int, actor_id: int, parsed: ParsedFile, all_or_noth
         done += count
         progress_file.write_text(str(done))
 
+    sessions = app.extensions["db_sessionmaker"]
+    clock = services(app).clock
+    state, issued, errors, failure = "failed", 0, [], None
     with app.app_context():
-        session = get_session()
-        actor = session.get(Staff, actor_id)
-        state, issued, errors, failure = "failed", 0, [], None
         try:
-            result = issue_batch(
-                session,
-                issuing_context(app),
-                actor,
-                parsed,
-                all_or_nothing=all_or_nothing,
-                progress=progress,
-            )
-            state, issued, errors = "done", result.issued, result.errors
+            with unit_of_work(sessions) as session:
+                actor = session.get(Staff, actor_id)
+                assert actor is not None
+                result = issue_batch(
+                    session,
+                    services(app).issuing,
+                    actor,
+                    parsed,
+                    all_or_nothing=all_or_nothing,
+                    progress=progress,
+                )
+                state, issued, errors = "done", result.issued, result.errors
         except DomainError as exc:
             failure = exc.code
         except Exception:
             app.logger.exception("batch %s failed", job_id)
             failure = "internal"
-        job = session.get(BatchJob, job_id)
-        if job is not None:
-            job.state, job.issued, job.failure = state, issued, failure
-            job.errors = [
-                {"row": e.row, "column": e.column, "message": e.message, "params": e.params} for e in errors
-            ]
-            job.finished_at = dt.datetime.now(dt.UTC)
-            session.commit()
+        with unit_of_work(sessions) as session:
+            job = session.get(BatchJob, job_id)
+            if job is not None:
+                job.state, job.issued, job.failure = state, issued, failure
+                job.errors = [
+                    {"row": e.row, "column": e.column, "message": e.message, "params": e.params}
+                    for e in errors
+                ]
+                job.finished_at = clock.now()
         progress_file.unlink(missing_ok=True)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     """A refused operation; ``code`` names the reason, ``params`` fill its message."""
@@ -28,9 +30,11 @@ class Conflict(DomainError):
 
 
 class PermissionDenied(DomainError):
-    """The acting staff member may not do this (the code says why)."""
+    """The acting user may not do this (the code says why). ``refusal`` holds the audit event
+    that records the attempt (written by the unit of work after it undoes the attempt)."""
 
     code = "permission_denied"
+    refusal: dict[str, Any] | None = None
 
 
 class RuleViolation(DomainError):

@@ -16,18 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from signing import birth_date
 
 from ..models import GraduationCertificate, PartnerClient, Practitioner, Staff, TrainingSchool
-from ..models.enums import Role
 from ..storage import BlobStore, Received
+from .access import visible_graduation_certificates
 from .audit import record
 from .errors import Conflict, PermissionDenied
 from .graduation_checks import (
+    FIELD_ERRORS,
     FIELDS,
     NUMBER,
     InvalidFields,
@@ -39,9 +39,11 @@ from .graduation_checks import (
     training_types,
 )
 from .queries import Page, paginate
+from .unit_of_work import step
 
 __all__ = [  # with the push checks, re-exported from graduation_checks
     "FIELDS",
+    "FIELD_ERRORS",
     "Cleanup",
     "Filters",
     "InvalidFields",
@@ -58,7 +60,6 @@ __all__ = [  # with the push checks, re-exported from graduation_checks
     "of_practitioner",
     "parse_metadata",
     "receive",
-    "scoped",
     "search",
     "training_types",
     "visible",
@@ -109,71 +110,83 @@ def ingest(
     source: str,
     actor: str,
 ) -> Outcome:
-    """Store a checked push (``received`` has passed :func:`check_pdf`). Commits, or leaves no row.
+    """Store a checked push (``received`` has passed :func:`check_pdf`) in one step: all of it, or
+    no row.
 
     A certificate number belongs to the partner that first pushed it (backfilled ones to whoever
     pushes them first after): another partner's push of that number is refused.
 
     A blob kept here is never deleted on failure: a concurrent push of the same PDF may need it.
-    If the commit fails, it is an orphan that ``cleanup`` removes once it is old enough."""
+    If the transaction fails, it is an orphan that ``cleanup`` removes once it is old enough."""
     content = hashlib.sha256(f"{meta.canonical()}\n{received.sha256}".encode()).hexdigest()
     try:
-        latest = current(session, meta.certificate_number)
-        if latest is not None and not _may_push(session, latest.number, client):
-            raise PermissionDenied("another partner pushed this certificate number", code="number_taken")
-        if latest is not None and latest.content_sha256 == content:
-            if store.exists(latest.pdf_sha256):
-                store.discard(received)
-            else:  # the file was lost (see ``cleanup``): the same push again restores it
-                store.keep(received)
-            return Outcome(latest, False, warnings_of(latest))
-        school = session.scalars(
-            select(TrainingSchool).filter_by(credit_code=meta.school_credit_code)
-        ).first()
-        practitioner = _practitioner(session, meta)
-        if latest is not None:
-            latest.current = False
-            session.flush()
-        row = GraduationCertificate(
-            number=meta.certificate_number,
-            revision=latest.revision + 1 if latest else 1,
-            current=True,
-            practitioner_id=practitioner.id,
-            name=meta.name,
-            sex=meta.sex,
-            training_type=meta.training_type,
-            school_credit_code=meta.school_credit_code,
-            school_known=school is not None,
-            region_code=school.region_code if school else None,
-            period_start=meta.period_start,
-            period_end=meta.period_end,
-            completed_on=meta.completed_on,
-            pdf_sha256=received.sha256,
-            pdf_bytes=received.size,
-            content_sha256=content,
-            pushed_by=client.id if client else None,
-            source=source,
-            received_at=dt.datetime.now(dt.UTC),
-        )
-        session.add(row)
-        session.flush()
-        record(
-            session,
-            actor=actor,
-            action="graduation.receive" if row.revision == 1 else "graduation.revise",
-            target_type="graduation_certificate",
-            target_id=f"{row.number}#{row.revision}",
-            after={"pdf_sha256": row.pdf_sha256, "school_known": row.school_known, "source": source},
-        )
-        store.keep(received)
-        session.commit()
+        with step(session):
+            row, created = _store(session, store, meta, received, content, client, source, actor)
     except BaseException as exc:
-        session.rollback()
         store.discard(received)
-        if isinstance(exc, IntegrityError):  # someone stored this number's next revision first
+        if isinstance(exc, Conflict):  # someone stored this number's next revision first
             raise Conflict("the certificate was changed at the same time; push again") from None
         raise
-    return Outcome(row, True, warnings_of(row))
+    return Outcome(row, created, warnings_of(row))
+
+
+def _store(
+    session: Session,
+    store: BlobStore,
+    meta: Metadata,
+    received: Received,
+    content: str,
+    client: PartnerClient | None,
+    source: str,
+    actor: str,
+) -> tuple[GraduationCertificate, bool]:
+    latest = current(session, meta.certificate_number)
+    if latest is not None and not _may_push(session, latest.number, client):
+        raise PermissionDenied("another partner pushed this certificate number", code="number_taken")
+    if latest is not None and latest.content_sha256 == content:
+        if store.exists(latest.pdf_sha256):
+            store.discard(received)
+        else:  # the file was lost (see ``cleanup``): the same push again restores it
+            store.keep(received)
+        return latest, False
+    school = session.scalars(select(TrainingSchool).filter_by(credit_code=meta.school_credit_code)).first()
+    practitioner = _practitioner(session, meta)
+    if latest is not None:
+        latest.current = False
+        session.flush()
+    row = GraduationCertificate(
+        number=meta.certificate_number,
+        revision=latest.revision + 1 if latest else 1,
+        current=True,
+        practitioner_id=practitioner.id,
+        name=meta.name,
+        sex=meta.sex,
+        training_type=meta.training_type,
+        school_credit_code=meta.school_credit_code,
+        school_known=school is not None,
+        region_code=school.region_code if school else None,
+        period_start=meta.period_start,
+        period_end=meta.period_end,
+        completed_on=meta.completed_on,
+        pdf_sha256=received.sha256,
+        pdf_bytes=received.size,
+        content_sha256=content,
+        pushed_by=client.id if client else None,
+        source=source,
+        received_at=dt.datetime.now(dt.UTC),
+    )
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        actor=actor,
+        action="graduation.receive" if row.revision == 1 else "graduation.revise",
+        target_type="graduation_certificate",
+        target_id=f"{row.number}#{row.revision}",
+        after={"pdf_sha256": row.pdf_sha256, "school_known": row.school_known, "source": source},
+    )
+    store.keep(received)
+    return row, True
 
 
 def _may_push(session: Session, number: str, client: PartnerClient | None) -> bool:
@@ -225,18 +238,8 @@ def history(session: Session, number: str, actor: Staff | None = None) -> list[G
         return []
     query = select(GraduationCertificate).filter_by(number=number)
     if actor is not None:
-        query = scoped(query, actor)
+        query = visible_graduation_certificates(query, actor)
     return list(session.scalars(query.order_by(GraduationCertificate.revision.desc())))
-
-
-def scoped(query: Select, actor: Staff) -> Select:  # type: ignore[type-arg]
-    """What ``actor`` may see: staff of the province everything; an authority its region (a city
-    its counties too). Unknown schools have no region: the province sees those."""
-    if actor.role == Role.PROVINCE_ADMIN or actor.authority.level == "province":
-        return query
-    region = actor.authority.region_code
-    prefix = region[:4] if actor.authority.level == "city" else region
-    return query.where(GraduationCertificate.region_code.startswith(prefix))
 
 
 @dataclass(frozen=True)
@@ -254,7 +257,9 @@ class Filters:
 
 def search(session: Session, actor: Staff, filters: Filters, page: int = 1) -> Page[GraduationCertificate]:
     """Current revisions matching ``filters`` in ``actor``'s region, newest completion first."""
-    query = scoped(select(GraduationCertificate).where(GraduationCertificate.current.is_(True)), actor)
+    query = visible_graduation_certificates(
+        select(GraduationCertificate).where(GraduationCertificate.current.is_(True)), actor
+    )
     text = filters.text.strip()
     if text:
         query = query.where(
@@ -281,7 +286,9 @@ def search(session: Session, actor: Staff, filters: Filters, page: int = 1) -> P
 def visible(session: Session, actor: Staff, certificate_id: int) -> GraduationCertificate | None:
     """One revision, if ``actor`` may see it."""
     return session.scalars(
-        scoped(select(GraduationCertificate).where(GraduationCertificate.id == certificate_id), actor)
+        visible_graduation_certificates(
+            select(GraduationCertificate).where(GraduationCertificate.id == certificate_id), actor
+        )
     ).first()
 
 

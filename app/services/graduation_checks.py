@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -15,8 +14,7 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
-from signing import is_credit_code, validate_id_number
-from signing.errors import IdentifierError
+from signing import FactsError, clean_holder_id, clean_holder_name, is_credit_code, sex_from_id
 
 from .errors import DomainError
 
@@ -42,6 +40,30 @@ def training_types(setting: str) -> dict[str, str]:
         if code.strip():
             types[code.strip()] = name.strip() or code.strip()
     return types
+
+
+FIELD_ERRORS = (
+    "required",
+    "not_a_string",
+    "not_an_object",
+    "invalid_json",
+    "invalid_certificate_number",
+    "id_number_shape",
+    "id_number_birth_date",
+    "id_number_birth_range",
+    "id_number_check_character",
+    "invalid_name",
+    "invalid_name_characters",
+    "invalid_sex",
+    "sex_mismatch",
+    "unknown_training_type",
+    "invalid_credit_code",
+    "credit_code_check_failed",
+    "invalid_date",
+    "in_the_future",
+    "before_period_start",
+)
+"""Every code a field of a push can be refused with (the partner API documents the same list)."""
 
 
 class InvalidFields(DomainError):
@@ -108,21 +130,20 @@ def parse_metadata(raw: Any, types: Mapping[str, str], today: dt.date) -> Metada
     value = {name: v.strip() for name, v in text.items() if isinstance(v, str)}
     if "certificate_number" not in errors and not NUMBER.match(value["certificate_number"]):
         errors["certificate_number"] = "invalid_certificate_number"
-    if "student_id_number" not in errors:
-        try:
-            value["student_id_number"] = validate_id_number(value["student_id_number"].upper(), today=today)
-        except IdentifierError:
-            errors["student_id_number"] = "invalid_id_number"
-    if "name" not in errors and len(value["name"]) > 50:
-        errors["name"] = "too_long"
-    elif "name" not in errors and any(unicodedata.category(c) in ("Cc", "Cs") for c in value["name"]):
-        errors["name"] = "invalid_characters"  # control characters, or lone surrogates (not storable)
+    # The same ID-number and name rules as every certificate (signing.CertificateFacts).
+    for name, rule in (
+        ("student_id_number", lambda text: clean_holder_id(text, today=today)),
+        ("name", clean_holder_name),
+    ):
+        if name not in errors:
+            try:
+                value[name] = rule(value[name])
+            except FactsError as exc:
+                errors[name] = exc.code
     if "sex" not in errors:
         if value["sex"] not in ("M", "F"):
             errors["sex"] = "invalid_sex"
-        elif "student_id_number" not in errors and value["sex"] != (
-            "M" if int(value["student_id_number"][16]) % 2 else "F"
-        ):
+        elif "student_id_number" not in errors and value["sex"] != sex_from_id(value["student_id_number"]):
             errors["sex"] = "sex_mismatch"
     if "training_type" not in errors and value["training_type"] not in types:
         errors["training_type"] = "unknown_training_type"

@@ -56,7 +56,7 @@ def normalize_code(text: str) -> str:
 
 def activate(session: Session, id_number: str, code: str, password: str) -> HolderAccount:
     """Set the holder's password with their ID number and activation code. The same message
-    answers a wrong ID number and a wrong code, so neither can be probed. Commits."""
+    answers a wrong ID number and a wrong code, so neither can be probed."""
     if len(password) < MIN_PASSWORD:
         raise RuleViolation("the password is too short", code="holder_weak_password", minimum=MIN_PASSWORD)
     try:
@@ -82,7 +82,6 @@ def activate(session: Session, id_number: str, code: str, password: str) -> Hold
         target_type="practitioner",
         target_id=str(account.practitioner_id),
     )
-    session.commit()
     return account
 
 
@@ -97,7 +96,7 @@ def authenticate(session: Session, id_number: str, password: str) -> HolderAccou
 
 
 def change_password(session: Session, account: HolderAccount, current: str, new: str) -> None:
-    """Change a holder's password. Commits."""
+    """Change a holder's password."""
     if not check_password(account.password_hash, current):
         raise RuleViolation("the current password is wrong", code="holder_wrong_password")
     if len(new) < MIN_PASSWORD:
@@ -110,7 +109,6 @@ def change_password(session: Session, account: HolderAccount, current: str, new:
         target_type="practitioner",
         target_id=str(account.practitioner_id),
     )
-    session.commit()
 
 
 def own_certificates(session: Session, account: HolderAccount) -> list[Certificate]:

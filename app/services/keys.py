@@ -66,11 +66,10 @@ def generate(
     valid_days: int | None = None,
     now: int | None = None,
 ) -> LocalKey:
-    """Make a key that signs from now, save it, and record the event (committed here)."""
+    """Make a key that signs from now, save it, and record the event."""
     when = int(time.time()) if now is None else now
     key = store.generate(alg, purpose, now=when, valid_days=valid_days, issuer=issuer)
     _audit(session, actor, "key.generate", key, None)
-    session.commit()
     return key
 
 
@@ -103,7 +102,6 @@ def rotate(
         retired_key = store.retire(key.info.kid, now=now)
         _audit(session, actor, "key.retire", retired_key, before, reason=f"rotated to {new.info.kid}")
         retired.append(retired_key)
-    session.commit()
     return new, retired
 
 
@@ -125,7 +123,6 @@ def retire(
     else:
         key = store.retire(kid, now=now)
         _audit(session, actor, "key.retire", key, before, reason)
-    session.commit()
     return key
 
 

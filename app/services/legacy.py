@@ -19,13 +19,13 @@ from signing.errors import IdentifierError
 
 from ..models import Certificate, LegacyCertificate, Staff
 from ..models.enums import ServiceItem
+from . import access
 from .audit import record_many
-from .certificates import ActionResult, issue
+from .certificates import ActionResult, IssueRequest, issue
+from .clock import Clock
 from .context import IssuingContext
 from .errors import RuleViolation
-from .permissions import authorize
 from .spreadsheet import N_, RowError, normalize, parse_categories, parse_date, read_table
-from .versions import today_cst
 
 COLUMNS = {
     "number": ("证号", "证件号码", "number"),
@@ -48,10 +48,12 @@ class ImportResult:
     errors: list[RowError]
 
 
-def import_file(session: Session, actor: Staff, filename: str, data: bytes) -> ImportResult:
-    """Import a CSV or XLSX file of legacy certificates (all or nothing). Commits on success."""
-    authorize(session, actor, ServiceItem.LEGACY_IMPORT)
-    today = today_cst()
+def import_file(session: Session, clock: Clock, actor: Staff, filename: str, data: bytes) -> ImportResult:
+    """Import a CSV or XLSX file of legacy certificates (all or nothing)."""
+    access.require(
+        session, actor, ServiceItem.LEGACY_IMPORT, action="legacy.import", target=("file", filename[:200])
+    )
+    today = clock.today()
     errors: list[RowError] = []
     records: list[dict[str, object]] = []
     seen: dict[str, int] = {}
@@ -121,7 +123,7 @@ def import_file(session: Session, actor: Staff, filename: str, data: bytes) -> I
     ]
     if errors:
         return ImportResult(0, sorted(errors, key=lambda e: (e.row, e.column)))
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     session.add_all(LegacyCertificate(imported_by=actor.id, imported_at=now, **r) for r in records)  # type: ignore[arg-type]
     record_many(
         session,
@@ -138,7 +140,6 @@ def import_file(session: Session, actor: Staff, filename: str, data: bytes) -> I
         ],
         at=now,
     )
-    session.commit()
     return ImportResult(len(records), [])
 
 
@@ -150,14 +151,14 @@ class LegacyCheck:
     certificate: LegacyCertificate | None = None
 
 
-def check(session: Session, number: str, name: str, today: dt.date | None = None) -> LegacyCheck:
+def check(session: Session, number: str, name: str, today: dt.date) -> LegacyCheck:
     """Check a legacy certificate by number and holder name (both must match)."""
     found = session.scalars(select(LegacyCertificate).filter_by(number=normalize(number).upper())).first()
     if found is None or found.holder_name != normalize(name):
         return LegacyCheck("not_found")
     if found.renewed_as is not None:
         return LegacyCheck("renewed", found)
-    if (today or today_cst()) > found.expires:
+    if today > found.expires:
         return LegacyCheck("expired", found)
     return LegacyCheck("valid", found)
 
@@ -181,10 +182,7 @@ def renew_electronically(
         session,
         context,
         actor,
-        id_number=legacy.id_number,
-        name=legacy.holder_name,
-        categories=current,
-        first_issued=legacy.issued,
+        IssueRequest(legacy.id_number, legacy.holder_name, current, first_issued=legacy.issued),
         request_key=request_key,
         also=mark,
     )

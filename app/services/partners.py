@@ -63,12 +63,14 @@ def _token_key(app_secret: str) -> bytes:
 
 
 def register(session: Session, *, name: str, scopes: list[str], actor: str) -> tuple[PartnerClient, str]:
-    """A new client and its secret (shown once, stored hashed). Commits."""
+    """A new client and its secret (shown once, stored hashed)."""
     unknown = sorted(set(scopes) - SCOPES.keys())
     if unknown or not scopes:
         raise RuleViolation(f"unknown scopes: {', '.join(unknown) or '(none given)'}", code="invalid_scope")
     if not name.strip() or len(name.strip()) > 100:
-        raise RuleViolation("give the partner system's name (at most 100 characters)", code="invalid_name")
+        raise RuleViolation(
+            "give the partner system's name (at most 100 characters)", code="partner_name_required"
+        )
     secret = secrets.token_urlsafe(32)
     now = dt.datetime.now(dt.UTC)
     client = PartnerClient(
@@ -90,7 +92,6 @@ def register(session: Session, *, name: str, scopes: list[str], actor: str) -> t
         target_id=client.client_id,
         after={"name": client.name, "scopes": client.scopes},
     )
-    session.commit()
     return client, secret
 
 
@@ -102,7 +103,7 @@ def _client(session: Session, client_id: str) -> PartnerClient:
 
 
 def rotate_secret(session: Session, client_id: str, *, actor: str) -> str:
-    """A new secret for the client; tokens made with the old one stop working. Commits."""
+    """A new secret for the client; tokens made with the old one stop working."""
     client = _client(session, client_id)
     secret = secrets.token_urlsafe(32)
     client.secret_hash = hash_password(secret)
@@ -114,12 +115,11 @@ def rotate_secret(session: Session, client_id: str, *, actor: str) -> str:
         target_type="partner_client",
         target_id=client_id,
     )
-    session.commit()
     return secret
 
 
 def set_active(session: Session, client_id: str, active: bool, *, actor: str) -> None:
-    """Deactivate (its tokens stop working at once) or reactivate a client. Commits."""
+    """Deactivate (its tokens stop working at once) or reactivate a client."""
     client = _client(session, client_id)
     client.active = active
     record(
@@ -129,7 +129,6 @@ def set_active(session: Session, client_id: str, active: bool, *, actor: str) ->
         target_type="partner_client",
         target_id=client_id,
     )
-    session.commit()
 
 
 def issue_token(

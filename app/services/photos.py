@@ -11,8 +11,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Certificate, HolderAccount, HolderPhoto, Staff
-from ..models.enums import Role
+from ..models import HolderAccount, HolderPhoto, Staff
+from .access import visible_photos
 from .audit import record
 from .errors import RuleViolation
 
@@ -50,7 +50,7 @@ def reencode(data: bytes) -> bytes:
 
 
 def upload(session: Session, account: HolderAccount, data: bytes) -> HolderPhoto:
-    """Store a re-encoded photo awaiting approval (a newer upload replaces a pending one). Commits."""
+    """Store a re-encoded photo awaiting approval (a newer upload replaces a pending one)."""
     clean = reencode(data)
     for pending in session.scalars(
         select(HolderPhoto).filter_by(practitioner_id=account.practitioner_id, state="pending")
@@ -72,14 +72,13 @@ def upload(session: Session, account: HolderAccount, data: bytes) -> HolderPhoto
         target_id=str(account.practitioner_id),
         after={"sha256": photo.sha256, "bytes": len(clean)},
     )
-    session.commit()
     return photo
 
 
 def review(
     session: Session, photo: HolderPhoto, actor: Staff, *, approve: bool, reason: str | None = None
 ) -> None:
-    """Approve (the photo replaces the holder's current one) or reject a pending photo. Commits."""
+    """Approve (the photo replaces the holder's current one) or reject a pending photo."""
     if photo.state != "pending":
         raise RuleViolation("this photo was reviewed already", code="photo_reviewed")
     if not approve and not (reason or "").strip():
@@ -101,7 +100,6 @@ def review(
         reason=reason,
         after={"sha256": photo.sha256},
     )
-    session.commit()
 
 
 def approved(session: Session, practitioner_id: int) -> HolderPhoto | None:
@@ -120,10 +118,5 @@ def approved_jpeg(session: Session, practitioner_id: int) -> bytes | None:
 def pending_for(session: Session, actor: Staff) -> list[HolderPhoto]:
     """Photos awaiting review by ``actor``: of holders with a certificate from their authority
     (the province sees all), oldest first."""
-    query = select(HolderPhoto).where(HolderPhoto.state == "pending")
-    if actor.role != Role.PROVINCE_ADMIN:
-        holders_here = select(Certificate.practitioner_id).where(
-            Certificate.authority_id == actor.authority_id
-        )
-        query = query.where(HolderPhoto.practitioner_id.in_(holders_here))
+    query = visible_photos(select(HolderPhoto).where(HolderPhoto.state == "pending"), actor)
     return list(session.scalars(query.order_by(HolderPhoto.id)))

@@ -9,9 +9,9 @@ from signing import CertificateFacts, Identifier, Purpose, Status, presentation_
 from signing.errors import KeyHandlingError
 
 from ..models import Certificate, CertificateVersion
+from .certificates import current_version
 from .context import IssuingContext
 from .errors import RuleViolation
-from .versions import current_version
 
 STATUS_OF_STATE = {
     "active": Status.VALID,

@@ -10,16 +10,10 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import AuditEvent, Certificate, CertificateVersion, Practitioner, Staff
-from ..models.enums import Role
+from .access import visible_certificates
+from .certificates.state import LIVE, shown_state_sql
 
 PAGE_SIZE = 20
-
-
-def scoped(query: Select, actor: Staff) -> Select:  # type: ignore[type-arg]
-    """Limit a certificate query to what ``actor`` may see (the province sees everything)."""
-    if actor.role == Role.PROVINCE_ADMIN:
-        return query
-    return query.where(Certificate.authority_id == actor.authority_id)
 
 
 @dataclass(frozen=True)
@@ -31,13 +25,15 @@ class Dashboard:
 
 
 def dashboard(session: Session, actor: Staff, today: dt.date, days: int = 30) -> Dashboard:
-    """Counts by state, and live certificates whose validity ends within ``days``."""
-    rows = session.execute(scoped(select(Certificate.state, func.count()).group_by(Certificate.state), actor))
+    """Counts by shown state (expired ones as expired), and live certificates whose validity ends
+    within ``days``."""
+    shown = shown_state_sql(today)
+    rows = session.execute(visible_certificates(select(shown, func.count()).group_by(shown), actor))
     counts = {state: int(n) for state, n in rows}
     expiring = session.scalars(
-        scoped(select(Certificate), actor)
+        visible_certificates(select(Certificate), actor)
         .where(
-            Certificate.state.in_(("active", "suspended")),
+            Certificate.state.in_(LIVE),
             Certificate.valid_until.between(today, today + dt.timedelta(days=days)),
         )
         .order_by(Certificate.valid_until)
@@ -71,7 +67,7 @@ def paginate(session: Session, query: Select[tuple[T]], page: int, *order: Any) 
 
 def search(session: Session, actor: Staff, text: str, page: int = 1) -> Page[Certificate]:
     """Certificates by holder name (part), ID number, certificate number or identifier."""
-    query = scoped(select(Certificate).join(Practitioner), actor)
+    query = visible_certificates(select(Certificate).join(Practitioner), actor)
     text = text.strip()
     if text:
         query = query.where(

@@ -175,15 +175,13 @@ def read_table(
 
 
 def read_rows(filename: str, data: bytes) -> ParsedFile:
-    """Read and check every row of a CSV or XLSX file of certificates to issue."""
+    """Read every row of a CSV or XLSX file of certificates to issue: cells turned into values
+    (categories, dates); the certificate rules are checked when the rows are planned."""
     parsed = ParsedFile()
-    seen: dict[str, int] = {}
     for number, cells in read_table(filename, data, COLUMNS, REQUIRED):
         errors = []
         id_number = normalize(cells["id_number"]).upper()
         name = normalize(cells["name"])
-        if not name:
-            errors.append(RowError(number, COLUMNS["name"][0], N_("The name is empty.")))
         try:
             categories = parse_categories(cells["categories"])
         except ValueError as exc:
@@ -202,17 +200,6 @@ def read_rows(filename: str, data: bytes) -> ParsedFile:
                 valid_from = parse_date(cells["valid_from"])
             except ValueError:
                 errors.append(RowError(number, COLUMNS["valid_from"][0], N_("Not a date.")))
-        if id_number in seen:
-            errors.append(
-                RowError(
-                    number,
-                    COLUMNS["id_number"][0],
-                    N_("The same ID number as row %(row)s."),
-                    {"row": seen[id_number]},
-                )
-            )
-        elif id_number:
-            seen[id_number] = number
         if errors:
             parsed.errors.extend(errors)
         else:

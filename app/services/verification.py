@@ -5,63 +5,43 @@ certificate, for signed-in inspectors."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from signing import KeySet, SignedStatusList, StatusList, Verified, Verifier
+from signing import KeySet, StatusReading, Verified, Verifier
+from signing.errors import StatusUnavailable
 
 from ..db import begin_write
 from ..models import Authority, CertificateVersion, Staff, StatusListRow
 from .audit import record
 from .context import IssuingContext
+from .status_lists import entries
 
-LIVE_LIST_LIFETIME = 60
-_LIVE_LIST = (
-    select(StatusListRow.data)
+_LIVE_ROW = (
+    select(StatusListRow.data, StatusListRow.next_index)
     .join(Authority, Authority.id == StatusListRow.authority_id)
     .where(Authority.credit_code == bindparam("issuer"))
 )
 
 
-class LiveStatusLists(Mapping[str, SignedStatusList]):
-    """Status lists read from the database on demand, one issuer at a time."""
+class LiveStatus:
+    """A :class:`signing.StatusSource` that reads the committed status list rows: the status of
+    an entry as of this moment, within the bounds of the list as it is published."""
 
-    def __init__(self, engine: Engine, context: IssuingContext) -> None:
+    def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._context = context
-        self._loaded: dict[str, SignedStatusList | None] = {}
 
-    def __getitem__(self, issuer: str) -> SignedStatusList:
-        if issuer not in self._loaded:
-            # One indexed read on its own short connection: no ORM session to set up and close.
-            with self._engine.connect() as connection:
-                row = connection.execute(_LIVE_LIST, {"issuer": issuer}).first()
-            now = int(time.time())
-            self._loaded[issuer] = (
-                None
-                if row is None
-                else SignedStatusList(
-                    issuer=issuer,
-                    uri=self._context.status_uri(issuer),
-                    issued_at=now,
-                    expires_at=now + LIVE_LIST_LIFETIME,
-                    ttl=0,
-                    statuses=StatusList(row[0]),
-                )
-            )
-        found = self._loaded[issuer]
-        if found is None:
-            raise KeyError(issuer)
-        return found
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(k for k, v in self._loaded.items() if v is not None)
-
-    def __len__(self) -> int:
-        return sum(1 for v in self._loaded.values() if v is not None)
+    def status(self, issuer: str, index: int) -> StatusReading:
+        """The current status of ``issuer``'s entry ``index`` (``StatusUnavailable`` for an
+        unknown issuer, ``StatusOutOfBounds`` past the end of its published list)."""
+        # One indexed read on its own short connection: no ORM session to set up and close.
+        with self._engine.connect() as connection:
+            row = connection.execute(_LIVE_ROW, {"issuer": issuer}).first()
+        if row is None:
+            raise StatusUnavailable(f"no status list for issuer {issuer}")
+        return StatusReading(entries(row.data, row.next_index).get(index), int(time.time()))
 
 
 KEYS_TTL = 5.0
@@ -83,7 +63,7 @@ def _published(context: IssuingContext) -> KeySet:
 def online_verifier(engine: Engine, context: IssuingContext) -> Verifier:
     """A verifier that trusts the published keys and requires the live status (read through
     ``engine``, a read-only one: see :func:`app.db.get_read_engine`)."""
-    return Verifier(_published(context), LiveStatusLists(engine, context), require_status=True)
+    return Verifier(_published(context), LiveStatus(engine), require_status=True)
 
 
 def full_record(session: Session, verified: Verified, viewer: Staff) -> CertificateVersion | None:
@@ -102,5 +82,4 @@ def full_record(session: Session, verified: Verified, viewer: Staff) -> Certific
             authority=viewer.authority.credit_code,
             reason=verified.kind,
         )
-        session.commit()
     return version

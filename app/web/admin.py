@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask import session as flask_session
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -18,35 +16,22 @@ from werkzeug.wrappers import Response
 from signing import CATEGORIES, mask_id
 
 from ..db import begin_write, get_session
-from ..models import Certificate, Staff
+from ..models import Staff
 from ..models.enums import Role
 from ..renderers.pdf import activation_notice_pdf, sheet_for
 from ..renderers.pdf import certificate_pdf as certificate_pdf_bytes
 from ..security import limiter
-from ..services import authorities, holders, photos, queries
+from ..services import access, authorities, holders, photos, queries
 from ..services import certificates as certs
 from ..services.audit import record
-from ..services.context import issuing_context
+from ..services.container import services
 from ..services.errors import DomainError
 from ..services.passwords import check_password
 from .forms import ActionForm, CancelForm, ChangeForm, IssueForm, LoginForm
+from .guards import holder_managed_certificate, staff_required, visible_certificate
 from .messages import message_for
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-STAFF_ROLES = (Role.PROVINCE_ADMIN, Role.AUTHORITY_ADMIN, Role.CLERK)
-
-
-def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Signed-in administrators and clerks only (inspectors use the verification pages)."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if current_user.role not in STAFF_ROLES:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -69,7 +54,6 @@ def login() -> str | Response:
                 target_id=staff.username,
                 authority=staff.authority.credit_code,
             )
-            session.commit()
             landing = "main.index" if staff.role == Role.INSPECTOR else "admin.dashboard"
             return redirect(url_for(landing))
         flash(_("Wrong user name or password."), "error")
@@ -90,7 +74,7 @@ def logout() -> Response:
 def dashboard() -> str:
     """Counts, certificates expiring in 30 days, configuration errors."""
     session = get_session()
-    board = queries.dashboard(session, current_user, certs.today_cst())
+    board = queries.dashboard(session, current_user, services().clock.today())
     return render_template("admin/dashboard.html", board=board, conflicts=authorities.conflicts(session))
 
 
@@ -105,20 +89,21 @@ def search() -> str:
     )
 
 
-def _certificate(certificate_id: int) -> Certificate:
-    try:
-        certificate = certs.load(get_session(), certificate_id)
-    except DomainError:
-        abort(404)
-    return certificate
-
-
 @bp.get("/certificates/<int:certificate_id>")
 @staff_required
 def certificate(certificate_id: int) -> str:
     """One certificate: its current version, the version history and every event."""
-    found = _certificate(certificate_id)
+    found = visible_certificate(certificate_id)
     version = certs.current_version(found)
+    begin_write(get_session())
+    record(
+        get_session(),
+        actor=current_user.username,
+        action="certificate.view",
+        target_type="certificate",
+        target_id=str(found.id),
+        authority=current_user.authority.credit_code,
+    )
     forms = {
         "action": ActionForm(expected_version=found.current_version, formdata=None),
         "change": ChangeForm(
@@ -139,7 +124,7 @@ def certificate(certificate_id: int) -> str:
         version=version,
         forms=forms,
         events=queries.events(get_session(), found),
-        today=certs.today_cst(),
+        may_act=access.manages_holder_of(current_user, found),
     )
 
 
@@ -152,11 +137,11 @@ def issue() -> Any:
         try:
             result = certs.issue(
                 get_session(),
-                issuing_context(current_app),
+                services().issuing,
                 current_user,
-                id_number=form.id_number.data or "",
-                name=form.name.data or "",
-                categories=form.categories.data or [],
+                certs.IssueRequest(
+                    form.id_number.data or "", form.name.data or "", form.categories.data or []
+                ),
                 request_key=form.request_key.data,
             )
         except DomainError as exc:
@@ -183,32 +168,14 @@ ACTIONS = {
 }
 
 
-def _perform(action: str, form: Any, certificate_id: int) -> certs.ActionResult:
-    session, context, actor = get_session(), issuing_context(current_app), current_user
-    common = {"expected_version": form.expected_version.data, "request_key": form.request_key.data}
-    reason = (form.reason.data or "").strip()
-    if action == "renew":
-        return certs.renew(session, context, actor, certificate_id, **common)
-    if action == "reissue":
-        return certs.reissue(session, context, actor, certificate_id, reason=reason, **common)
-    if action == "change":
-        return certs.change_details(
-            session,
-            context,
-            actor,
-            certificate_id,
-            holder_name=form.name.data,
-            categories=form.categories.data,
-            reason=reason,
-            **common,
-        )
-    if action == "suspend":
-        return certs.suspend(session, actor, certificate_id, reason=reason, **common)
-    if action == "lift":
-        return certs.lift_suspension(session, actor, certificate_id, reason=reason, **common)
-    if action == "revoke":
-        return certs.revoke(session, actor, certificate_id, reason=reason, **common)
-    return certs.cancel(session, actor, certificate_id, reason=form.cancel_reason.data, **common)
+def _input(form: Any) -> certs.ActionInput:
+    """What the action forms give (each form has only some of these fields)."""
+    return certs.ActionInput(
+        reason=form.reason.data or "",
+        holder_name=getattr(form, "name", None) and form.name.data,
+        categories=getattr(form, "categories", None) and form.categories.data,
+        cancel_reason=getattr(form, "cancel_reason", None) and form.cancel_reason.data,
+    )
 
 
 @bp.post("/certificates/<int:certificate_id>/<action>")
@@ -217,14 +184,23 @@ def act(certificate_id: int, action: str) -> Response:
     """Carry out one action from the certificate page and come back to it."""
     if action not in ACTIONS:
         abort(404)
-    _certificate(certificate_id)
+    visible_certificate(certificate_id)
     form_class, done = ACTIONS[action]
     form = form_class()
     if not form.validate():
         flash(_("Tick the confirmation box and fill in the form, then submit again."), "error")
     else:
         try:
-            result = _perform(action, form, certificate_id)
+            result = certs.perform(
+                get_session(),
+                services().issuing,
+                current_user,
+                action,
+                certificate_id,
+                _input(form),
+                expected_version=form.expected_version.data,
+                request_key=form.request_key.data,
+            )
         except DomainError as exc:
             flash(message_for(exc), "error")
         else:
@@ -255,6 +231,7 @@ def _names() -> dict[str, Any]:
     return {
         "CATEGORY_NAMES": {c.code: c.name_en if english else c.name_zh for c in CATEGORIES},
         "ACTION_NAMES": ACTION_NAMES,
+        "shown_state": lambda certificate: certs.shown_state_of(certificate, services().clock.today()),
     }
 
 
@@ -262,7 +239,7 @@ def _names() -> dict[str, Any]:
 @staff_required
 def certificate_pdf(certificate_id: int) -> Response:
     """The printable certificate of the current version (each download is audited)."""
-    found = _certificate(certificate_id)
+    found = visible_certificate(certificate_id)
     version = certs.current_version(found)
     session = get_session()
     sheet = sheet_for(found, version, photos.approved_jpeg(session, found.practitioner_id))
@@ -275,7 +252,6 @@ def certificate_pdf(certificate_id: int) -> Response:
         target_id=str(found.id),
         authority=current_user.authority.credit_code,
     )
-    session.commit()
     return Response(
         certificate_pdf_bytes(sheet),
         mimetype="application/pdf",
@@ -288,7 +264,6 @@ def certificate_pdf(certificate_id: int) -> Response:
 def _flash_activation_code(certificate: Any) -> None:
     session = get_session()
     code = holders.new_activation_code(session, certificate.practitioner, current_user)
-    session.commit()
     shown = f"{code[:5]}-{code[5:]}"
     flash(
         _(
@@ -308,7 +283,7 @@ def activation_code(certificate_id: int) -> Response:
     if not form.validate():
         flash(_("Tick the confirmation box and fill in the form, then submit again."), "error")
     else:
-        _flash_activation_code(_certificate(certificate_id))
+        _flash_activation_code(holder_managed_certificate(certificate_id))
     return redirect(url_for("admin.certificate", certificate_id=certificate_id))
 
 
@@ -316,7 +291,7 @@ def activation_code(certificate_id: int) -> Response:
 @staff_required
 def activation_notice(certificate_id: int) -> Response:
     """The activation notice to print for the holder (the code is checked, not just echoed)."""
-    found = _certificate(certificate_id)
+    found = holder_managed_certificate(certificate_id)
     form = ActionForm()
     code = request.form.get("code", "")
     account = holders.check_code(get_session(), found.practitioner_id, code) if form.validate() else None

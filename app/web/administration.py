@@ -10,17 +10,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from wtforms.fields import SelectChoice
 
 from ..db import get_session
 from ..models import Authority, ServiceItemAssignment, Staff
 from ..models.enums import Role, ServiceItem, Stage
-from ..services import authorities
+from ..services import access, authorities
+from ..services.access import Area
 from ..services.errors import DomainError
 from ..services.passwords import check_password
-from .admin import staff_required
 from .forms import AssignmentForm, PasswordForm, StaffForm
+from .guards import requires
 from .messages import message_for
 
 bp = Blueprint("administration", __name__, url_prefix="/admin")
@@ -44,11 +44,6 @@ ITEM_NAMES = {
 STAGE_NAMES = {Stage.ACCEPT: _l("accept"), Stage.REVIEW: _l("review"), Stage.CONCLUDE: _l("conclude")}
 
 
-def _admin_only() -> None:
-    if current_user.role not in (Role.PROVINCE_ADMIN, Role.AUTHORITY_ADMIN):
-        abort(403)
-
-
 def _authorities_for_actor() -> list[Authority]:
     session = get_session()
     if current_user.role == Role.PROVINCE_ADMIN:
@@ -57,10 +52,9 @@ def _authorities_for_actor() -> list[Authority]:
 
 
 @bp.route("/staff", methods=["GET", "POST"])
-@staff_required
+@requires(Area.STAFF)
 def staff() -> Any:
     """Staff accounts (an authority administrator sees and adds their own authority's)."""
-    _admin_only()
     session = get_session()
     form = StaffForm()
     roles = [Role.CLERK, Role.INSPECTOR, Role.AUTHORITY_ADMIN]
@@ -89,13 +83,7 @@ def staff() -> Any:
                 permissions=grants,
                 actor=current_user.username,
             )
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            flash(_("The user name %(name)s is taken.", name=form.username.data), "error")
-            status = 422
         except DomainError as exc:
-            session.rollback()
             flash(message_for(exc), "error")
             status = 422
         else:
@@ -112,7 +100,7 @@ def staff() -> Any:
 
 
 @bp.route("/service-items", methods=["GET", "POST"])
-@staff_required
+@requires(Area.SERVICE_ITEMS)
 def service_items() -> Any:
     """Which authority implements each service item in each region; conflicts first."""
     session = get_session()
@@ -122,32 +110,22 @@ def service_items() -> Any:
         SelectChoice(a.id, a.name) for a in session.scalars(select(Authority).order_by(Authority.region_code))
     ]
     if request.method == "POST":
-        if current_user.role != Role.PROVINCE_ADMIN:
+        if not access.may_configure_items(current_user):
             abort(403)
         if form.validate_on_submit():
             authority = session.get(Authority, form.authority_id.data)
             item = ServiceItem(form.item.data)
-            if form.remove.data:
-                authorities.unassign_item(
-                    session,
-                    form.region_code.data or "",
-                    item,
-                    authority,  # type: ignore[arg-type]
-                    actor=current_user.username,
-                )
-            else:
-                authorities.assign_item(
-                    session,
-                    form.region_code.data or "",
-                    item,
-                    authority,  # type: ignore[arg-type]
-                    actor=current_user.username,
-                )
             try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-                flash(_("That assignment exists already."), "error")
+                change = authorities.unassign_item if form.remove.data else authorities.assign_item
+                change(
+                    session,
+                    form.region_code.data or "",
+                    item,
+                    authority,  # type: ignore[arg-type]
+                    actor=current_user.username,
+                )
+            except DomainError as exc:
+                flash(message_for(exc), "error")
             else:
                 flash(_("Service item configuration saved."), "success")
             return redirect(url_for("administration.service_items"))
@@ -162,15 +140,14 @@ def service_items() -> Any:
         conflicts=authorities.conflicts(session),
         form=form,
         ITEM_NAMES=ITEM_NAMES,
-        can_edit=current_user.role == Role.PROVINCE_ADMIN,
+        can_edit=access.may_configure_items(current_user),
     )
 
 
 @bp.post("/staff/<int:staff_id>/active")
-@staff_required
+@requires(Area.STAFF)
 def staff_active(staff_id: int) -> Any:
     """Deactivate or reactivate an account of one's own authority (the province: any)."""
-    _admin_only()
     session = get_session()
     account = session.get(Staff, staff_id)
     if account is None or account.authority not in _authorities_for_actor():
@@ -180,7 +157,6 @@ def staff_active(staff_id: int) -> Any:
         return redirect(url_for("administration.staff"))
     active = request.form.get("active") == "1"
     authorities.set_active(session, account, active, actor=current_user.username)
-    session.commit()
     flash(
         _("Account %(name)s reactivated.", name=account.username)
         if active
@@ -203,7 +179,6 @@ def password() -> Any:
             status = 422
         else:
             authorities.set_password(session, current_user, form.new.data or "", actor=current_user.username)
-            session.commit()
             flash(_("Your password was changed."), "success")
             return redirect(url_for("admin.dashboard"))
     elif request.method == "POST":

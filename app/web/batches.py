@@ -16,8 +16,8 @@ from ..models import BatchJob
 from ..services import batch_jobs
 from ..services.batch import report_csv
 from ..services.spreadsheet import SpreadsheetError
-from .admin import staff_required
 from .forms import BatchForm
+from .guards import staff_required
 
 bp = Blueprint("batches", __name__, url_prefix="/admin/batches")
 

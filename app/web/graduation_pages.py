@@ -25,8 +25,8 @@ from ..db import begin_write, get_session
 from ..models import GraduationCertificate, TrainingSchool
 from ..services import graduation
 from ..services.audit import record
-from ..services.context import blob_store
-from .admin import staff_required
+from ..services.container import services
+from .guards import staff_required
 
 bp = Blueprint("graduation_pages", __name__, url_prefix="/admin/graduation-certificates")
 log = logging.getLogger(__name__)
@@ -187,14 +187,13 @@ def pdf(certificate_id: int) -> Response:
         target_id=f"{row.number}#{row.revision}",
         authority=current_user.authority.credit_code,
     )
-    session.commit()
     return pdf_response(row)
 
 
 def pdf_response(row: GraduationCertificate) -> Response:
     """A revision's PDF streamed from the blob store in chunks (never read whole into memory),
     shown inline. A file missing from the store (see ``flask graduation cleanup``) is not found."""
-    store = blob_store(current_app)
+    store = services().blobs
     if not store.exists(row.pdf_sha256):
         log.error("graduation PDF missing from the blob store: %s#%s", row.number, row.revision)
         abort(404)

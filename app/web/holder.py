@@ -20,7 +20,7 @@ from ..renderers.qr import png, presentation_qr
 from ..security import csrf, limiter
 from ..services import certificates as certs
 from ..services import graduation, holders, photos
-from ..services.context import issuing_context
+from ..services.container import services
 from ..services.errors import DomainError
 from ..services.presentations import Presentation, present
 from .forms import ActivateForm, HolderLoginForm, HolderPasswordForm, PhotoForm
@@ -169,7 +169,7 @@ def show(certificate_id: int) -> str:
     """The show screen (亮证): details, status colour and a QR code that refreshes every minute."""
     certificate = _own(certificate_id)
     version = certs.current_version(certificate)
-    expired = version.valid_until < certs.today_cst()
+    expired = certs.shown_state_of(certificate, services().clock.today()) == "expired"
     return render_template(
         "holder/show.html",
         certificate=certificate,
@@ -181,9 +181,7 @@ def show(certificate_id: int) -> str:
 
 
 def _presentation(certificate_id: int) -> Presentation:
-    return present(
-        issuing_context(current_app), _own(certificate_id), current_app.config["PRESENTATION_LIFETIME"]
-    )
+    return present(services().issuing, _own(certificate_id), current_app.config["PRESENTATION_LIFETIME"])
 
 
 @bp.get("/show/<int:certificate_id>/presentation")

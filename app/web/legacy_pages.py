@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..db import get_session
 from ..services import legacy
-from ..services.context import issuing_context
+from ..services.container import services
 from ..services.errors import DomainError
 from ..services.spreadsheet import SpreadsheetError
-from .admin import staff_required
 from .forms import ActionForm, LegacyImportForm
+from .guards import staff_required
 from .messages import message_for
 
 bp = Blueprint("legacy", __name__, url_prefix="/admin/legacy")
@@ -31,7 +31,7 @@ def index() -> Any:
         upload = form.file.data
         try:
             result = legacy.import_file(
-                get_session(), current_user, upload.filename or "upload", upload.read()
+                get_session(), services().clock, current_user, upload.filename or "upload", upload.read()
             )
         except SpreadsheetError as exc:
             flash(_("The file cannot be read: %(detail)s", detail=str(exc)), "error")
@@ -53,7 +53,7 @@ def index() -> Any:
     elif request.method == "POST":
         status = 422
     number, name = request.args.get("number", ""), request.args.get("name", "")
-    found = legacy.check(get_session(), number, name) if number and name else None
+    found = legacy.check(get_session(), number, name, services().clock.today()) if number and name else None
     renew_form = ActionForm(expected_version=0, formdata=None)
     return render_template(
         "admin/legacy.html",
@@ -77,7 +77,7 @@ def renew(legacy_id: int) -> Any:
     try:
         result = legacy.renew_electronically(
             get_session(),
-            issuing_context(current_app),
+            services().issuing,
             current_user,
             legacy_id,
             request_key=form.request_key.data,

@@ -9,10 +9,7 @@ one-time ``request_key`` so that reloading that response does not register or ro
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
-from typing import Any
 
 from flask import (
     Blueprint,
@@ -37,21 +34,18 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from ..db import get_session
 from ..models import PartnerClient
-from ..models.enums import Role
 from ..services import partners
+from ..services.access import Area
 from ..services.errors import DomainError
-from .admin import staff_required
 from .forms import MultiCheckbox
+from .guards import requires
+from .messages import message_for
 
 bp = Blueprint("partner_admin", __name__)
 
 SCOPE_NAMES = {
     "graduation:write": _l("Push graduation certificates"),
     "graduation:read": _l("Read the state of pushed graduation certificates"),
-}
-REGISTER_ERRORS = {
-    "invalid_name": _l("Give the partner system's name."),
-    "invalid_scope": _l("Choose at least one scope from the list."),
 }
 ACTIONS = ("rotate", "deactivate", "activate")
 _USED_KEYS = "partner_forms_used"
@@ -98,17 +92,8 @@ class NewSecret:
     rotated: bool
 
 
-def province_admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Signed-in province administrators only (other staff get 403, like the other admin pages)."""
-
-    @wraps(view)
-    @staff_required
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if current_user.role != Role.PROVINCE_ADMIN:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
+province_admin_required = requires(Area.PARTNERS)
+"""Province administrators only (other staff get 403, like the other admin pages)."""
 
 
 def _already_used(key: str | None) -> bool:
@@ -158,8 +143,7 @@ def index() -> Response:
             actor=current_user.username,
         )
     except DomainError as exc:
-        session.rollback()
-        flash(str(REGISTER_ERRORS.get(exc.code, exc)), "error")
+        flash(message_for(exc), "error")
         return _page(form, status=422)
     _mark_used(form.request_key.data)
     flash(_("Partner system %(name)s registered.", name=client.name), "success")

@@ -16,36 +16,16 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..db import get_session, read_only
+from ..messages import text_for
 from ..models import GraduationCertificate
 from ..security import csrf, limiter
 from ..services import graduation, partners
-from ..services.context import blob_store
+from ..services.container import services
 from ..services.errors import Conflict, PermissionDenied, RuleViolation
 from ..storage import TooLarge
 
 bp = Blueprint("partner_api", __name__)
 OAUTH_RATE = "30 per minute"
-FIELD_MESSAGES = {
-    "required": _l("This field is required."),
-    "not_a_string": _l("Send this field as a string."),
-    "not_an_object": _l("The metadata must be a JSON object."),
-    "invalid_json": _l("The metadata is not valid JSON."),
-    "invalid_certificate_number": _l("Use 1–40 letters, digits or hyphens."),
-    "invalid_id_number": _l("Not a valid ID number (check the length, birth date and check digit)."),
-    "too_long": _l("At most 50 characters."),
-    "invalid_characters": _l("Remove control characters (such as line breaks) and invalid Unicode."),
-    "invalid_sex": _l('Use "M" or "F".'),
-    "sex_mismatch": _l("Does not match the sex encoded in the ID number."),
-    "unknown_training_type": _l("This training type is not configured."),
-    "invalid_credit_code": _l("Not a unified social credit code (18 characters)."),
-    "credit_code_check_failed": _l(
-        "The check character (the 18th) does not match the first 17 characters. "
-        "Check the code for typing errors."
-    ),
-    "invalid_date": _l("Use a date like 2026-11-22."),
-    "in_the_future": _l("This date is in the future."),
-    "before_period_start": _l("This date is before the start of the training period."),
-}
 
 
 def _error(status: int, code: str, message: Any, **extra: Any) -> tuple[Response, int]:
@@ -152,9 +132,11 @@ def _types() -> dict[str, str]:
     return graduation.training_types(current_app.config["TRAINING_TYPES"])
 
 
-def _invalid(errors: dict[str, str]) -> tuple[Response, int]:
+def _invalid(errors: dict[str, str], raw: Any = None) -> tuple[Response, int]:
+    sent = raw if isinstance(raw, dict) else {}
     fields = {
-        name: {"code": code, "message": str(FIELD_MESSAGES.get(code, code))} for name, code in errors.items()
+        name: {"code": code, "message": text_for(code, {"value": str(sent.get(name, ""))[:60]}) or code}
+        for name, code in errors.items()
     }
     return _error(422, "invalid_fields", _l("Some fields are missing or wrong."), fields=fields)
 
@@ -170,9 +152,10 @@ def push() -> tuple[Response, int]:
     caller = _caller("graduation:write")
     if not isinstance(caller, partners.Caller):
         return caller
-    # End the token check's transaction before the upload streams in: a slow 20 MB upload must not
-    # hold SQLite's write lock (or an idle PostgreSQL transaction); storing takes it again, briefly.
-    get_session().commit()
+    # Give back the token check's connection (it only read) before the upload streams in: a slow
+    # 20 MB upload must not hold SQLite's write lock (or an idle PostgreSQL transaction); storing
+    # takes it again, briefly.
+    get_session().close()
     limit = int(current_app.config["GRADUATION_PDF_MAX_BYTES"])
     # A body past the cap is refused from its Content-Length before it is read (or cut off as it
     # streams when there is none); files are spooled to disk by the multipart parser.
@@ -191,14 +174,14 @@ def push() -> tuple[Response, int]:
     if upload is None:
         problems = {"file": "required"}
         try:
-            graduation.parse_metadata(raw, _types(), dt.date.today())
+            graduation.parse_metadata(raw, _types(), services().clock.today())
         except graduation.InvalidFields as exc:
             problems = {**exc.errors, **problems}
-        return _invalid(problems)
+        return _invalid(problems, raw)
     try:
         outcome = graduation.receive(
             get_session(),
-            blob_store(current_app),
+            services().blobs,
             raw=raw,
             stream=upload.stream,
             limit=limit,
@@ -206,10 +189,10 @@ def push() -> tuple[Response, int]:
             client=caller.client,
             source="push",
             actor=f"partner:{caller.client.client_id}",
-            today=dt.date.today(),
+            today=services().clock.today(),
         )
     except graduation.InvalidFields as exc:
-        return _invalid(exc.errors)
+        return _invalid(exc.errors, raw)
     except TooLarge:
         return _too_large(limit)
     except graduation.NotPdf:

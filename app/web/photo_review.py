@@ -12,8 +12,8 @@ from werkzeug.wrappers import Response
 from ..db import get_session
 from ..services import photos
 from ..services.errors import DomainError
-from .admin import staff_required
 from .forms import PhotoReviewForm
+from .guards import staff_required
 from .messages import message_for
 
 bp = Blueprint("photo_review", __name__, url_prefix="/admin/photos")

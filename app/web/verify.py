@@ -13,51 +13,30 @@ from flask_login import current_user
 from signing import VerificationError, failure_json, mask_id, mask_name
 
 from ..db import get_read_engine, get_session, read_only
+from ..messages import VERDICTS, text_for
 from ..models.enums import Role
 from ..security import csrf, limiter
 from ..services import legacy, photos
-from ..services.context import issuing_context
+from ..services.container import services
 from ..services.verification import full_record, online_verifier
 
 bp = Blueprint("verify", __name__)
 PUBLIC_LIMIT = "60 per minute; 600 per hour"
 
-REASONS = {
-    "valid": _l("Signature and status checked just now."),
-    "stale_presentation": _l(
-        "This QR code has expired — it may be a screenshot. Ask the holder to refresh the code on their phone and show it again."  # noqa: E501 - one translation key
-    ),
-    "clock_skew": _l("The QR code was made later than this device's time. Check the clock of this device."),
-    "not_yet_valid": _l("The certificate is not valid yet."),
-    "expired": _l("The certificate's validity has ended."),
-    "suspended": _l("The certificate is suspended."),
-    "revoked": _l("The certificate has been revoked or cancelled."),
-    "superseded": _l(
-        "This is an old version of the certificate; a newer one was issued. Ask the holder for the current one."  # noqa: E501 - one translation key
-    ),
-    "bad_signature": _l("The signature does not match: the certificate may be forged or altered."),
-    "unknown_key": _l("Signed by a key this service does not know: the certificate may be forged."),
-    "key_compromised": _l("Signed by a key that has been withdrawn as compromised: do not accept it."),
-    "wrong_key_purpose": _l("Signed by a key that may not sign this: do not accept it."),
-    "key_outside_window": _l("Signed by a key that was not in service at that time: do not accept it."),
-    "policy": _l("The issuer does not match the signing key: do not accept it."),
-    "status_unavailable": _l("The certificate's status cannot be checked right now. Try again."),
-    "malformed": _l("This QR code cannot be read: it is not a certificate code of this service."),
-}
 SEVERITY = {"valid": "good", "stale_presentation": "warn", "clock_skew": "warn", "status_unavailable": "warn"}
 
 
 def _verdict(text: str) -> dict[str, Any]:
     try:
-        verified = online_verifier(get_read_engine(), issuing_context(current_app)).verify(text)
+        verified = online_verifier(get_read_engine(), services().issuing).verify(text)
     except VerificationError as exc:
-        return {**failure_json(exc), "message": str(REASONS.get(exc.code, exc.code)), "_verified": None}
+        return {**failure_json(exc), "message": text_for(exc.code) or exc.code, "_verified": None}
     data = verified.to_json()
     if verified.kind == "credential":  # the credential carries full details; the public sees masks
         data["holder"] = {"name": mask_name(verified.holder["name"]), "id": mask_id(verified.holder["id"])}
         for private in ("masked", "number"):
             data.pop(private, None)
-    return {**data, "message": str(REASONS["valid"]), "_verified": verified}
+    return {**data, "message": text_for("valid"), "_verified": verified}
 
 
 def _is_inspector() -> bool:
@@ -107,7 +86,7 @@ def api() -> tuple[dict[str, Any], int]:
 def legacy_lookup() -> str:
     """Check a paper or IC-card certificate by number and holder name."""
     number, name = request.args.get("number", "").strip(), request.args.get("name", "").strip()
-    found = legacy.check(get_session(), number, name) if number and name else None
+    found = legacy.check(get_session(), number, name, services().clock.today()) if number and name else None
     return render_template(
         "legacy_lookup.html", found=found, number=number, name=name, mask_name=mask_name, mask_id=mask_id
     )
@@ -127,7 +106,7 @@ def inspector_photo(practitioner_id: int) -> Response:
 @bp.get("/scan")
 def scan() -> str:
     """The inspector's scanner: camera decoding and offline verification in the browser."""
-    return render_template("scan.html", reasons={key: str(text) for key, text in REASONS.items()})
+    return render_template("scan.html", reasons={code: text_for(code) for code in VERDICTS})
 
 
 @bp.get("/sw.js")

@@ -44,8 +44,9 @@ def camera_browser(
         session = get_session()
         admin = province.actor(session, "jinan_admin")
         cert = certs.issue(
-            session, province.context, admin, id_number=id_number(), name="张三明", categories=[1]
+            session, province.context, admin, certs.IssueRequest(id_number(), "张三明", [1])
         ).certificate
+        session.commit()
         url = present(province.context, cert, 600).url
     video = tmp_path / "camera.y4m"
     write_y4m(png(presentation_qr(url), scale=4), video)

@@ -27,12 +27,12 @@ def holder_with_certificate(app: Flask, province: Province) -> int:
     with app.app_context():
         session = get_session()
         admin = province.actor(session, "jinan_admin")
-        cert = certs.issue(
-            session, province.context, admin, id_number=HOLDER, name="张三明", categories=[1, 2]
-        )
+        cert = certs.issue(session, province.context, admin, certs.IssueRequest(HOLDER, "张三明", [1, 2]))
+        session.commit()
         code = holders.new_activation_code(session, cert.certificate.practitioner, admin)
         session.commit()
         holders.activate(session, HOLDER, code, PASSWORD)
+        session.commit()
         return cert.certificate.id
 
 

@@ -22,18 +22,16 @@ def test_verdict_page_on_a_phone(
         session = get_session()
         admin = province.actor(session, "jinan_admin")
         cert = certs.issue(
-            session, province.context, admin, id_number=id_number(), name="张三明", categories=[1]
+            session, province.context, admin, certs.IssueRequest(id_number(), "张三明", [1])
         ).certificate
+        session.commit()
         payload = present(province.context, cert, 120).payload
-        certs.suspend(session, admin, cert.id, reason="违章")
+        certs.perform(session, province.context, admin, "suspend", cert.id, certs.ActionInput(reason="违章"))
+        session.commit()
         other = certs.issue(
-            session,
-            province.context,
-            admin,
-            id_number=id_number("11010519491231002"),
-            name="李四",
-            categories=[2],
+            session, province.context, admin, certs.IssueRequest(id_number("11010519491231002"), "李四", [2])
         ).certificate
+        session.commit()
         valid_payload = present(province.context, other, 120).payload
     page = browser.new_page(viewport={"width": 360, "height": 740}, locale="zh-CN")
     page.goto(f"{live_server}/v/{payload}")

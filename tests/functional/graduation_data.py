@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.db import get_session
 from app.models import Practitioner, TrainingSchool
 from app.services import graduation, holders
-from app.services.context import blob_store
+from app.services.container import services
 
 from ..helpers import id_number
 from ..registry import Province
@@ -74,9 +74,10 @@ def push(
         "completed_on": completed_on,
     }
     with app.app_context():
+        session = get_session()
         outcome = graduation.receive(
-            get_session(),
-            blob_store(app),
+            session,
+            services(app).blobs,
             raw=raw,
             stream=io.BytesIO(body),
             limit=app.config["GRADUATION_PDF_MAX_BYTES"],
@@ -86,6 +87,7 @@ def push(
             actor="test",
             today=dt.date(2026, 1, 1),
         )
+        session.commit()
         return outcome.certificate.id, body
 
 
@@ -133,3 +135,4 @@ def holder_account(app: Flask, province: Province, id_no: str) -> None:
         code = holders.new_activation_code(session, found, admin)
         session.commit()
         holders.activate(session, id_no, code, HOLDER_PASSWORD)
+        session.commit()

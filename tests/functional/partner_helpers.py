@@ -58,7 +58,9 @@ def metadata(**changes: Any) -> dict[str, Any]:
 def client_with(app: Flask, scopes: list[str], name: str = "计时平台") -> tuple[str, str]:
     """Register a partner client; (client_id, secret)."""
     with app.app_context():
-        client, secret = partners.register(get_session(), name=name, scopes=scopes, actor="test")
+        session = get_session()
+        client, secret = partners.register(session, name=name, scopes=scopes, actor="test")
+        session.commit()
         return client.client_id, secret
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.messages import message_for
 from app.models import AuditEvent, Certificate
 from app.services import certificates as certs
+from app.services.errors import PermissionDenied
 
 from ..helpers import id_number
 from ..registry import Province
@@ -85,7 +88,7 @@ def test_issue_and_act_through_the_pages(client: FlaskClient, session: Session, 
 def test_issue_form_errors(client: FlaskClient, province: Province) -> None:
     login(client, "jinan_admin")
     page = issue_via_form(client, id_number="370102199003071230").get_data(as_text=True)
-    assert "身份证号码无效：the check character of the ID number is wrong。" in page
+    assert "身份证号码最后一位与前面的号码不符，请检查是否输错。" in page  # words, not an English detail
     page = issue_via_form(client, confirm="").get_data(as_text=True)
     assert "该字段是必填字段。" in page
 
@@ -93,11 +96,13 @@ def test_issue_form_errors(client: FlaskClient, province: Province) -> None:
 def test_stale_form_shows_a_conflict(client: FlaskClient, session: Session, province: Province) -> None:
     admin = province.actor(session, "jinan_admin")
     cert = certs.issue(
-        session, province.context, admin, id_number=HOLDER, name="张三明", categories=[1]
+        session, province.context, admin, certs.IssueRequest(HOLDER, "张三明", [1])
     ).certificate
+    session.commit()
     login(client, "jinan_admin")
     url = f"/admin/certificates/{cert.id}"
-    certs.reissue(session, province.context, admin, cert.id, reason="lost")
+    certs.perform(session, province.context, admin, "reissue", cert.id, certs.ActionInput(reason="lost"))
+    session.commit()
     page = post_form(
         client,
         url,
@@ -107,33 +112,49 @@ def test_stale_form_shows_a_conflict(client: FlaskClient, session: Session, prov
     assert "此页面显示的是第 1 版，但证书现已是第 2 版。请刷新页面核对后再办理。" in page
 
 
-def test_other_authority_is_refused_clearly_and_recorded(
+def test_other_authority_sees_nothing_and_its_attempts_are_recorded(
     client: FlaskClient, session: Session, province: Province
 ) -> None:
     admin = province.actor(session, "jinan_admin")
     cert = certs.issue(
-        session, province.context, admin, id_number=HOLDER, name="张三明", categories=[1]
+        session, province.context, admin, certs.IssueRequest(HOLDER, "张三明", [1])
     ).certificate
+    session.commit()
     login(client, "qingdao_admin")
     url = f"/admin/certificates/{cert.id}"
-    page = post_form(
-        client,
-        url,
-        f"{url}/revoke",
-        {"expected_version": 1, "reason": "x", "confirm": "y", "request_key": "r1"},
-    ).get_data(as_text=True)
-    assert "只有发证机关（济南市交通运输局）可以办理此证书的业务。本次操作已记录。" in page
-    refused = session.scalars(
+    assert client.get(url).status_code == 404  # another city's certificate: as if it did not exist
+    assert client.get(f"{url}/certificate.pdf").status_code == 404
+    token = csrf(client.get("/admin/certificates/new").get_data(as_text=True))
+    form = {"csrf_token": token, "expected_version": 1, "reason": "x", "confirm": "y", "request_key": "r1"}
+    assert client.post(f"{url}/revoke", data=form).status_code == 404
+    assert client.post(f"{url}/activation-code", data=form).status_code == 404
+    session.expire_all()
+    assert session.get(Certificate, cert.id).state == "active"  # type: ignore[union-attr]
+    with pytest.raises(PermissionDenied) as refused:
+        certs.perform(
+            session,
+            province.context,
+            province.actor(session, "qingdao_admin"),
+            "revoke",
+            cert.id,
+            certs.ActionInput(reason="x"),
+        )
+    session.commit()  # the unit of work keeps the record of the refusal
+    assert (
+        message_for(refused.value) == "只有发证机关（济南市交通运输局）可以办理此证书的业务。本次操作已记录。"
+    )
+    recorded = session.scalars(
         select(AuditEvent).where(AuditEvent.action == "certificate.revoke.refused")
     ).one()
-    assert refused.actor == "qingdao_admin"
+    assert recorded.actor == "qingdao_admin" and recorded.reason == "other_authority"
 
 
 def test_missing_confirmation(client: FlaskClient, session: Session, province: Province) -> None:
     admin = province.actor(session, "jinan_admin")
     cert = certs.issue(
-        session, province.context, admin, id_number=HOLDER, name="张三明", categories=[1]
+        session, province.context, admin, certs.IssueRequest(HOLDER, "张三明", [1])
     ).certificate
+    session.commit()
     login(client, "jinan_admin")
     url = f"/admin/certificates/{cert.id}"
     page = post_form(client, url, f"{url}/suspend", {"expected_version": 1, "reason": "x"}).get_data(
@@ -155,18 +176,15 @@ def test_dashboard_lists_certificates_expiring_soon(
     client: FlaskClient, session: Session, province: Province
 ) -> None:
     admin = province.actor(session, "jinan_admin")
-    start = certs.today_cst() - dt.timedelta(days=365 * 6 - 10)
+    start = province.context.clock.today() - dt.timedelta(days=365 * 6 - 10)
     soon = certs.issue(
-        session, province.context, admin, id_number=HOLDER, name="张三明", categories=[1], valid_from=start
+        session, province.context, admin, certs.IssueRequest(HOLDER, "张三明", [1], valid_from=start)
     ).certificate
+    session.commit()
     certs.issue(
-        session,
-        province.context,
-        admin,
-        id_number=id_number("11010519491231002"),
-        name="李四",
-        categories=[2],
+        session, province.context, admin, certs.IssueRequest(id_number("11010519491231002"), "李四", [2])
     )
+    session.commit()
     login(client, "jinan_admin")
     page = client.get("/admin/").get_data(as_text=True)
     assert 'data-count="expiring">1<' in page and 'data-count="active">2<' in page
@@ -178,8 +196,12 @@ def test_search_pages(client: FlaskClient, session: Session, province: Province)
     for n in range(25):
         first17 = f"370102199001{n + 1:02d}123"
         certs.issue(
-            session, province.context, admin, id_number=id_number(first17), name=f"王{n}", categories=[1]
+            session,
+            province.context,
+            admin,
+            certs.IssueRequest(id_number(first17), "王" + chr(0x4E00 + n), [1]),
         )
+        session.commit()
     login(client, "jinan_admin")
     first = client.get("/admin/certificates?q=王").get_data(as_text=True)
     assert "共 25 条" in first and "第 1 页，共 2 页" in first and first.count("/admin/certificates/") >= 20

@@ -35,8 +35,9 @@ def test_pdf_text_and_qr(client: FlaskClient, session: Session, province: Provin
         pytest.fail("pdftoppm (Debian package poppler-utils) is required")
     admin = province.actor(session, "jinan_admin")
     cert = certs.issue(
-        session, province.context, admin, id_number=HOLDER, name="张三明", categories=[1, 2]
+        session, province.context, admin, certs.IssueRequest(HOLDER, "张三明", [1, 2])
     ).certificate
+    session.commit()
     version = certs.current_version(cert)
     login(client, "jinan_clerk")
     response = client.get(f"/admin/certificates/{cert.id}/certificate.pdf")
@@ -72,13 +73,9 @@ def test_pdf_text_and_qr(client: FlaskClient, session: Session, province: Provin
 def test_pdf_carries_the_approved_photo(client: FlaskClient, session: Session, province: Province) -> None:
     admin = province.actor(session, "jinan_admin")
     cert = certs.issue(
-        session,
-        province.context,
-        admin,
-        id_number=id_number("37010219850611002"),
-        name="李四",
-        categories=[1],
+        session, province.context, admin, certs.IssueRequest(id_number("37010219850611002"), "李四", [1])
     ).certificate
+    session.commit()
     picture = io.BytesIO()
     Image.new("RGB", (600, 800), (200, 30, 30)).save(picture, "JPEG")
     jpeg = photos.reencode(picture.getvalue())
@@ -92,6 +89,7 @@ def test_pdf_carries_the_approved_photo(client: FlaskClient, session: Session, p
     session.add(pending)
     session.commit()
     photos.review(session, pending, admin, approve=True)
+    session.commit()
     login(client, "jinan_clerk")
     pdf = client.get(f"/admin/certificates/{cert.id}/certificate.pdf").data
     page = PdfReader(io.BytesIO(pdf)).pages[0]

@@ -19,11 +19,11 @@ TYPO = "91460100MA5T00010K"  # the last character typed wrong
 @pytest.mark.parametrize(
     ("language", "message"),
     [
-        ("zh-CN", "校验码（第18位）与前17位不符，请检查统一社会信用代码是否输错。"),
+        ("zh-CN", "统一社会信用代码“91460100MA5T00010K”的校验码不正确：第18位与前17位不符，请检查是否输错。"),
         (
             "en",
-            "The check character (the 18th) does not match the first 17 characters. "
-            "Check the code for typing errors.",
+            "The check character of the unified social credit code “91460100MA5T00010K” is wrong: "
+            "the 18th character does not match the first 17. Check the code for typing errors.",
         ),
     ],
 )

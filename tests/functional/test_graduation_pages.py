@@ -288,10 +288,12 @@ def test_holder_without_graduation_certificates(app: Flask, province: Province) 
     with app.app_context():
         session = get_session()
         admin = province.actor(session, "jinan_admin")
-        certs.issue(session, province.context, admin, id_number=OTHER, name="赵六", categories=[1])
+        certs.issue(session, province.context, admin, certs.IssueRequest(OTHER, "赵六", [1]))
+        session.commit()
         code = holders.new_activation_code(session, certs_of(session, OTHER), admin)
         session.commit()
         holders.activate(session, OTHER, code, HOLDER_PASSWORD)
+        session.commit()
     page = holder_client(app, OTHER).get("/me?lang=en").get_data(as_text=True)
     assert "My certificates" in page and "赵六" in page
     assert "My graduation certificates" not in page and "graduation-certificates" not in page

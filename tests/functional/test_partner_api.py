@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.db import get_session
 from app.models import AuditEvent, GraduationCertificate, Practitioner, TrainingSchool
 from app.services import partners
-from app.services.context import blob_store
+from app.services.container import services
 
 from .partner_helpers import SCHOOL, bearer, client_with, encrypted_pdf, metadata, pdf, push, raw_pdf, token
 
@@ -29,7 +29,7 @@ def _stored(session: Session) -> int:
 
 
 def _blobs(app: Flask) -> list[str]:
-    return sorted(blob_store(app).hashes())
+    return sorted(services(app).blobs.hashes())
 
 
 def test_token_and_its_errors(app: Flask, client: FlaskClient) -> None:
@@ -66,6 +66,7 @@ def test_rotated_secret_and_deactivation_end_old_tokens(
     old = {"Authorization": f"Bearer {token(client, client_id, secret).get_json()['access_token']}"}
     assert client.get("/api/v1/graduation-certificates/X1", headers=old).status_code == 404
     new_secret = partners.rotate_secret(session, client_id, actor="test")
+    session.commit()
     assert client.get("/api/v1/graduation-certificates/X1", headers=old).status_code == 401
     assert token(client, client_id, secret).status_code == 401
     fresh = {"Authorization": f"Bearer {token(client, client_id, new_secret).get_json()['access_token']}"}
@@ -94,7 +95,7 @@ def test_push_stores_links_and_is_idempotent(app: Flask, client: FlaskClient) ->
     assert _stored(session) == 1 and len(_blobs(app)) == 1
     practitioner = session.scalars(select(Practitioner)).one()
     assert (practitioner.name, practitioner.sex) == ("张三明", "M")
-    with blob_store(app).open(body["pdf_sha256"]) as stored:
+    with services(app).blobs.open(body["pdf_sha256"]) as stored:
         assert stored.read() == document
     # different content → a new revision; the first stays, with the history visible
     revised = push(client, headers, metadata(completed_on="2026-06-29"), document)
@@ -133,13 +134,13 @@ def test_bad_metadata_lists_every_field(app: Flask, client: FlaskClient, session
     assert response.status_code == 422
     fields = response.get_json()["fields"]
     assert {name: f["code"] for name, f in fields.items()} == {
-        "student_id_number": "invalid_id_number",
+        "student_id_number": "id_number_check_character",
         "name": "required",
         "training_type": "unknown_training_type",
         "period_end": "before_period_start",
         "completed_on": "in_the_future",
     }
-    assert fields["student_id_number"]["message"] == "身份证号码无效（请检查位数、出生日期和校验码）。"
+    assert fields["student_id_number"]["message"] == "身份证号码最后一位与前面的号码不符，请检查是否输错。"
     assert push(client, headers, None, pdf(), raw="{not json").get_json()["fields"] == {
         "metadata": {"code": "invalid_json", "message": "元数据不是有效的 JSON。"}
     }
@@ -158,7 +159,7 @@ def test_files_that_are_not_usable_pdfs(app: Flask, client: FlaskClient, session
     assert broken.status_code == 422 and broken.get_json()["error"] == "broken_pdf"
     assert broken.get_json()["message"] == "PDF 文件已损坏，无法读取。"
     assert _stored(session) == 0 and _blobs(app) == []
-    assert list(Path(blob_store(app).incoming).iterdir()) == []
+    assert list(Path(services(app).blobs.incoming).iterdir()) == []
 
 
 class _CountingStream(io.BytesIO):
@@ -214,7 +215,7 @@ def test_push_interrupted_halfway_stores_nothing(app: Flask, client: FlaskClient
     # gunicorn a client that goes away mid-body is a 400 instead): either way nothing is kept
     assert response.status_code == 422 and response.get_json()["error"] == "invalid_fields"
     assert _stored(session) == 0 and _blobs(app) == []
-    assert list(Path(blob_store(app).incoming).iterdir()) == []
+    assert list(Path(services(app).blobs.incoming).iterdir()) == []
 
 
 def test_no_transaction_is_held_while_the_upload_streams_in(app: Flask, client: FlaskClient) -> None:
@@ -289,9 +290,9 @@ def test_a_number_belongs_to_the_partner_that_pushed_it(app: Flask, client: Flas
 def test_the_same_push_again_restores_a_lost_file(app: Flask, client: FlaskClient) -> None:
     headers, document = bearer(client, app, WRITE), pdf()
     sha = push(client, headers, metadata(), document).get_json()["pdf_sha256"]
-    blob_store(app).delete(sha)
+    services(app).blobs.delete(sha)
     assert push(client, headers, metadata(), document).status_code == 200
-    with blob_store(app).open(sha) as stored:
+    with services(app).blobs.open(sha) as stored:
         assert stored.read() == document
 
 

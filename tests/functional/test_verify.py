@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import time
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db import get_session
 from app.models import AuditEvent
 from app.services import certificates as certs
 from app.services import legacy
-from signing import Purpose, mask_id, sign_presentation
-from signing._encoding import decimal_decode, decimal_encode
-from signing._facts import CertificateFacts
+from signing import CertificateFacts, Purpose, mask_id, sign_credential, sign_presentation, status_list_size
 
-from ..helpers import id_number
+from ..helpers import decimal_decode, decimal_encode, id_number
+from ..helpers import facts as sample_facts
 from ..registry import Province
 from .admin_client import login
 
@@ -24,9 +25,9 @@ HOLDER = id_number()
 
 def issue(session: Session, province: Province):  # type: ignore[no-untyped-def]
     admin = province.actor(session, "jinan_admin")
-    return certs.issue(
-        session, province.context, admin, id_number=HOLDER, name="张三明", categories=[1, 2]
-    ).certificate
+    issued = certs.issue(session, province.context, admin, certs.IssueRequest(HOLDER, "张三明", [1, 2]))
+    session.commit()
+    return issued.certificate
 
 
 def presentation(session: Session, province: Province, cert, at: int | None = None) -> str:  # type: ignore[no-untyped-def]
@@ -59,7 +60,15 @@ def test_valid_then_suspended(client: FlaskClient, session: Session, province: P
     assert "张*明" in page and mask_id(HOLDER) in page and HOLDER not in page
     api = client.post("/api/v1/verify", json={"payload": f"https://rtc.example.cn/v/{payload}"}).json
     assert api["valid"] is True and api["status"] == "valid" and api["holder"]["name"] == "张*明"
-    certs.suspend(session, province.actor(session, "jinan_admin"), cert.id, reason="违章")
+    certs.perform(
+        session,
+        province.context,
+        province.actor(session, "jinan_admin"),
+        "suspend",
+        cert.id,
+        certs.ActionInput(reason="违章"),
+    )
+    session.commit()
     page = client.get(f"/v/{payload}").get_data(as_text=True)
     assert "证件已被暂扣。" in page and "无效" in page
     assert client.post("/api/v1/verify", json={"payload": payload}).json["reason"] == "suspended"
@@ -90,6 +99,24 @@ def test_credential_through_the_api_is_masked(
     assert api["holder"] == {"name": "张*明", "id": mask_id(HOLDER)} and "number" not in api
 
 
+def test_index_past_the_published_list_is_refused(
+    app: Flask, client: FlaskClient, province: Province
+) -> None:
+    # Signed by Jinan's own key, but its index lies past the end of Jinan's published list: the
+    # list never said it is valid, so it is not (it was read as valid before).
+    with app.app_context():  # not held open across the requests: each gets its own language
+        jinan = province.body(get_session(), "jinan").credit_code
+    now = int(time.time())
+    signer = province.context.keys.signer(Purpose.CERTIFICATE, now=now, issuer=jinan)
+    beyond = sample_facts(issuer=jinan, status_index=status_list_size(0))
+    token = sign_credential(beyond, signer, status_uri=province.context.status_uri(jinan), now=now)
+    api = client.post("/api/v1/verify", json={"payload": token}, headers={"Accept-Language": "en"}).json
+    assert api["valid"] is False and api["reason"] == "status_out_of_bounds" and api["step"] == 6
+    assert api["message"] == "The issuer's status list has no entry for this certificate: do not accept it."
+    page = client.get(f"/v/{token}").get_data(as_text=True)
+    assert "发证机关的状态列表中没有该证件的条目：请勿采信。" in page and "无效" in page
+
+
 def test_api_bad_body(client: FlaskClient) -> None:
     response = client.post("/api/v1/verify", data="nope", headers={"Accept-Language": "zh-CN"})
     assert response.status_code == 400
@@ -111,7 +138,10 @@ def test_inspector_sees_the_full_record_and_it_is_logged(
 def test_legacy_lookup(client: FlaskClient, session: Session, province: Province) -> None:
     body = "证号,姓名,身份证号码,从业资格类别,发证日期,有效期至,发证机关,介质\n"
     body += f"P1,张三明,{HOLDER},cargo,2020-05-01,2099-04-30,济南市运管处,纸质\n"
-    legacy.import_file(session, province.actor(session, "jinan_admin"), "old.csv", body.encode())
+    legacy.import_file(
+        session, province.context.clock, province.actor(session, "jinan_admin"), "old.csv", body.encode()
+    )
+    session.commit()
     page = client.get("/legacy?number=P1&name=张三明").get_data(as_text=True)
     assert '<p class="verdict-word">有效</p>' in page and "张*明" in page and HOLDER not in page
     assert "没有该证号和姓名的证书。" in client.get("/legacy?number=P1&name=李四").get_data(as_text=True)
@@ -145,6 +175,7 @@ def test_inspector_photo_only_for_inspectors(
     Image.new("RGB", (400, 500), (1, 2, 3)).save(out, "JPEG")
     photo = photos.upload(session, account, out.getvalue())
     photos.review(session, photo, province.actor(session, "jinan_admin"), approve=True)
+    session.commit()
     url = f"/v-photo/{cert.practitioner_id}.jpg"
     assert client.get(url).status_code == 404
     login(client, "jinan_inspector")

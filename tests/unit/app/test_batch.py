@@ -11,11 +11,13 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.messages import MESSAGES
 from app.models import AuditEvent, Certificate, CertificateVersion, HolderCategory
 from app.services import certificates as certs
 from app.services.audit import verify_chain
 from app.services.batch import issue_batch, report_csv
-from app.services.spreadsheet import SpreadsheetError, read_rows
+from app.services.errors import RuleViolation
+from app.services.spreadsheet import ParsedFile, ParsedRow, SpreadsheetError, read_rows
 
 from ...helpers import id_number
 from ...registry import Province
@@ -57,12 +59,52 @@ def test_row_errors_name_row_and_column() -> None:
     data = text.encode("gb18030")
     parsed = read_rows("batch.csv", data)
     texts = [(e.row, e.column, e.text()) for e in parsed.errors]
-    assert texts == [
+    assert texts == [  # what the file cannot say; the certificate rules come when rows are planned
         (2, "从业资格类别", "Unknown or empty category: 飞行员"),
         (2, "有效期起", "Not a date."),
-        (3, "姓名", "The name is empty."),
-        (3, "身份证号码", "The same ID number as row 2."),
     ]
+
+
+def test_planning_reports_every_rule_by_row_and_column(session: Session, province: Province) -> None:
+    rows = rows_for(
+        f"{A},张三明,cargo", f"{A},张三,cargo", "123,李四,cargo", f"{C},{'王' * 51},taxi", f"{B},,cargo"
+    )
+    result = issue_batch(session, province.context, province.actor(session, "jinan_clerk"), rows)
+    assert result.issued == 0
+    assert [(e.row, e.column, e.text()) for e in result.errors] == [
+        (3, "身份证号码", "The same ID number as row 2."),
+        (4, "身份证号码", "An ID number has 18 characters: 17 digits, then a digit or X."),
+        (5, "姓名", "The name must have 1 to 50 characters."),
+        (6, "姓名", "The name must have 1 to 50 characters."),
+    ]
+
+
+BAD_NAMES = [
+    "王" * 60,  # once signed by the batch although the form refused it
+    "张\u202e三",  # a bidi override turns the name around on screen
+    "\u200b\u200b",  # zero-width only: looks empty
+    "张\n三",  # a line break
+    "=HYPERLINK(1)",  # a spreadsheet formula
+    "@王",
+]
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_one_name_rule_for_the_form_and_the_batch(session: Session, province: Province, name: str) -> None:
+    actor = province.actor(session, "jinan_clerk")
+    with pytest.raises(RuleViolation) as single:
+        certs.issue(session, province.context, actor, certs.IssueRequest(A, name, [2]))
+    result = issue_batch(
+        session,
+        province.context,
+        actor,
+        ParsedFile(rows=[ParsedRow(2, A, name, [2], None)]),
+        all_or_nothing=False,
+    )
+    assert single.value.code in {"invalid_name", "invalid_name_characters"}
+    assert result.issued == 0 and [(e.row, e.column) for e in result.errors] == [(2, "姓名")]
+    assert result.errors[0].message == MESSAGES[single.value.code]
+    assert session.scalar(select(func.count()).select_from(Certificate)) == 0
 
 
 @pytest.mark.parametrize(
@@ -97,12 +139,14 @@ def test_all_or_nothing(session: Session, province: Province) -> None:
 
 def test_valid_rows_only_and_everything_written(session: Session, province: Province) -> None:
     actor = province.actor(session, "jinan_clerk")
-    certs.issue(session, province.context, actor, id_number=B, name="李四", categories=[1])
+    certs.issue(session, province.context, actor, certs.IssueRequest(B, "李四", [1]))
     rows = rows_for(f"{A},张三明,cargo;passenger", f"{B},李四,taxi", f"{C},王五,taxi")
     seen: list[int] = []
     result = issue_batch(session, province.context, actor, rows, all_or_nothing=False, progress=seen.append)
     assert result.issued == 2 and seen == [2]
-    assert [e.text() for e in result.errors] == [f"The holder already has certificate {B}."]
+    assert [e.text() for e in result.errors] == [
+        f"The holder already has certificate {B}. To add categories, change that certificate."
+    ]
     assert session.scalar(select(func.count()).select_from(Certificate)) == 3
     assert session.scalar(select(func.count()).select_from(HolderCategory)) == 1 + 2 + 1
     serials = sorted(session.scalars(select(Certificate.serial)))
@@ -134,7 +178,7 @@ def test_command_line_batch(tmp_path, runner, session: Session, province: Provin
         args=["certificates", "batch", str(bad), "--as", "jinan_clerk", "--report", str(report)]
     )
     assert result.exit_code == 1
-    assert f"row 3, 身份证号码: The holder already has certificate {A}." in result.output
+    assert f"row 3, 身份证号码: The holder already has certificate {A}. To add" in result.output
     assert "issued 0 certificates; 1 rows with 1 problems" in result.output
     assert "身份证号码" in report.read_text(encoding="utf-8-sig")
     assert session.scalar(select(func.count()).select_from(Certificate)) == 2

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.models import AuditEvent, GraduationCertificate
 from app.services import graduation
-from app.services.context import blob_store
+from app.services.container import services
 
 from ...functional.partner_helpers import encrypted_pdf, pdf
 from ...helpers import id_number
@@ -118,7 +118,7 @@ def test_backfill_reports_every_row(
     ]
     second = session.scalars(select(GraduationCertificate).filter_by(number="JY2025-0002")).one()
     assert second.practitioner.id_number == woman and second.pushed_by is None
-    with blob_store(app).open(second.pdf_sha256) as f:
+    with services(app).blobs.open(second.pdf_sha256) as f:
         assert f.read() == (folder / "a" / "002.pdf").read_bytes()
     actors = set(session.scalars(select(AuditEvent.actor).where(AuditEvent.action.like("graduation.%"))))
     assert actors == {"cli:backfill"}
@@ -160,13 +160,13 @@ def test_bad_rows_are_reported_and_skipped(
     assert messages["JY2025-0103"].startswith("broken_pdf: the PDF cannot be read")
     assert messages["JY2025-0104"] == "encrypted_pdf: the PDF is encrypted or password-protected"
     assert messages["JY2025-0105"] == (
-        "invalid fields: student_id_number: invalid_id_number; period_start: invalid_date"
+        "invalid fields: student_id_number: id_number_check_character; period_start: invalid_date"
     )
     assert messages["JY2025-0106"] == "file too large: over 20,000 bytes (GRADUATION_PDF_MAX_BYTES)"
     assert messages["JY2025-0107"] == "invalid fields: sex: invalid_sex; file: missing.pdf not found"
     assert "row 3 (missing.pdf): file: missing.pdf not found" in result.stderr
     assert stored(session) == [("JY2025-0001", 1, "backfill"), ("JY2025-0002", 1, "backfill")]
-    store = blob_store(app)
+    store = services(app).blobs
     assert len(list(store.hashes())) == 2
     assert list(store.incoming.iterdir()) == []  # refused files leave nothing behind
 
@@ -184,7 +184,7 @@ def test_rerun_changes_nothing(app: Flask, runner: FlaskCliRunner, session: Sess
     assert [line[3] for line in lines[1:]] == ["unchanged"] * 4
     assert lines[1][4] == "same as stored JY2025-0001#1 (warnings: unknown_school)"
     assert stored(session) == [(f"JY2025-{i:04d}", 1, "backfill") for i in range(1, 5)]
-    assert len(list(blob_store(app).hashes())) == 4
+    assert len(list(services(app).blobs.hashes())) == 4
 
 
 class Interrupting:
@@ -207,6 +207,7 @@ def interrupt_while_receiving(real: Callable[..., Any], kwargs: dict[str, Any]) 
 
 def interrupt_after_commit(real: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
     real(**kwargs)
+    kwargs["session"].commit()  # the row's unit of work ends, then the run is interrupted
     raise KeyboardInterrupt
 
 
@@ -244,7 +245,7 @@ def test_interrupted_run_resumes_without_duplicates(
     report = folder / "manifest.report.csv"
     assert results(report) == ["stored", "stored"]  # the finished rows, written as they went
     assert len(stored(session)) == stored_before
-    store = blob_store(app)
+    store = services(app).blobs
     assert len(list(store.hashes())) == stored_before  # no orphan blob
     assert list(store.incoming.iterdir()) == []  # no half-received file
 
@@ -345,7 +346,7 @@ def test_manifest_header_in_any_order_and_case(
 
 def _leftover(app: Flask) -> Path:
     """A half-received file, as a crash while receiving leaves it (ten seconds old)."""
-    received = blob_store(app).receive(io.BytesIO(b"%PDF-1.7 half"), 1_000_000)
+    received = services(app).blobs.receive(io.BytesIO(b"%PDF-1.7 half"), 1_000_000)
     past = time.time() - 10
     os.utime(received.path, (past, past))
     return received.path
@@ -357,7 +358,7 @@ def test_cleanup_removes_orphans_and_leftovers(
     folder, rows = folder_of(tmp_path, 1)
     write_manifest(folder / "manifest.csv", rows)
     assert runner.invoke(args=["graduation", "backfill", str(folder)]).exit_code == 0
-    store = blob_store(app)
+    store = services(app).blobs
     kept = next(iter(store.hashes()))
     orphan = store.receive(io.BytesIO(pdf("orphan")), 1_000_000)
     assert store.keep(orphan)
@@ -394,7 +395,7 @@ def test_cleanup_reports_rows_whose_pdf_is_missing(
     write_manifest(folder / "manifest.csv", rows)
     assert runner.invoke(args=["graduation", "backfill", str(folder)]).exit_code == 0
     lost = session.scalars(select(GraduationCertificate).filter_by(number="JY2025-0002")).one()
-    blob_store(app).delete(lost.pdf_sha256)
+    services(app).blobs.delete(lost.pdf_sha256)
 
     dry = runner.invoke(args=["graduation", "cleanup", "--dry-run"])
     result = runner.invoke(args=["graduation", "cleanup"])

@@ -21,8 +21,9 @@ def _worker(config: dict[str, object], actor_id: int, job: str, arg: int, start:
     from app import create_app
     from app.db import get_session
     from app.models import Staff
-    from app.services.context import issuing_context
+    from app.services.container import issuing_context
     from app.services.errors import Conflict
+    from app.services.unit_of_work import commit
 
     app = create_app(config)
     outcomes = []
@@ -35,7 +36,16 @@ def _worker(config: dict[str, object], actor_id: int, job: str, arg: int, start:
         start.wait()  # type: ignore[attr-defined]
         if job == "reissue":
             try:
-                certs.reissue(session, context, actor, arg, reason="lost", expected_version=1)  # type: ignore[arg-type]
+                certs.perform(
+                    session,
+                    context,
+                    actor,
+                    "reissue",
+                    arg,
+                    certs.ActionInput(reason="lost"),
+                    expected_version=1,
+                )
+                commit(session)  # the request's unit of work
                 outcomes.append("ok")
             except Conflict as exc:
                 outcomes.append(exc.code)
@@ -43,13 +53,9 @@ def _worker(config: dict[str, object], actor_id: int, job: str, arg: int, start:
             for n in range(arg):
                 first17 = f"370102199{job[-1]}01{n + 1:02d}{n:03d}"
                 result = certs.issue(
-                    session,
-                    context,
-                    actor,
-                    id_number=id_number(first17),  # type: ignore[arg-type]
-                    name="并发",
-                    categories=[2],
+                    session, context, actor, certs.IssueRequest(id_number(first17), "并发", [2])
                 )
+                commit(session)
                 outcomes.append(result.certificate.serial)
     app.extensions["db_engine"].dispose()
     return outcomes
@@ -81,7 +87,7 @@ def test_two_staff_one_certificate_and_parallel_issuing(
 ) -> None:
     admin = province.actor(session, "jinan_admin")
     cert = certs.issue(
-        session, province.context, admin, id_number=id_number(), name="张三明", categories=[1]
+        session, province.context, admin, certs.IssueRequest(id_number(), "张三明", [1])
     ).certificate
     session.commit()
     config = _config(app, tmp_path)

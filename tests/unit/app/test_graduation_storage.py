@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.db import get_session
 from app.models import GraduationCertificate, Practitioner
 from app.services import graduation
-from app.services.context import blob_store
+from app.services.container import services
 from app.storage import BlobStore, FileBlobStore, TooLarge
 from tests.functional.partner_helpers import metadata, pdf
 
@@ -55,15 +55,17 @@ def test_failed_commit_leaves_no_row_and_an_orphan_cleanup_removes(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with app.app_context():
-        session, store = get_session(), blob_store(app)
+        session, store = get_session(), services(app).blobs
 
         def crash() -> None:
             raise RuntimeError("the database went away")
 
+        _push(session, store)
         monkeypatch.setattr(session, "commit", crash)
         with pytest.raises(RuntimeError):
-            _push(session, store)
+            session.commit()  # the request's unit of work fails to commit
         monkeypatch.undo()
+        session.rollback()
         assert session.scalar(select(func.count()).select_from(GraduationCertificate)) == 0
         assert session.scalar(select(func.count()).select_from(Practitioner)) == 0
         # the kept blob stays (a concurrent push of the same PDF might need it): an orphan that
@@ -77,7 +79,7 @@ def test_failed_commit_leaves_no_row_and_an_orphan_cleanup_removes(
 
 def test_cleanup_removes_orphans_and_reports_missing_files(app: Flask) -> None:
     with app.app_context():
-        session, store = get_session(), blob_store(app)
+        session, store = get_session(), services(app).blobs
         kept = _push(session, store).certificate
         orphan = store.receive(io.BytesIO(b"left by a crash"), limit=100)
         store.keep(orphan)

@@ -29,7 +29,7 @@ def test_import_check_and_renew(session: Session, province: Province) -> None:
         f"P2020001,张三明,{A},经营性道路货物运输驾驶员、机动车驾驶培训教练员,2020-05-01,2026-04-30,济南市运管处,纸质",
         f"IC2019002,李四,{B},taxi,2019/01/01,2025/01/01,济南市运管处,IC卡",
     )
-    result = legacy.import_file(session, actor, "old.csv", data)
+    result = legacy.import_file(session, province.context.clock, actor, "old.csv", data)
     assert result.imported == 2 and result.errors == []
     today = dt.date(2026, 1, 1)
     assert legacy.check(session, "p2020001", "张三明", today).verdict == "valid"
@@ -48,7 +48,7 @@ def test_one_bad_row_imports_nothing(session: Session, province: Province) -> No
         f"P1,张三明,{A},cargo,2020-05-01,2026-04-30,济南市运管处,纸质",
         f"P1,李四,{B},taxi,2020-01-01,2019-01-01,济南市运管处,磁卡",
     )
-    result = legacy.import_file(session, actor, "old.csv", data)
+    result = legacy.import_file(session, province.context.clock, actor, "old.csv", data)
     assert result.imported == 0
     assert [(e.row, e.column, e.text()) for e in result.errors] == [
         (3, "介质", "The medium must be 纸质 or IC卡."),
@@ -61,8 +61,8 @@ def test_one_bad_row_imports_nothing(session: Session, province: Province) -> No
 def test_reimport_is_reported(session: Session, province: Province) -> None:
     actor = province.actor(session, "jinan_admin")
     data = csv_of(f"P1,张三明,{A},cargo,2020-05-01,2026-04-30,济南市运管处,纸质")
-    assert legacy.import_file(session, actor, "old.csv", data).imported == 1
-    again = legacy.import_file(session, actor, "old.csv", data)
+    assert legacy.import_file(session, province.context.clock, actor, "old.csv", data).imported == 1
+    again = legacy.import_file(session, province.context.clock, actor, "old.csv", data)
     assert again.imported == 0 and again.errors[0].text() == "Certificate P1 was imported before."
 
 

@@ -4,7 +4,6 @@ every refusal a clerk can run into, with its code."""
 from __future__ import annotations
 
 import datetime as dt
-from unittest import mock
 
 import pytest
 from sqlalchemy import select
@@ -14,12 +13,12 @@ from app.models import AuditEvent, Certificate, HolderCategory
 from app.models.enums import CancelReason
 from app.services import certificates as certs
 from app.services import status_lists
+from app.services.certificates.rules import validity_end
 from app.services.errors import Conflict, PermissionDenied, RuleViolation
-from signing import KeySet, Purpose, Status, Verifier, verify_status_list
-from signing._facts import start_of_day
+from signing import KeySet, Purpose, Status, Verifier, start_of_day, verify_status_list
 from signing.errors import Superseded
 
-from ...helpers import id_number
+from ...helpers import id_number, on_day
 from ...registry import Province
 
 HOLDER = id_number()
@@ -28,7 +27,11 @@ HOLDER = id_number()
 def issue(session: Session, province: Province, who: str = "jinan_admin", **kw):  # type: ignore[no-untyped-def]
     args = {"id_number": HOLDER, "name": "张三明", "categories": [1, 2]}
     args.update(kw)
-    return certs.issue(session, province.context, province.actor(session, who), **args).certificate
+    key = args.pop("request_key", None)
+    request = certs.IssueRequest(**args)
+    return certs.issue(
+        session, province.context, province.actor(session, who), request, request_key=key
+    ).certificate
 
 
 def verifier(session: Session, province: Province) -> Verifier:
@@ -44,7 +47,7 @@ def test_issue_signs_a_verifiable_credential(session: Session, province: Provinc
     (version,) = cert.versions
     assert cert.number == HOLDER and cert.state == "active" and version.version == 1
     assert version.identifier.startswith("1.2.156.3005.2.11100000000000000D.11370100MB00000007.00000001.001.")
-    assert version.valid_until == certs.validity_end(cert.first_issued, 6)
+    assert version.valid_until == validity_end(cert.first_issued, 6)
     result = verifier(session, province).verify(version.credential)
     assert result.holder == {"name": "张三明", "id": HOLDER} and result.status == "valid"
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "certificate.issue")).one()
@@ -55,8 +58,11 @@ def test_issue_signs_a_verifiable_credential(session: Session, province: Provinc
 @pytest.mark.parametrize(
     ("kw", "code"),
     [
-        ({"id_number": "370102199003071230"}, "invalid_id_number"),
-        ({"id_number": "370102199002301234"}, "invalid_id_number"),
+        ({"id_number": "370102199003071230"}, "id_number_check_character"),
+        ({"id_number": "370102199002301234"}, "id_number_birth_date"),
+        ({"id_number": "3701021990030712"}, "id_number_shape"),
+        ({"name": "张\u202e三"}, "invalid_name_characters"),
+        ({"name": "王" * 51}, "invalid_name"),
         ({"categories": []}, "no_category"),
         ({"categories": [99]}, "unknown_category"),
         ({"categories": [10]}, "legacy_category"),
@@ -81,7 +87,14 @@ def test_second_live_certificate_and_category(session: Session, province: Provin
 def test_other_authority_refused_and_recorded(session: Session, province: Province) -> None:
     cert = issue(session, province)
     with pytest.raises(PermissionDenied) as caught:
-        certs.suspend(session, province.actor(session, "qingdao_admin"), cert.id, reason="x")
+        certs.perform(
+            session,
+            province.context,
+            province.actor(session, "qingdao_admin"),
+            "suspend",
+            cert.id,
+            certs.ActionInput(reason="x"),
+        )
     assert caught.value.code == "other_authority"
     refused = session.scalars(
         select(AuditEvent).where(AuditEvent.action == "certificate.suspend.refused")
@@ -93,13 +106,18 @@ def test_other_authority_refused_and_recorded(session: Session, province: Provin
 def test_renew_window(session: Session, province: Province) -> None:
     cert = issue(session, province)
     with pytest.raises(RuleViolation) as caught:
-        certs.renew(session, province.context, province.actor(session, "jinan_clerk"), cert.id)
+        certs.perform(session, province.context, province.actor(session, "jinan_clerk"), "renew", cert.id)
     assert caught.value.code == "renew_window"
     assert caught.value.params["ends"] == cert.valid_until.isoformat()
     inside = cert.valid_until - dt.timedelta(days=10)
-    with mock.patch.object(certs, "today_cst", return_value=inside):
-        result = certs.renew(
-            session, province.context, province.actor(session, "jinan_clerk"), cert.id, expected_version=1
+    if True:
+        result = certs.perform(
+            session,
+            on_day(province.context, inside),
+            province.actor(session, "jinan_clerk"),
+            "renew",
+            cert.id,
+            expected_version=1,
         )
     renewed = result.certificate
     assert renewed.current_version == 2
@@ -116,26 +134,33 @@ def test_reissue_change_suspend_lift_revoke(session: Session, province: Province
     cert = issue(session, province)
     admin = province.actor(session, "jinan_admin")
     ctx = province.context
-    certs.reissue(session, ctx, admin, cert.id, reason="lost", expected_version=1)
-    certs.change_details(
-        session, ctx, admin, cert.id, holder_name="张三", categories=[1, 2, 3], reason="改名"
+    certs.perform(
+        session, ctx, admin, "reissue", cert.id, certs.ActionInput(reason="lost"), expected_version=1
+    )
+    certs.perform(
+        session,
+        ctx,
+        admin,
+        "change",
+        cert.id,
+        certs.ActionInput(reason="改名", holder_name="张三", categories=[1, 2, 3]),
     )
     assert cert.current_version == 3 and certs.current_version(cert).holder_name == "张三"
     held = set(session.scalars(select(HolderCategory.category)))
     assert held == {1, 2, 3}
-    certs.suspend(session, admin, cert.id, reason="违章")
+    certs.perform(session, province.context, admin, "suspend", cert.id, certs.ActionInput(reason="违章"))
     index = certs.current_version(cert).status_index
     assert status_lists.get_status(session, cert.authority_id, index) == Status.SUSPENDED
-    certs.lift_suspension(session, admin, cert.id, reason="期满")
+    certs.perform(session, province.context, admin, "lift", cert.id, certs.ActionInput(reason="期满"))
     assert status_lists.get_status(session, cert.authority_id, index) == Status.VALID
-    certs.revoke(session, admin, cert.id, reason="处罚决定")
+    certs.perform(session, province.context, admin, "revoke", cert.id, certs.ActionInput(reason="处罚决定"))
     assert (
         cert.state == "revoked"
         and status_lists.get_status(session, cert.authority_id, index) == Status.REVOKED
     )
     assert list(session.scalars(select(HolderCategory))) == []
     with pytest.raises(RuleViolation) as caught:
-        certs.reissue(session, ctx, admin, cert.id, reason="again")
+        certs.perform(session, ctx, admin, "reissue", cert.id, certs.ActionInput(reason="again"))
     assert caught.value.code == "not_live"
     actions = list(
         session.scalars(
@@ -156,9 +181,23 @@ def test_cancel_reasons_and_reissue_after_cancel(session: Session, province: Pro
     cert = issue(session, province)
     admin = province.actor(session, "jinan_admin")
     with pytest.raises(RuleViolation) as caught:
-        certs.cancel(session, admin, cert.id, reason="felt like it")
+        certs.perform(
+            session,
+            province.context,
+            admin,
+            "cancel",
+            cert.id,
+            certs.ActionInput(cancel_reason="felt like it"),
+        )
     assert caught.value.code == "cancel_reason"
-    certs.cancel(session, admin, cert.id, reason=CancelReason.OWN_REQUEST)
+    certs.perform(
+        session,
+        province.context,
+        admin,
+        "cancel",
+        cert.id,
+        certs.ActionInput(cancel_reason=CancelReason.OWN_REQUEST),
+    )
     assert cert.state == "cancelled"
     again = issue(session, province)  # the number is free again once the old one is cancelled
     assert again.id != cert.id and again.serial == "00000002"
@@ -168,8 +207,13 @@ def test_change_cannot_take_a_category_held_elsewhere(session: Session, province
     first = issue(session, province, categories=[1])
     assert first.state == "active"
     with pytest.raises(RuleViolation) as caught:
-        certs.change_details(
-            session, province.context, province.actor(session, "jinan_admin"), first.id, reason="same"
+        certs.perform(
+            session,
+            province.context,
+            province.actor(session, "jinan_admin"),
+            "change",
+            first.id,
+            certs.ActionInput(reason="same"),
         )
     assert caught.value.code == "no_change"
 
@@ -177,9 +221,25 @@ def test_change_cannot_take_a_category_held_elsewhere(session: Session, province
 def test_stale_form_is_a_conflict(session: Session, province: Province) -> None:
     cert = issue(session, province)
     admin = province.actor(session, "jinan_admin")
-    certs.reissue(session, province.context, admin, cert.id, reason="lost", expected_version=1)
+    certs.perform(
+        session,
+        province.context,
+        admin,
+        "reissue",
+        cert.id,
+        certs.ActionInput(reason="lost"),
+        expected_version=1,
+    )
     with pytest.raises(Conflict) as caught:
-        certs.reissue(session, province.context, admin, cert.id, reason="lost", expected_version=1)
+        certs.perform(
+            session,
+            province.context,
+            admin,
+            "reissue",
+            cert.id,
+            certs.ActionInput(reason="lost"),
+            expected_version=1,
+        )
     assert caught.value.code == "superseded_version"
 
 
@@ -189,18 +249,30 @@ def test_double_submit_is_a_no_op(session: Session, province: Province) -> None:
         session,
         province.context,
         province.actor(session, "jinan_admin"),
-        id_number=HOLDER,
-        name="张三明",
-        categories=[1, 2],
+        certs.IssueRequest(HOLDER, "张三明", [1, 2]),
         request_key="k1",
     )
     assert again.repeated and again.certificate.id == cert.id
     admin = province.actor(session, "jinan_admin")
-    certs.reissue(
-        session, province.context, admin, cert.id, reason="lost", expected_version=1, request_key="k2"
+    certs.perform(
+        session,
+        province.context,
+        admin,
+        "reissue",
+        cert.id,
+        certs.ActionInput(reason="lost"),
+        expected_version=1,
+        request_key="k2",
     )
-    repeat = certs.reissue(
-        session, province.context, admin, cert.id, reason="lost", expected_version=1, request_key="k2"
+    repeat = certs.perform(
+        session,
+        province.context,
+        admin,
+        "reissue",
+        cert.id,
+        certs.ActionInput(reason="lost"),
+        expected_version=1,
+        request_key="k2",
     )
     assert repeat.repeated and cert.current_version == 2
 

@@ -4,7 +4,6 @@ and the one-body-per-item rule."""
 from __future__ import annotations
 
 import datetime as dt
-from unittest import mock
 
 import pytest
 from sqlalchemy.orm import Session
@@ -14,7 +13,7 @@ from app.services import authorities
 from app.services import certificates as certs
 from app.services.errors import PermissionDenied, RuleViolation
 
-from ...helpers import id_number
+from ...helpers import id_number, on_day
 from ...registry import Province
 
 ACTIONS = ["issue", "renew", "reissue", "change", "suspend", "lift", "revoke", "cancel"]
@@ -35,28 +34,37 @@ def expected(role: str, action: str, own: bool) -> str:
 def attempt(session: Session, province: Province, actor_name: str, action: str) -> str:
     ctx = province.context
     owner = province.actor(session, "jinan_admin")
-    cert = certs.issue(session, ctx, owner, id_number=id_number(), name="张三明", categories=[1]).certificate
+    cert = certs.issue(session, ctx, owner, certs.IssueRequest(id_number(), "张三明", [1])).certificate
     if action == "lift":
-        certs.suspend(session, owner, cert.id, reason="setup")
+        certs.perform(session, province.context, owner, "suspend", cert.id, certs.ActionInput(reason="setup"))
     actor = province.actor(session, actor_name)
+    in_window = on_day(ctx, cert.valid_until - dt.timedelta(days=3))
     calls = {
         "issue": lambda: certs.issue(
-            session, ctx, actor, id_number=id_number("11010519491231002"), name="李四", categories=[2]
+            session, ctx, actor, certs.IssueRequest(id_number("11010519491231002"), "李四", [2])
         ),
-        "renew": lambda: certs.renew(session, ctx, actor, cert.id),
-        "reissue": lambda: certs.reissue(session, ctx, actor, cert.id, reason="lost"),
-        "change": lambda: certs.change_details(session, ctx, actor, cert.id, holder_name="张三", reason="r"),
-        "suspend": lambda: certs.suspend(session, actor, cert.id, reason="r"),
-        "lift": lambda: certs.lift_suspension(session, actor, cert.id, reason="r"),
-        "revoke": lambda: certs.revoke(session, actor, cert.id, reason="r"),
-        "cancel": lambda: certs.cancel(session, actor, cert.id, reason="death"),
+        "renew": lambda: certs.perform(session, in_window, actor, "renew", cert.id),
+        "reissue": lambda: certs.perform(
+            session, ctx, actor, "reissue", cert.id, certs.ActionInput(reason="lost")
+        ),
+        "change": lambda: certs.perform(
+            session, ctx, actor, "change", cert.id, certs.ActionInput(reason="r", holder_name="张三")
+        ),
+        "suspend": lambda: certs.perform(
+            session, province.context, actor, "suspend", cert.id, certs.ActionInput(reason="r")
+        ),
+        "lift": lambda: certs.perform(
+            session, province.context, actor, "lift", cert.id, certs.ActionInput(reason="r")
+        ),
+        "revoke": lambda: certs.perform(
+            session, province.context, actor, "revoke", cert.id, certs.ActionInput(reason="r")
+        ),
+        "cancel": lambda: certs.perform(
+            session, province.context, actor, "cancel", cert.id, certs.ActionInput(cancel_reason="death")
+        ),
     }
-    in_window = cert.valid_until - dt.timedelta(days=3)
     try:
-        with mock.patch.object(
-            certs, "today_cst", return_value=in_window if action == "renew" else certs.today_cst()
-        ):
-            calls[action]()
+        calls[action]()
     except PermissionDenied as exc:
         return exc.code
     return "ok"
@@ -75,7 +83,7 @@ def test_two_bodies_for_one_item_suspends_that_item(session: Session, province: 
     jinan, qingdao = province.body(session, "jinan"), province.body(session, "qingdao")
     admin = province.actor(session, "jinan_admin")
     cert = certs.issue(
-        session, province.context, admin, id_number=id_number(), name="张三明", categories=[1]
+        session, province.context, admin, certs.IssueRequest(id_number(), "张三明", [1])
     ).certificate
     authorities.assign_item(session, jinan.region_code, ServiceItem.SUSPEND, qingdao)
     session.commit()
@@ -83,9 +91,16 @@ def test_two_bodies_for_one_item_suspends_that_item(session: Session, province: 
     assert conflict.region_code == "370100" and conflict.item == "suspend"
     assert conflict.authorities == sorted([jinan.name, qingdao.name])
     with pytest.raises(RuleViolation) as caught:
-        certs.suspend(session, admin, cert.id, reason="r")
+        certs.perform(session, province.context, admin, "suspend", cert.id, certs.ActionInput(reason="r"))
     assert caught.value.code == "item_conflict"
-    certs.revoke(session, admin, cert.id, reason="other items still work")
+    certs.perform(
+        session,
+        province.context,
+        admin,
+        "revoke",
+        cert.id,
+        certs.ActionInput(reason="other items still work"),
+    )
     authorities.unassign_item(session, jinan.region_code, ServiceItem.SUSPEND, qingdao)
     session.commit()
     assert authorities.conflicts(session) == []
@@ -100,9 +115,7 @@ def test_unassigned_item(session: Session, province: Province) -> None:
             session,
             province.context,
             province.actor(session, "jinan_admin"),
-            id_number=id_number(),
-            name="张三明",
-            categories=[1],
+            certs.IssueRequest(id_number(), "张三明", [1]),
         )
     assert caught.value.code == "item_unassigned"
 
@@ -117,8 +130,6 @@ def test_not_the_implementing_body(session: Session, province: Province) -> None
             session,
             province.context,
             province.actor(session, "jinan_admin"),
-            id_number=id_number(),
-            name="张三明",
-            categories=[1],
+            certs.IssueRequest(id_number(), "张三明", [1]),
         )
     assert caught.value.code == "not_implementing"

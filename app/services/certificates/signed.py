@@ -1,80 +1,22 @@
-"""Certificate versions: dates and categories checked, serials allocated, versions signed.
-
-Shared by the single actions (:mod:`app.services.certificates`), batch issuance and the legacy
-renewal.
-"""
+"""Signed facts: identifier serials allocated and certificate versions signed with the issuing
+authority's key, for issuance (one or many) and every action that makes a new version."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from signing import (
-    CATEGORIES_BY_CODE,
-    CST,
-    CertificateFacts,
-    Identifier,
-    Purpose,
-    Signer,
-    sign_credential,
-    validate_id_number,
-)
-from signing.errors import IdentifierError, KeyHandlingError
+from signing import CertificateFacts, Identifier, Purpose, Signer, sign_credential
+from signing.errors import KeyHandlingError
 
-from ..models import Authority, Certificate, CertificateVersion, Practitioner
-from ..models.enums import VersionState
-from .context import IssuingContext
-from .errors import RuleViolation
-
-
-def today_cst() -> dt.date:
-    """Today's date in China."""
-    return dt.datetime.now(CST).date()
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    """``day`` plus ``years`` (29 February becomes 28 February)."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
-def validity_end(start: dt.date, years: int) -> dt.date:
-    """The last valid day of a validity of ``years`` starting ``start``."""
-    return add_years(start, years) - dt.timedelta(days=1)
-
-
-def normalize_categories(categories: Sequence[int | str]) -> list[int]:
-    """Category codes, checked: known, current (not legacy), no repeats; sorted."""
-    codes = []
-    for value in categories:
-        try:
-            code = int(value)
-        except (TypeError, ValueError):
-            raise RuleViolation(f"unknown category {value!r}", code="unknown_category", value=value) from None
-        if code not in CATEGORIES_BY_CODE:
-            raise RuleViolation(f"unknown category {value!r}", code="unknown_category", value=value)
-        if CATEGORIES_BY_CODE[code].legacy:
-            raise RuleViolation("this category is no longer issued", code="legacy_category", value=value)
-        codes.append(code)
-    if not codes:
-        raise RuleViolation("choose at least one category", code="no_category")
-    if len(set(codes)) != len(codes):
-        raise RuleViolation("a category is listed twice", code="repeated_category")
-    return sorted(codes)
-
-
-def checked_id_number(text: str) -> str:
-    """A validated ID number, or a rule violation saying what is wrong with it."""
-    try:
-        return validate_id_number(text, today=today_cst())
-    except IdentifierError as exc:
-        raise RuleViolation(str(exc), code="invalid_id_number", detail=str(exc)) from exc
+from ...models import Authority, Certificate, CertificateVersion, Practitioner
+from ...models.enums import VersionState
+from ..context import IssuingContext
+from ..errors import RuleViolation
+from .rules import checked
 
 
 def allocate_serials(session: Session, authority: Authority, count: int = 1) -> int:
@@ -107,7 +49,7 @@ def version_values(
     first_issued: dt.date,
     version: int,
     holder_name: str,
-    categories: list[int],
+    categories: tuple[int, ...] | list[int],
     issued: dt.date,
     valid_from: dt.date,
     valid_until: dt.date,
@@ -116,18 +58,20 @@ def version_values(
 ) -> dict[str, Any]:
     """Sign a version and return its column values (without ``certificate_id``)."""
     identifier = Identifier(context.type_code, authority.credit_code, serial, version)
-    facts = CertificateFacts(
-        identifier=identifier,
-        number=number,
-        holder_name=holder_name,
-        holder_id=holder_id,
-        categories=tuple(categories),
-        issuer_name=authority.name,
-        first_issued=first_issued,
-        issued=issued,
-        valid_from=valid_from,
-        valid_until=valid_until,
-        status_index=status_index,
+    facts = checked(
+        lambda: CertificateFacts(
+            identifier=identifier,
+            number=number,
+            holder_name=holder_name,
+            holder_id=holder_id,
+            categories=tuple(categories),
+            issuer_name=authority.name,
+            first_issued=first_issued,
+            issued=issued,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            status_index=status_index,
+        )
     )
     credential = sign_credential(facts, signer, status_uri=context.status_uri(authority.credit_code), now=now)
     return {
@@ -135,7 +79,7 @@ def version_values(
         "identifier": str(identifier),
         "authority_id": authority.id,
         "holder_name": holder_name,
-        "categories": categories,
+        "categories": list(categories),
         "issued": issued,
         "valid_from": valid_from,
         "valid_until": valid_until,
@@ -155,7 +99,7 @@ def sign_version(
     *,
     version: int,
     holder_name: str,
-    categories: list[int],
+    categories: tuple[int, ...] | list[int],
     issued: dt.date,
     valid_from: dt.date,
     valid_until: dt.date,

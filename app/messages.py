@@ -1,0 +1,193 @@
+"""The one message catalogue: every code a person can see (domain errors, verification reasons,
+field errors of the partner API), as an English message id translated when it is shown.
+
+Services and signing raise codes; views and reports turn them into words only through
+:func:`message_for` / :func:`text_for`. A test fails when a code raised anywhere has no entry here,
+or an entry has no Chinese translation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from flask_babel import gettext
+
+
+def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "translate later"
+    """Mark ``text`` for the catalogue; it is translated when the message is shown."""
+    return text
+
+
+MESSAGES = {
+    # ID-card numbers (the reasons of signing's IdentifierError)
+    "id_number_shape": N_("An ID number has 18 characters: 17 digits, then a digit or X."),
+    "id_number_birth_date": N_("The birth date in the ID number does not exist."),
+    "id_number_birth_range": N_("The birth date in the ID number is in the future or too long ago."),
+    "id_number_check_character": N_(
+        "The last character of the ID number does not match the others: check it for a typing error."
+    ),
+    "invalid_name": N_("The name must have 1 to 50 characters."),
+    "invalid_name_characters": N_(
+        "Use only letters, spaces and · in the name: "
+        "no line breaks, invisible characters or a leading = + - @."
+    ),
+    "same_number_twice": N_("The same ID number as row %(row)s."),
+    "no_category": N_("Choose at least one category."),
+    "unknown_category": N_("Unknown category: %(value)s."),
+    "legacy_category": N_("This category is no longer issued."),
+    "repeated_category": N_("A category is listed twice."),
+    "live_certificate_exists": N_(
+        "The holder already has certificate %(number)s. To add categories, change that certificate."
+    ),
+    "duplicate_category": N_("The holder already holds %(category)s on certificate %(number)s."),
+    "renew_window": N_("Renewal is possible only from %(opens)s to %(ends)s."),
+    "not_active": N_("A suspended certificate cannot be renewed. Lift the suspension first."),
+    "not_live": N_("This certificate has been revoked or cancelled; nothing more can be done with it."),
+    "superseded_version": N_(
+        "This page showed version %(expected)s, but the certificate is now at version %(current)s. "
+        "Reload the page and check before acting."
+    ),
+    "concurrent_change": N_(
+        "Someone else changed this certificate at the same moment. Reload and try again."
+    ),
+    "already_suspended": N_("The certificate is already suspended."),
+    "not_suspended": N_("The certificate is not suspended."),
+    "no_change": N_("Nothing was changed."),
+    "reason_required": N_("Give the reason."),
+    "cancel_reason": N_("Choose a cancellation reason from the list."),
+    "no_signing_key": N_("%(authority)s has no signing key. Ask the system administrator to generate one."),
+    "other_authority": N_(
+        "Only the issuing authority (%(issuer)s) may act on this certificate. The attempt was recorded."
+    ),
+    "not_implementing": N_("In this region this service is provided by %(body)s."),
+    "no_permission": N_("You have no permission for this service. The attempt was recorded."),
+    "role": N_("Your role does not act on certificates."),
+    "inactive": N_("This account is deactivated."),
+    "item_conflict": N_(
+        "This service is configured to more than one authority in region %(region)s and is suspended "
+        "until the province fixes it."
+    ),
+    "item_unassigned": N_("No authority provides this service in region %(region)s."),
+    "not_found": N_("No such certificate."),
+    "activation_invalid": N_("The ID number or the activation code is wrong."),
+    "activation_expired": N_("The activation code has expired. Ask the certificate office for a new one."),
+    "holder_weak_password": N_("The password needs at least %(minimum)s characters."),
+    "holder_wrong_password": N_("The current password is wrong."),
+    "photo_not_image": N_("This is not a JPEG or PNG photo. Take the photo again with the phone camera."),
+    "photo_too_large": N_("The photo is too large: at most %(megabytes)s MB."),
+    "photo_reviewed": N_("This photo was reviewed already."),
+    "invalid_credit_code": N_(
+        "“%(value)s” is not a unified social credit code "
+        "(18 digits and capital letters, without I, O, S, V or Z)."
+    ),
+    "credit_code_check_failed": N_(
+        "The check character of the unified social credit code “%(value)s” is wrong: the 18th character "
+        "does not match the first 17. Check the code for typing errors."
+    ),
+    "username_taken": N_("The user name %(name)s is taken."),
+    "assignment_exists": N_("That assignment exists already."),
+    # verification verdicts (the codes of signing.errors)
+    "valid": N_("Signature and status checked just now."),
+    "stale_presentation": N_(
+        "This QR code has expired — it may be a screenshot. Ask the holder to refresh the code on their phone and show it again."  # noqa: E501 - one translation key
+    ),
+    "clock_skew": N_("The QR code was made later than this device's time. Check the clock of this device."),
+    "not_yet_valid": N_("The certificate is not valid yet."),
+    "expired": N_("The certificate's validity has ended."),
+    "suspended": N_("The certificate is suspended."),
+    "revoked": N_("The certificate has been revoked or cancelled."),
+    "superseded": N_(
+        "This is an old version of the certificate; a newer one was issued. Ask the holder for the current one."  # noqa: E501 - one translation key
+    ),
+    "bad_signature": N_("The signature does not match: the certificate may be forged or altered."),
+    "unknown_key": N_("Signed by a key this service does not know: the certificate may be forged."),
+    "key_compromised": N_("Signed by a key that has been withdrawn as compromised: do not accept it."),
+    "wrong_key_purpose": N_("Signed by a key that may not sign this: do not accept it."),
+    "key_outside_window": N_("Signed by a key that was not in service at that time: do not accept it."),
+    "policy": N_("The issuer does not match the signing key: do not accept it."),
+    "status_unavailable": N_("The certificate's status cannot be checked right now. Try again."),
+    "status_out_of_bounds": N_(
+        "The issuer's status list has no entry for this certificate: do not accept it."
+    ),
+    "malformed": N_("This QR code cannot be read: it is not a certificate code of this service."),
+    # fields of the partner API
+    "required": N_("This field is required."),
+    "not_a_string": N_("Send this field as a string."),
+    "not_an_object": N_("The metadata must be a JSON object."),
+    "invalid_json": N_("The metadata is not valid JSON."),
+    "invalid_certificate_number": N_("Use 1–40 letters, digits or hyphens."),
+    "invalid_sex": N_('Use "M" or "F".'),
+    "sex_mismatch": N_("Does not match the sex encoded in the ID number."),
+    "unknown_training_type": N_("This training type is not configured."),
+    "invalid_date": N_("Use a date like 2026-11-22."),
+    "in_the_future": N_("This date is in the future."),
+    "before_period_start": N_("This date is before the start of the training period."),
+    "already_renewed": N_("This certificate was already renewed as an electronic one."),
+    "certificate_not_found": N_("No such certificate."),
+    "unknown_action": N_("There is no such action."),
+    "invalid_level": N_("The level must be province, city or county."),
+    "weak_password": N_("The password needs at least %(minimum)s characters."),
+    "no_presentation_key": N_(
+        "The service has no key to sign the QR code right now. Ask the system administrator."
+    ),
+    "validity_order": N_("The validity would end before it starts."),
+    "negative_status_index": N_("The certificate has no valid place in the status list."),
+    # generic refusals (a code more precise than these is raised wherever one is known)
+    "permission_denied": N_("You do not have permission to do this."),
+    "rule_violation": N_("This is not possible under the rules of the service."),
+    "conflict": N_("Someone else changed this first. Reload the page and try again."),
+    # graduation certificate pushes
+    "invalid_fields": N_("Some fields are missing or wrong."),
+    "not_pdf": N_("The file is not a PDF."),
+    "encrypted_pdf": N_("The PDF is encrypted or password-protected; send it without protection."),
+    "broken_pdf": N_("The PDF is damaged and cannot be read."),
+    "number_taken": N_("Another partner system pushed this certificate number."),
+    # partner systems
+    "invalid_client": N_("Unknown client, wrong secret or a deactivated client."),
+    "invalid_token": N_("The access token is missing, expired or not valid."),
+    "partner_name_required": N_("Give the partner system's name."),
+    "invalid_scope": N_("Choose at least one scope from the list."),
+}
+
+VERDICTS = (
+    "valid",
+    "stale_presentation",
+    "clock_skew",
+    "not_yet_valid",
+    "expired",
+    "suspended",
+    "revoked",
+    "superseded",
+    "bad_signature",
+    "unknown_key",
+    "key_compromised",
+    "wrong_key_purpose",
+    "key_outside_window",
+    "policy",
+    "status_unavailable",
+    "status_out_of_bounds",
+    "malformed",
+)
+"""The verdicts a verification can give (the scanner page gets their words for offline use)."""
+
+
+def text_for(
+    code: str, params: Mapping[str, object] | None = None, translate: Callable[[str], str] | None = None
+) -> str | None:
+    """The message for ``code`` in the language of ``translate`` (default: the request's), with
+    ``params`` filled in; ``None`` for a code the catalogue does not know."""
+    template = MESSAGES.get(code)
+    if template is None:
+        return None
+    text = (translate or gettext)(template)
+    try:
+        return text % dict(params or {})
+    except (KeyError, TypeError, ValueError):
+        return text.split("%(")[0].rstrip(": ")
+
+
+def message_for(error: object) -> str:
+    """The user's-language message for a domain error or a signing error (anything with a
+    ``code`` and maybe ``params``); its own text if the catalogue has none."""
+    code = str(getattr(error, "code", ""))
+    return text_for(code, getattr(error, "params", None)) or str(error)

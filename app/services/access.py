@@ -1,0 +1,166 @@
+"""The one access policy: who may do what, on which object, and which objects each user sees.
+
+Two questions, answered only here:
+
+* **May this user do this?** :func:`require` (raising) and :func:`decide` (returning the reason)
+  check, in order: an active account; a role that acts on certificates; for an existing
+  certificate, that the user's authority issued it (谁核发、谁换发、谁补发、谁注销); that the
+  user's authority is the implementing body of the service item in its region (一事项一实施主体);
+  and for a clerk, a grant for the item and stage.
+* **Which objects may this user see?** :func:`sees_certificate` and the query filters
+  :func:`visible_certificates`, :func:`visible_graduation_certificates` and
+  :func:`visible_photos`: province staff see the province; an authority sees what it issued (and,
+  for graduation certificates, its region's schools).
+
+Pages are grouped in :class:`Area`; :func:`may_enter` says which roles enter each. The web layer's
+decorators (``app.web.guards``) ask these functions and nothing else.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from ..models import Certificate, GraduationCertificate, HolderPhoto, Staff
+from ..models.enums import Role, ServiceItem, Stage
+from .authorities import implementing_authority
+from .errors import PermissionDenied
+
+ACTING_ROLES = frozenset({Role.AUTHORITY_ADMIN, Role.CLERK})
+
+
+class Area(StrEnum):
+    """A group of pages with the same audience."""
+
+    CERTIFICATES = "certificates"  # search, certificate pages, issue, batches, photos, graduation
+    STAFF = "staff"  # staff accounts of one's authority
+    SERVICE_ITEMS = "service_items"  # which body implements which item where
+    PARTNERS = "partners"  # partner systems and their secrets
+    INSPECTION = "inspection"  # full records behind a verified code
+
+
+AREA_ROLES: dict[Area, frozenset[Role]] = {
+    Area.CERTIFICATES: frozenset({Role.PROVINCE_ADMIN, Role.AUTHORITY_ADMIN, Role.CLERK}),
+    Area.STAFF: frozenset({Role.PROVINCE_ADMIN, Role.AUTHORITY_ADMIN}),
+    Area.SERVICE_ITEMS: frozenset({Role.PROVINCE_ADMIN, Role.AUTHORITY_ADMIN, Role.CLERK}),
+    Area.PARTNERS: frozenset({Role.PROVINCE_ADMIN}),
+    Area.INSPECTION: frozenset({Role.INSPECTOR}),
+}
+"""Who enters each area (changing what is there may need more, e.g. service items: the province)."""
+
+
+def may_enter(actor: Any, area: Area) -> bool:
+    """Whether ``actor`` (a staff member, a holder or nobody) may open the pages of ``area``."""
+    return isinstance(actor, Staff) and actor.active and Role(actor.role) in AREA_ROLES[area]
+
+
+def is_province(actor: Staff) -> bool:
+    """Whether ``actor`` works for the province (sees and configures the whole province)."""
+    return actor.role == Role.PROVINCE_ADMIN or actor.authority.level == "province"
+
+
+def may_configure_items(actor: Staff) -> bool:
+    """Only the province administrator assigns service items to authorities."""
+    return actor.active and actor.role == Role.PROVINCE_ADMIN
+
+
+def decide(
+    session: Session,
+    actor: Staff,
+    item: ServiceItem,
+    certificate: Certificate | None = None,
+    stage: Stage = Stage.CONCLUDE,
+) -> PermissionDenied | None:
+    """``None`` if ``actor`` may do ``item`` at ``stage`` (on ``certificate``), else the refusal."""
+    if not actor.active:
+        return PermissionDenied("the account is deactivated", code="inactive")
+    if actor.role not in ACTING_ROLES:
+        return PermissionDenied(f"role {actor.role} does not act on certificates", code="role")
+    if certificate is not None and certificate.authority_id != actor.authority_id:
+        return PermissionDenied(
+            "only the issuing authority may act on its certificates",
+            code="other_authority",
+            issuer=certificate.authority.name,
+        )
+    body = implementing_authority(session, actor.authority.region_code, item)
+    if body.id != actor.authority_id:
+        return PermissionDenied(
+            f"{item} in this region is implemented by {body.name}", code="not_implementing", body=body.name
+        )
+    if actor.role == Role.CLERK and not any(
+        p.item == item.value and p.stage == stage.value for p in actor.permissions
+    ):
+        return PermissionDenied(
+            f"no permission for {item} ({stage})", code="no_permission", item=item.value, stage=stage.value
+        )
+    return None
+
+
+def require(
+    session: Session,
+    actor: Staff,
+    item: ServiceItem,
+    certificate: Certificate | None = None,
+    stage: Stage = Stage.CONCLUDE,
+    *,
+    action: str,
+    target: tuple[str, str],
+) -> None:
+    """Raise the refusal of :func:`decide`, carrying the audit event that records the attempt
+    (``action`` + ``.refused`` on ``target``), which the unit of work writes."""
+    refusal = decide(session, actor, item, certificate, stage)
+    if refusal is not None:
+        refusal.refusal = {
+            "actor": actor.username,
+            "action": f"{action}.refused",
+            "target_type": target[0],
+            "target_id": target[1],
+            "authority": actor.authority.credit_code,
+            "reason": refusal.code,
+        }
+        raise refusal
+
+
+def sees_certificate(actor: Any, certificate: Certificate) -> bool:
+    """Whether ``actor`` may open ``certificate``'s record (its page, PDF, history)."""
+    if not may_enter(actor, Area.CERTIFICATES):
+        return False
+    return is_province(actor) or certificate.authority_id == actor.authority_id
+
+
+def visible_certificates(query: Select[Any], actor: Staff) -> Select[Any]:
+    """``query`` (over certificates) limited to those ``actor`` sees."""
+    if is_province(actor):
+        return query
+    return query.where(Certificate.authority_id == actor.authority_id)
+
+
+def visible_graduation_certificates(query: Select[Any], actor: Staff) -> Select[Any]:
+    """``query`` limited to graduation certificates of schools in ``actor``'s region (a city sees
+    its counties too); the province sees all, unknown schools (no region) included."""
+    if is_province(actor):
+        return query
+    region = actor.authority.region_code
+    prefix = region[:4] if actor.authority.level == "city" else region
+    return query.where(GraduationCertificate.region_code.startswith(prefix))
+
+
+def visible_photos(query: Select[Any], actor: Staff) -> Select[Any]:
+    """``query`` (over holder photos) limited to holders of certificates ``actor``'s authority issued."""
+    if is_province(actor):
+        return query
+    holders_here = select(Certificate.practitioner_id).where(Certificate.authority_id == actor.authority_id)
+    return query.where(HolderPhoto.practitioner_id.in_(holders_here))
+
+
+def manages_holder_of(actor: Any, certificate: Certificate) -> bool:
+    """Whether ``actor`` may open the holder's account of ``certificate`` (a new activation code,
+    the activation notice): staff of the issuing authority only, as for every act on it."""
+    return (
+        may_enter(actor, Area.CERTIFICATES)
+        and actor.role in ACTING_ROLES
+        and certificate.authority_id == actor.authority_id
+    )
