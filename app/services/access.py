@@ -24,12 +24,14 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from ..models import Certificate, GraduationCertificate, HolderPhoto, Staff
+from ..models import Authority, Certificate, GraduationCertificate, HolderPhoto, Staff
 from ..models.enums import Role, ServiceItem, Stage
 from .authorities import implementing_authority
 from .errors import PermissionDenied
 
 ACTING_ROLES = frozenset({Role.AUTHORITY_ADMIN, Role.CLERK})
+HOLDER = "holder"
+"""The role name a holder account answers with (holders are not staff)."""
 
 
 class Area(StrEnum):
@@ -164,3 +166,32 @@ def manages_holder_of(actor: Any, certificate: Certificate) -> bool:
         and actor.role in ACTING_ROLES
         and certificate.authority_id == actor.authority_id
     )
+
+
+def is_holder(user: Any) -> bool:
+    """Whether ``user`` is a signed-in holder (a practitioner's own account)."""
+    return bool(getattr(user, "is_authenticated", False)) and getattr(user, "role", None) == HOLDER
+
+
+def owns(user: Any, practitioner_id: int) -> bool:
+    """Whether ``user`` is the holder of things of practitioner ``practitioner_id`` (their
+    certificates, graduation certificates, photo); anyone else sees none of them."""
+    return is_holder(user) and user.practitioner_id == practitioner_id
+
+
+def may_inspect(user: Any) -> bool:
+    """Whether ``user`` sees the full record behind a verified code (an active inspector)."""
+    return bool(getattr(user, "is_authenticated", False)) and may_enter(user, Area.INSPECTION)
+
+
+def managed_authorities(session: Session, actor: Staff) -> list[Authority]:
+    """The authorities whose staff accounts ``actor`` manages: the province all, others their own."""
+    if actor.role == Role.PROVINCE_ADMIN:
+        return list(session.scalars(select(Authority).order_by(Authority.region_code)))
+    return [actor.authority]
+
+
+def grantable_roles(actor: Staff) -> list[Role]:
+    """The roles ``actor`` may give a new account (only the province makes province administrators)."""
+    roles = [Role.CLERK, Role.INSPECTOR, Role.AUTHORITY_ADMIN]
+    return [*roles, Role.PROVINCE_ADMIN] if actor.role == Role.PROVINCE_ADMIN else roles

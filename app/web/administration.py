@@ -44,24 +44,14 @@ ITEM_NAMES = {
 STAGE_NAMES = {Stage.ACCEPT: _l("accept"), Stage.REVIEW: _l("review"), Stage.CONCLUDE: _l("conclude")}
 
 
-def _authorities_for_actor() -> list[Authority]:
-    session = get_session()
-    if current_user.role == Role.PROVINCE_ADMIN:
-        return list(session.scalars(select(Authority).order_by(Authority.region_code)))
-    return [current_user.authority]
-
-
 @bp.route("/staff", methods=["GET", "POST"])
 @requires(Area.STAFF)
 def staff() -> Any:
     """Staff accounts (an authority administrator sees and adds their own authority's)."""
     session = get_session()
     form = StaffForm()
-    roles = [Role.CLERK, Role.INSPECTOR, Role.AUTHORITY_ADMIN]
-    if current_user.role == Role.PROVINCE_ADMIN:
-        roles.append(Role.PROVINCE_ADMIN)
-    form.role.choices = [SelectChoice(r.value, ROLE_NAMES[r]) for r in roles]
-    bodies = _authorities_for_actor()
+    form.role.choices = [SelectChoice(r.value, ROLE_NAMES[r]) for r in access.grantable_roles(current_user)]
+    bodies = access.managed_authorities(get_session(), current_user)
     form.authority_id.choices = [SelectChoice(a.id, a.name) for a in bodies]
     form.permissions.choices = [
         SelectChoice(f"{i.value}:{s.value}", f"{ITEM_NAMES[i]} · {STAGE_NAMES[s]}")
@@ -150,7 +140,7 @@ def staff_active(staff_id: int) -> Any:
     """Deactivate or reactivate an account of one's own authority (the province: any)."""
     session = get_session()
     account = session.get(Staff, staff_id)
-    if account is None or account.authority not in _authorities_for_actor():
+    if account is None or account.authority not in access.managed_authorities(get_session(), current_user):
         abort(404)
     if account.id == current_user.id:
         flash(_("You cannot deactivate your own account."), "error")

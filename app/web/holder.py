@@ -18,8 +18,8 @@ from ..models import Certificate, GraduationCertificate
 from ..renderers.pdf import certificate_pdf, sheet_for
 from ..renderers.qr import png, presentation_qr
 from ..security import csrf, limiter
+from ..services import access, graduation, holders, photos
 from ..services import certificates as certs
-from ..services import graduation, holders, photos
 from ..services.container import services
 from ..services.errors import DomainError
 from ..services.presentations import Presentation, present
@@ -35,7 +35,7 @@ def holder_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_authenticated or current_user.role != "holder":
+        if not access.is_holder(current_user):
             return redirect(url_for("holder.login", next=request.path))
         return view(*args, **kwargs)
 
@@ -84,7 +84,7 @@ def login() -> Any:
 def logout() -> Response:
     """Sign out (a POST with a CSRF token, so no link can sign anyone out). A holder whose session
     has already run out is told they are signed out, not shown a bad-request page."""
-    if current_user.is_authenticated and current_user.role == "holder":
+    if access.is_holder(current_user):
         csrf.protect()
         logout_user()
     flash(_("You have signed out."), "info")
@@ -113,7 +113,7 @@ def home() -> str:
 def pdf(certificate_id: int) -> Response:
     """The printable PDF of one of the holder's own certificates (anyone else's: not found)."""
     certificate = get_session().get(Certificate, certificate_id)
-    if certificate is None or certificate.practitioner_id != current_user.practitioner_id:
+    if certificate is None or not access.owns(current_user, certificate.practitioner_id):
         abort(404)
     version = certs.current_version(certificate)
     return Response(
@@ -131,7 +131,7 @@ def graduation_pdf(certificate_id: int) -> Response:
     """The PDF of one of the holder's own graduation certificates, as the school issued it (current
     revision only; anyone else's: not found)."""
     row = get_session().get(GraduationCertificate, certificate_id)
-    if row is None or not row.current or row.practitioner_id != current_user.practitioner_id:
+    if row is None or not row.current or not access.owns(current_user, row.practitioner_id):
         abort(404)
     return pdf_response(row)
 
@@ -158,7 +158,7 @@ def password() -> Any:
 
 def _own(certificate_id: int) -> Certificate:
     certificate = get_session().get(Certificate, certificate_id)
-    if certificate is None or certificate.practitioner_id != current_user.practitioner_id:
+    if certificate is None or not access.owns(current_user, certificate.practitioner_id):
         abort(404)
     return certificate
 

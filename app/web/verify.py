@@ -14,9 +14,8 @@ from signing import VerificationError, failure_json, mask_id, mask_name
 
 from ..db import get_read_engine, get_session, read_only
 from ..messages import VERDICTS, text_for
-from ..models.enums import Role
 from ..security import csrf, limiter
-from ..services import legacy, photos
+from ..services import access, legacy, photos
 from ..services.container import services
 from ..services.verification import full_record, online_verifier
 
@@ -40,7 +39,7 @@ def _verdict(text: str) -> dict[str, Any]:
 
 
 def _is_inspector() -> bool:
-    return bool(current_user.is_authenticated and current_user.role == Role.INSPECTOR and current_user.active)
+    return access.may_inspect(current_user)
 
 
 @bp.get("/v/<path:payload>")

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from sqlalchemy.orm import Session
 
-from app.models.enums import ServiceItem
-from app.services import authorities
+from app.models.enums import ServiceItem, Stage
+from app.services import access, authorities
 from app.services import certificates as certs
 from app.services.errors import PermissionDenied, RuleViolation
 
@@ -133,3 +133,32 @@ def test_not_the_implementing_body(session: Session, province: Province) -> None
             certs.IssueRequest(id_number(), "张三明", [1]),
         )
     assert caught.value.code == "not_implementing"
+
+
+GRANTED = {(ServiceItem.ISSUE, Stage.CONCLUDE), (ServiceItem.RENEW, Stage.CONCLUDE)}
+
+
+@pytest.mark.parametrize("stage", list(Stage))
+@pytest.mark.parametrize("item", list(ServiceItem))
+@pytest.mark.parametrize("who", ["jinan_admin", "jinan_clerk", "jinan_inspector", "province"])
+def test_every_item_and_stage(
+    session: Session, province: Province, who: str, item: ServiceItem, stage: Stage
+) -> None:
+    """Role × service item × stage: administrators of the implementing body may do every item at
+    every stage, clerks what they were granted, inspectors and the province nothing."""
+    refusal = access.decide(session, province.actor(session, who), item, stage=stage)
+    expected = {
+        "jinan_admin": None,
+        "jinan_clerk": None if (item, stage) in GRANTED else "no_permission",
+        "jinan_inspector": "role",
+        "province": "role",
+    }[who]
+    assert (refusal.code if refusal else None) == expected
+
+
+def test_a_deactivated_account_may_do_nothing(session: Session, province: Province) -> None:
+    admin = province.actor(session, "jinan_admin")
+    admin.active = False
+    refusal = access.decide(session, admin, ServiceItem.ISSUE)
+    assert refusal is not None and refusal.code == "inactive"
+    assert not access.may_enter(admin, access.Area.CERTIFICATES)
