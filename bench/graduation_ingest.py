@@ -110,9 +110,11 @@ def _prepare(folder: Path) -> tuple[dict[str, str], str, str]:
     app = create_app({"INSTANCE_PATH": str(folder), "LOG_JSON": True})
     upgrade(app.config["DATABASE_URL"])
     with app.app_context():
+        session = get_session()
         client, secret = partners.register(
-            get_session(), name="计时平台 (benchmark)", scopes=["graduation:write"], actor="bench"
+            session, name="计时平台 (benchmark)", scopes=["graduation:write"], actor="bench"
         )
+        session.commit()
         client_id = client.client_id
     app.extensions["db_engine"].dispose()
     env = {

@@ -85,7 +85,8 @@ with app.app_context():
     ctx = issuing_context(app)
     ctx.keys.generate(DEFAULT_ALGORITHM, Purpose.CERTIFICATE, now=1, issuer="11370100MB00000007")
     ctx.keys.generate(DEFAULT_ALGORITHM, Purpose.PRESENTATION, now=1)
-    cert = certificates.issue(s, ctx, actor, id_number="370102199003071238", name="张三明", categories=[1, 2])
+    cert = certificates.issue(s, ctx, actor, certificates.IssueRequest("370102199003071238", "张三明", [1, 2]))
+    s.commit()
     print(present(ctx, cert.certificate, 3600).payload)
 """
     payload = (
