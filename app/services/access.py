@@ -3,14 +3,16 @@
 Two questions, answered only here:
 
 * **May this user do this?** :func:`require` (raising) and :func:`decide` (returning the reason)
-  check, in order: an active account; a role that acts on certificates; for an existing
-  certificate, that the user's authority issued it (谁核发、谁换发、谁补发、谁注销); that the
-  user's authority is the implementing body of the service item in its region (一事项一实施主体);
-  and for a clerk, a grant for the item and stage.
+  check, in order: an active account; a role that acts on certificates; for renewing, reissuing,
+  changing and cancelling a certificate, that the user's authority issued it (谁核发、谁换发、
+  谁补发、谁注销); that the user's authority is the implementing body of the service item in the
+  region concerned — the certificate issuer's region for an existing certificate, so the body that
+  suspends and revokes there (a transport bureau, where an approval bureau issues) may do so — (一事项
+  一实施主体); and for a clerk, a grant for the item and stage.
 * **Which objects may this user see?** :func:`sees_certificate` and the query filters
   :func:`visible_certificates`, :func:`visible_graduation_certificates` and
-  :func:`visible_photos`: province staff see the province; an authority sees what it issued (and,
-  for graduation certificates, its region's schools).
+  :func:`visible_photos`: province staff see the province; an authority sees what it issued and
+  what it may suspend or revoke (and, for graduation certificates, its region's schools).
 
 Pages are grouped in :class:`Area`; :func:`may_enter` says which roles enter each. The web layer's
 decorators (``app.web.guards``) ask these functions and nothing else.
@@ -21,15 +23,19 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import Authority, Certificate, GraduationCertificate, HolderPhoto, Staff
+from ..models import Authority, Certificate, GraduationCertificate, HolderPhoto, ServiceItemAssignment, Staff
 from ..models.enums import Role, ServiceItem, Stage
 from .authorities import implementing_authority
-from .errors import PermissionDenied
+from .errors import DomainError, PermissionDenied
 
 ACTING_ROLES = frozenset({Role.AUTHORITY_ADMIN, Role.CLERK})
+ISSUER_ONLY = frozenset({ServiceItem.RENEW, ServiceItem.REISSUE, ServiceItem.CHANGE, ServiceItem.CANCEL})
+"""Items only the issuing authority does on its certificates (谁核发、谁换发、谁补发、谁注销)."""
+PENALTIES = (ServiceItem.SUSPEND.value, ServiceItem.REVOKE.value)
+"""Items the implementing body of the issuer's region does, whoever issued (暂扣、吊销)."""
 HOLDER = "holder"
 """The role name a holder account answers with (holders are not staff)."""
 
@@ -81,13 +87,14 @@ def decide(
         return PermissionDenied("the account is deactivated", code="inactive")
     if actor.role not in ACTING_ROLES:
         return PermissionDenied(f"role {actor.role} does not act on certificates", code="role")
-    if certificate is not None and certificate.authority_id != actor.authority_id:
+    if certificate is not None and item in ISSUER_ONLY and certificate.authority_id != actor.authority_id:
         return PermissionDenied(
             "only the issuing authority may act on its certificates",
             code="other_authority",
             issuer=certificate.authority.name,
         )
-    body = implementing_authority(session, actor.authority.region_code, item)
+    region = (certificate.authority if certificate is not None else actor.authority).region_code
+    body = implementing_authority(session, region, item)
     if body.id != actor.authority_id:
         return PermissionDenied(
             f"{item} in this region is implemented by {body.name}", code="not_implementing", body=body.name
@@ -126,18 +133,44 @@ def require(
         raise refusal
 
 
-def sees_certificate(actor: Any, certificate: Certificate) -> bool:
+def _penalty_regions(actor: Staff) -> Select[Any]:
+    return select(ServiceItemAssignment.region_code).where(
+        ServiceItemAssignment.authority_id == actor.authority_id, ServiceItemAssignment.item.in_(PENALTIES)
+    )
+
+
+def sees_certificate(session: Session, actor: Any, certificate: Certificate) -> bool:
     """Whether ``actor`` may open ``certificate``'s record (its page, PDF, history)."""
     if not may_enter(actor, Area.CERTIFICATES):
         return False
-    return is_province(actor) or certificate.authority_id == actor.authority_id
+    if is_province(actor) or certificate.authority_id == actor.authority_id:
+        return True
+    return certificate.authority.region_code in session.scalars(_penalty_regions(actor)).all()
 
 
 def visible_certificates(query: Select[Any], actor: Staff) -> Select[Any]:
-    """``query`` (over certificates) limited to those ``actor`` sees."""
+    """``query`` (over certificates) limited to those ``actor`` sees (see :func:`sees_certificate`)."""
     if is_province(actor):
         return query
-    return query.where(Certificate.authority_id == actor.authority_id)
+    penalised = select(Authority.id).where(Authority.region_code.in_(_penalty_regions(actor)))
+    return query.where(
+        or_(Certificate.authority_id == actor.authority_id, Certificate.authority_id.in_(penalised))
+    )
+
+
+def allowed_actions(
+    session: Session, actor: Staff, certificate: Certificate, actions: dict[str, Any]
+) -> set[str]:
+    """The names of ``actions`` (name → object with an ``item``) ``actor`` may do on ``certificate``
+    now, so a page offers only those."""
+    allowed = set()
+    for name, action in actions.items():
+        try:
+            if decide(session, actor, action.item, certificate) is None:
+                allowed.add(name)
+        except DomainError:  # the item is unassigned or doubly assigned in that region
+            continue
+    return allowed
 
 
 def visible_graduation_certificates(query: Select[Any], actor: Staff) -> Select[Any]:

@@ -9,7 +9,7 @@ from flask import session as flask_session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -28,7 +28,7 @@ from ..services.container import services
 from ..services.errors import DomainError
 from ..services.passwords import check_password
 from .forms import ActionForm, CancelForm, ChangeForm, IssueForm, LoginForm
-from .guards import holder_managed_certificate, staff_required, visible_certificate
+from .guards import holder_managed_certificate, login_required, staff_required, visible_certificate
 from .messages import message_for
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -124,7 +124,8 @@ def certificate(certificate_id: int) -> str:
         version=version,
         forms=forms,
         events=queries.events(get_session(), found),
-        may_act=access.manages_holder_of(current_user, found),
+        allowed=access.allowed_actions(get_session(), current_user, found, certs.ACTIONS),
+        manages_holder=access.manages_holder_of(current_user, found),
     )
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
+import flask_login
 from flask import abort
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from ..db import get_session
 from ..models import Certificate
@@ -15,6 +16,12 @@ from ..services import access
 from ..services.access import Area
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def login_required(view: F) -> F:
+    """Flask-Login's ``login_required`` (signed-in users only; others go to the sign-in page), with
+    the view's type kept: Flask-Login has no type information."""
+    return cast(F, flask_login.login_required(view))
 
 
 def requires(area: Area) -> Callable[[F], F]:
@@ -28,7 +35,7 @@ def requires(area: Area) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return cast(F, wrapped)
 
     return decorate
 
@@ -41,7 +48,7 @@ def visible_certificate(certificate_id: int) -> Certificate:
     """The certificate if the current user may see it; 404 otherwise (as if it did not exist, so
     ids cannot be probed)."""
     certificate = get_session().get(Certificate, certificate_id)
-    if certificate is None or not access.sees_certificate(current_user, certificate):
+    if certificate is None or not access.sees_certificate(get_session(), current_user, certificate):
         abort(404)
     return certificate
 

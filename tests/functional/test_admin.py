@@ -135,7 +135,7 @@ def test_other_authority_sees_nothing_and_its_attempts_are_recorded(
             session,
             province.context,
             province.actor(session, "qingdao_admin"),
-            "revoke",
+            "reissue",
             cert.id,
             certs.ActionInput(reason="x"),
         )
@@ -144,7 +144,7 @@ def test_other_authority_sees_nothing_and_its_attempts_are_recorded(
         message_for(refused.value) == "只有发证机关（济南市交通运输局）可以办理此证书的业务。本次操作已记录。"
     )
     recorded = session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "certificate.revoke.refused")
+        select(AuditEvent).where(AuditEvent.action == "certificate.reissue.refused")
     ).one()
     assert recorded.actor == "qingdao_admin" and recorded.reason == "other_authority"
 

@@ -91,13 +91,13 @@ def test_other_authority_refused_and_recorded(session: Session, province: Provin
             session,
             province.context,
             province.actor(session, "qingdao_admin"),
-            "suspend",
+            "reissue",
             cert.id,
             certs.ActionInput(reason="x"),
         )
     assert caught.value.code == "other_authority"
     refused = session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "certificate.suspend.refused")
+        select(AuditEvent).where(AuditEvent.action == "certificate.reissue.refused")
     ).one()
     assert refused.actor == "qingdao_admin" and refused.reason == "other_authority"
     assert session.get(Certificate, cert.id).state == "active"  # type: ignore[union-attr]

@@ -6,12 +6,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models.enums import ServiceItem, Stage
+from app.models import Certificate
+from app.models.enums import Role, ServiceItem, Stage
 from app.services import access, authorities
 from app.services import certificates as certs
 from app.services.errors import PermissionDenied, RuleViolation
+from signing import Purpose
 
 from ...helpers import id_number, on_day
 from ...registry import Province
@@ -24,8 +27,10 @@ CLERK_MAY = {"issue", "renew"}
 def expected(role: str, action: str, own: bool) -> str:
     if role in ("province", "inspector"):
         return "role"
-    if not own and action != "issue":
-        return "other_authority"
+    if not own and action in ("renew", "reissue", "change", "cancel"):
+        return "other_authority"  # only the issuer renews, reissues, changes and cancels
+    if not own and action in ("suspend", "lift", "revoke"):
+        return "not_implementing"  # penalties: the body that implements them in the issuer's region
     if role == "clerk" and action not in CLERK_MAY:
         return "no_permission"
     return "ok"
@@ -162,3 +167,46 @@ def test_a_deactivated_account_may_do_nothing(session: Session, province: Provin
     refusal = access.decide(session, admin, ServiceItem.ISSUE)
     assert refusal is not None and refusal.code == "inactive"
     assert not access.may_enter(admin, access.Area.CERTIFICATES)
+
+
+def test_where_an_approval_bureau_issues_the_transport_bureau_suspends_and_revokes(
+    session: Session, province: Province
+) -> None:
+    """Haikou's case: the approval bureau issues, renews and cancels; the transport bureau of the same
+    region suspends and revokes those certificates (and sees them), but renews none of them."""
+    jinan = province.body(session, "jinan")
+    approval = authorities.create_authority(
+        session,
+        name="济南市行政审批服务局",
+        credit_code="11370100MB00000108",
+        region_code="370100",
+        level="city",
+    )
+    for item in (ServiceItem.ISSUE, ServiceItem.RENEW, ServiceItem.CANCEL):
+        authorities.unassign_item(session, "370100", item, jinan)
+        authorities.assign_item(session, "370100", item, approval)
+    issuer = authorities.create_staff(
+        session,
+        username="approval_admin",
+        display_name="审批局管理员",
+        password="correct horse battery",
+        authority=approval,
+        role=Role.AUTHORITY_ADMIN,
+    )
+    session.flush()
+    province.context.keys.generate("EdDSA", Purpose.CERTIFICATE, now=1, issuer=approval.credit_code)
+    cert = certs.issue(
+        session, province.context, issuer, certs.IssueRequest(id_number(), "张三明", [1])
+    ).certificate
+    bureau = province.actor(session, "jinan_admin")
+    assert access.sees_certificate(session, bureau, cert)
+    assert cert.id in session.scalars(access.visible_certificates(select(Certificate.id), bureau)).all()
+    assert access.allowed_actions(session, bureau, cert, certs.ACTIONS) == {"suspend", "lift", "revoke"}
+    certs.perform(session, province.context, bureau, "suspend", cert.id, certs.ActionInput(reason="违章"))
+    with pytest.raises(PermissionDenied) as refused:
+        certs.perform(
+            session, province.context, bureau, "cancel", cert.id, certs.ActionInput(cancel_reason="death")
+        )
+    assert refused.value.code == "other_authority"
+    qingdao = province.actor(session, "qingdao_admin")
+    assert not access.sees_certificate(session, qingdao, cert)
