@@ -135,6 +135,11 @@ def thumbprint(key: PublicKeyObject) -> bytes:
     return hashlib.sha256(canonical.encode("ascii")).digest()
 
 
+def key_id(key: PublicKeyObject) -> str:
+    """The kid of a public key: the first :data:`KID_BYTES` of its RFC 7638 thumbprint, base64url."""
+    return kid_from_bytes(thumbprint(key)[:KID_BYTES])
+
+
 def _alg_of(key: PublicKeyObject) -> str:
     if isinstance(key, ed25519.Ed25519PublicKey):
         return "EdDSA"
@@ -191,7 +196,7 @@ class PublicKey:
         except (KeyError, ValueError, Malformed) as exc:
             raise KeyHandlingError(f"invalid JWK: {exc}") from exc
         info = KeyInfo.from_dict(jwk)
-        if info.kid != kid_from_bytes(thumbprint(key)[:KID_BYTES]):
+        if info.kid != key_id(key):
             raise KeyHandlingError(f"kid {info.kid} is not the key's thumbprint")
         return cls(key, info)
 
@@ -246,7 +251,7 @@ class LocalKey:
             private = ec.generate_private_key(ec.SECP256R1())
         else:
             raise KeyHandlingError(f"unsupported algorithm {alg!r}; use one of {ALGORITHMS}")
-        kid = kid_from_bytes(thumbprint(private.public_key())[:KID_BYTES])
+        kid = key_id(private.public_key())
         start = int(time.time()) if not_before is None else not_before
         info = KeyInfo(kid, alg, Purpose(purpose), start, not_after, issuer)
         return cls(private, info)
@@ -285,7 +290,7 @@ class LocalKey:
             raise KeyHandlingError(f"cannot load key {info.kid}: {exc}") from exc
         if not isinstance(private, ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey):
             raise KeyHandlingError("only Ed25519 and P-256 keys are supported")
-        if kid_from_bytes(thumbprint(private.public_key())[:KID_BYTES]) != info.kid:
+        if key_id(private.public_key()) != info.kid:
             raise KeyHandlingError(f"the PEM file does not hold key {info.kid}")
         return cls(private, info)
 

@@ -41,6 +41,10 @@ def _fields(info: KeyInfo) -> dict[str, object]:
     return {name: getattr(info, name) for name in KeyInfo.__dataclass_fields__}
 
 
+def _may_sign(info: KeyInfo, now: int) -> bool:
+    return info.compromised_at is None and info.signs_at(now)
+
+
 class FileKeyStore:
     """Private keys in one folder; ``password`` decrypts (and encrypts new) PEM files."""
 
@@ -131,15 +135,19 @@ class FileKeyStore:
     def signer(self, purpose: Purpose, *, now: int, issuer: str | None = None) -> LocalKey:
         """The newest uncompromised key of ``purpose`` (and ``issuer``) that may sign at ``now``."""
         for info in reversed(self.infos()):
-            if (
-                info.purpose == purpose
-                and info.issuer == issuer
-                and info.compromised_at is None
-                and info.signs_at(now)
-            ):
+            if info.purpose == purpose and info.issuer == issuer and _may_sign(info, now):
                 return self.load(info.kid)
         who = f" for issuer {issuer}" if issuer else ""
         raise KeyHandlingError(f"no {purpose.value} key{who} can sign now")
+
+    def certificate_issuers(self, *, now: int) -> frozenset[str]:
+        """The issuers that have a certificate key able to sign at ``now`` (for whom
+        :meth:`signer` finds a key)."""
+        return frozenset(
+            info.issuer
+            for info in self.infos()
+            if info.purpose == Purpose.CERTIFICATE and info.issuer is not None and _may_sign(info, now)
+        )
 
     def published(self, *, now: int) -> KeySet:
         """The public keys that can still matter: signing, or retired recently enough that

@@ -1,25 +1,47 @@
 """Token Status Lists (IETF OAuth Status List): 2 bits per certificate version, zlib-compressed,
 signed as a ``statuslist+jwt`` by the issuer's certificate key.
 
-Index ``i`` lives in byte ``i // 4`` at bit offset ``2 * (i % 4)`` (least significant first).
+Index ``i`` lives in byte ``i // 4`` at bit offset ``2 * (i % 4)`` (least significant first). A list
+has a fixed number of entries (its decompressed length times four); an index past the end is out of
+bounds, and a verifier rejects it (:class:`~signing.errors.StatusOutOfBounds`) instead of reading it
+as valid. :func:`status_list_size` says how many entries a published list has.
 """
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from ._encoding import b64url_decode, b64url_encode
 from ._jws import decode_jws, sign_jws
 from ._keys import KeySet, Purpose, Signer
-from .errors import KeyOutsideWindow, Malformed, PolicyViolation
+from .errors import KeyOutsideWindow, Malformed, PolicyViolation, StatusOutOfBounds, StatusUnavailable
 
 BITS = 2
 PER_BYTE = 8 // BITS
+MIN_ENTRIES = 1 << 17
+"""The smallest published list: 131,072 entries (32 KiB before compression)."""
 MAX_ENTRIES = 1 << 24
 STATUS_LIST_TYP = "statuslist+jwt"
+
+
+def status_list_size(issued: int) -> int:
+    """How many entries a published list has while indexes ``0 .. issued - 1`` are in use.
+
+    At least :data:`MIN_ENTRIES`, so the size says nothing about how many certificates a small
+    authority ever issued or revoked, and doubled whenever more than three quarters would be in
+    use: a list grows rarely, in large steps, and a copy cached before a growth still covers every
+    certificate issued up to a quarter of its size later.
+    """
+    if not 0 <= issued <= MAX_ENTRIES * 3 // 4:
+        raise ValueError(f"{issued} indexes do not fit in a status list")
+    size = MIN_ENTRIES
+    while issued * 4 > size * 3:
+        size *= 2
+    return size
 
 
 class Status(IntEnum):
@@ -34,20 +56,27 @@ class Status(IntEnum):
 
 
 class StatusList:
-    """A mutable array of 2-bit statuses."""
+    """A fixed number of 2-bit statuses. ``data`` holds the first entries; entries past it and
+    before ``size`` are VALID (zero bytes, written out only when encoded)."""
 
-    __slots__ = ("data",)
+    __slots__ = ("data", "size")
 
-    def __init__(self, data: bytes | bytearray = b"") -> None:
+    def __init__(self, data: bytes | bytearray = b"", *, size: int | None = None) -> None:
         self.data = bytearray(data)
+        stored = len(self.data) * PER_BYTE
+        if size is None:
+            size = stored
+        if size < stored or size % PER_BYTE or size > MAX_ENTRIES:
+            raise ValueError(f"a status list of {size} entries cannot hold {stored}")
+        self.size = size
 
     def __len__(self) -> int:
-        return len(self.data) * PER_BYTE
+        return self.size
 
     def get(self, index: int) -> Status:
-        """The status at ``index`` (entries past the end are VALID)."""
-        if index < 0:
-            raise IndexError(index)
+        """The status at ``index``; :class:`StatusOutOfBounds` past the end of the list."""
+        if not 0 <= index < self.size:
+            raise StatusOutOfBounds(f"index {index} is out of bounds of a status list of {self.size} entries")
         byte = index // PER_BYTE
         if byte >= len(self.data):
             return Status.VALID
@@ -60,12 +89,17 @@ class StatusList:
         byte = index // PER_BYTE
         if byte >= len(self.data):
             self.data.extend(bytes(byte + 1 - len(self.data)))
+            self.size = max(self.size, len(self.data) * PER_BYTE)
         shift = BITS * (index % PER_BYTE)
         self.data[byte] = (self.data[byte] & ~(0b11 << shift)) | (int(status) << shift)
 
     def encode(self) -> str:
-        """The ``lst`` member: zlib-compressed, base64url."""
-        return b64url_encode(zlib.compress(bytes(self.data), 9))
+        """The ``lst`` member: all ``size`` entries, zlib-compressed, base64url."""
+        packer = zlib.compressobj(9)
+        packed = packer.compress(bytes(self.data)) + packer.compress(
+            bytes(self.size // PER_BYTE - len(self.data))
+        )
+        return b64url_encode(packed + packer.flush())
 
     @classmethod
     def decode(cls, lst: str) -> StatusList:
@@ -142,3 +176,47 @@ def verify_status_list(token: str, keys: KeySet) -> SignedStatusList:
     if not key.info.signs_at(signed.issued_at):
         raise KeyOutsideWindow(f"status list signed outside the window of key {key.kid}")
     return signed
+
+
+class StatusReading(NamedTuple):
+    """What a :class:`StatusSource` knows of one entry: its status, as of when (epoch seconds),
+    and until when the source's word may be relied on (``None``: it is read live)."""
+
+    status: Status
+    as_of: int
+    expires_at: int | None = None
+
+
+class StatusSource(Protocol):
+    """Where a :class:`~signing.Verifier` learns a certificate's status (step 6)."""
+
+    def status(self, issuer: str, index: int) -> StatusReading:
+        """The status of entry ``index`` of ``issuer``'s list.
+
+        Raises :class:`~signing.errors.StatusUnavailable` when no list of ``issuer`` is known and
+        :class:`~signing.errors.StatusOutOfBounds` when the list has no entry ``index``.
+        """
+        ...
+
+
+class StatusLists:
+    """A :class:`StatusSource` over verified status list tokens (the newest one per issuer)."""
+
+    def __init__(self, lists: Iterable[SignedStatusList] = ()) -> None:
+        self._by_issuer: dict[str, SignedStatusList] = {}
+        for signed in lists:
+            known = self._by_issuer.get(signed.issuer)
+            if known is None or signed.issued_at > known.issued_at:
+                self._by_issuer[signed.issuer] = signed
+
+    @classmethod
+    def from_tokens(cls, tokens: Iterable[str], keys: KeySet) -> StatusLists:
+        """Verify each token with ``keys`` (:func:`verify_status_list`) and keep them."""
+        return cls(verify_status_list(token, keys) for token in tokens)
+
+    def status(self, issuer: str, index: int) -> StatusReading:
+        """The status of ``index`` in ``issuer``'s list, as of the list's signing time."""
+        signed = self._by_issuer.get(issuer)
+        if signed is None:
+            raise StatusUnavailable(f"no status list for issuer {issuer}")
+        return StatusReading(signed.statuses.get(index), signed.issued_at, signed.expires_at)

@@ -5,7 +5,8 @@
 3. signature  - check the signature with the key's own algorithm
 4. key window - the object was signed while the key was allowed to sign
 5. time       - presentation fresh (not stale, not from the future); certificate within validity
-6. status     - the issuer's status list says valid (newest of list and presentation wins)
+6. status     - the issuer's status list has the entry and says valid (newest of list and
+                 presentation wins; an index out of the list's bounds fails)
 7. policy     - the issuer named inside is the issuer the key signs for
 
 The server, the command line and (ported) the browser verifier run these same steps. Each failure
@@ -25,7 +26,7 @@ from ._identifier import Identifier
 from ._jws import decode_jws
 from ._keys import KeySet, Purpose
 from ._presentation import PresentationClaims, decode_presentation
-from ._status_list import SignedStatusList, Status, verify_status_list
+from ._status_list import SignedStatusList, Status, StatusLists, StatusReading, StatusSource
 from .errors import (
     ClockSkew,
     Expired,
@@ -176,18 +177,22 @@ def _identifier_of(claims: PresentationClaims) -> Callable[[], Identifier]:
 
 
 class Verifier:
-    """Verifies against trusted keys and (optionally) verified status lists, by issuer."""
+    """Verifies against trusted keys, asking ``status`` (a :class:`StatusSource`, or verified
+    status lists by issuer) for each certificate's status. With ``require_status`` a certificate
+    whose status no current list gives fails; without it, it passes as ``unchecked``."""
 
     def __init__(
         self,
         keys: KeySet,
-        status_lists: Mapping[str, SignedStatusList] | None = None,
+        status: StatusSource | Mapping[str, SignedStatusList] | None = None,
         *,
         skew: int = 60,
         require_status: bool = False,
     ) -> None:
         self.keys = keys
-        self.status_lists: Mapping[str, SignedStatusList] = {} if status_lists is None else status_lists
+        if status is None or isinstance(status, Mapping):
+            status = StatusLists(() if status is None else status.values())
+        self.status: StatusSource = status
         self.skew = skew
         self.require_status = require_status
 
@@ -197,11 +202,7 @@ class Verifier:
     ) -> Verifier:
         """Build from a JWKS document and status list tokens (each verified here)."""
         keys = KeySet.from_jwks(jwks)
-        lists = {}
-        for token in status_tokens:
-            signed = verify_status_list(token, keys)
-            lists[signed.issuer] = signed
-        return cls(keys, lists, **options)
+        return cls(keys, StatusLists.from_tokens(status_tokens, keys), **options)
 
     def verify(self, text: str, *, at: int | None = None) -> Verified:
         """Run every step on ``text`` at time ``at`` (epoch seconds; default now)."""
@@ -293,15 +294,21 @@ class Verifier:
     def _check_status(
         self, issuer: str, index: int, when_signed: Status, signed_at: int, now: int
     ) -> tuple[Literal["valid", "unchecked"], int | None]:
-        signed_list = self.status_lists.get(issuer)
-        if signed_list is None or (self.require_status and now > signed_list.expires_at):
+        reading: StatusReading | None
+        try:
+            reading = self.status.status(issuer, index)  # out of the list's bounds: fails here
+        except StatusUnavailable:
+            reading = None
+        if reading is None or (
+            self.require_status and reading.expires_at is not None and now > reading.expires_at
+        ):
             if self.require_status:
                 raise StatusUnavailable(f"no current status list for issuer {issuer}")
             status, list_time = when_signed, None
         else:
-            list_time = signed_list.issued_at
+            list_time = reading.as_of
             # The newest word wins: a presentation signed after our copy of the list knows better.
-            status = when_signed if signed_at > list_time else signed_list.statuses.get(index)
+            status = when_signed if signed_at > list_time else reading.status
         if status != Status.VALID:
             raise _STATUS_ERRORS[status](f"status list entry {index} of {issuer} is {status.name}")
         return ("unchecked" if list_time is None else "valid"), list_time

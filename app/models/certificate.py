@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     DateTime,
     ForeignKey,
@@ -109,7 +110,9 @@ class HolderCategory(Base):
 
 
 class StatusListRow(Base):
-    """An authority's status list: the next free index and the 2-bit entries."""
+    """An authority's status list: the next free index, the 2-bit entries changed so far (entries
+    after them are valid), and the signed token every worker serves (see
+    :mod:`app.services.status_lists`)."""
 
     __tablename__ = "status_list"
 
@@ -118,6 +121,16 @@ class StatusListRow(Base):
     data: Mapped[bytes] = mapped_column(nullable=False)
     revision: Mapped[int] = mapped_column(Integer, nullable=False)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    token: Mapped[str | None] = mapped_column(Text)
+    """The signed ``statuslist+jwt``, or NULL until first served."""
+    token_revision: Mapped[int | None] = mapped_column(Integer)
+    """The ``revision`` the token was signed at."""
+    token_entries: Mapped[int | None] = mapped_column(Integer)
+    """How many entries the token's list has."""
+    token_kid: Mapped[str | None] = mapped_column(String(11))
+    """The key that signed the token."""
+    token_signed_at: Mapped[int | None] = mapped_column(BigInteger)
+    """The token's ``iat`` (epoch seconds)."""
 
 
 class ProcessedRequest(Base):

@@ -26,7 +26,8 @@
     return Promise.all([fetch(box.dataset.jwks).then(function (r) { return r.json(); }),
                         fetch(box.dataset.issuers).then(function (r) { return r.json(); })])
       .then(function (docs) {
-        return Promise.all(docs[1].issuers.map(function (i) {
+        var listed = docs[1].issuers.filter(function (i) { return i.status_list; });  // issuing authorities
+        return Promise.all(listed.map(function (i) {
           return fetch(new URL(i.status_list).pathname).then(function (r) { return r.ok ? r.text() : null; });
         })).then(function (tokens) {
           var trust = { jwks: docs[0], issuers: docs[1], tokens: tokens.filter(Boolean), fetchedAt: fetchedAt };

@@ -15,7 +15,7 @@
   var REASON_STEP = {
     malformed: 1, unknown_key: 2, wrong_key_purpose: 2, key_compromised: 2, bad_signature: 3,
     key_outside_window: 4, not_yet_valid: 5, clock_skew: 5, expired: 5, stale_presentation: 5,
-    status_unavailable: 6, revoked: 6, suspended: 6, superseded: 6, policy: 7
+    status_unavailable: 6, status_out_of_bounds: 6, revoked: 6, suspended: 6, superseded: 6, policy: 7
   };
   var STATUS_REASON = { 1: "revoked", 2: "suspended", 3: "superseded" };
   var CATEGORY_CODES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
@@ -232,13 +232,19 @@
       });
     })).then(function (lists) {
       var byIssuer = {};
-      lists.forEach(function (l) { byIssuer[l.issuer] = l; });
+      lists.forEach(function (l) {
+        if (!byIssuer[l.issuer] || l.issuedAt > byIssuer[l.issuer].issuedAt) byIssuer[l.issuer] = l;
+      });
       return byIssuer;
     });
   }
+  // A list has data.length * 4 entries; an index past the end is rejected, never read as valid.
   function statusAt(list, index) {
-    var byte = Math.floor(index / 4);
-    return byte >= list.data.length ? 0 : (list.data[byte] >> (2 * (index % 4))) & 3;
+    var size = list.data.length * 4;
+    if (!(index >= 0 && index < size)) {
+      fail("status_out_of_bounds", "index " + index + " is out of bounds of a status list of " + size + " entries");
+    }
+    return (list.data[Math.floor(index / 4)] >> (2 * (index % 4))) & 3;
   }
 
   // --- the steps ----------------------------------------------------------------------------
@@ -266,12 +272,13 @@
 
   function checkStatus(ctx, issuer, index, whenSigned, signedAt, now) {
     var list = ctx.lists[issuer];
+    var listed = list ? statusAt(list, index) : 0;  // out of the list's bounds: fails here
     if (!list || (ctx.requireStatus && now > list.expiresAt)) {
       if (ctx.requireStatus) fail("status_unavailable", "no current status list for issuer " + issuer);
       if (whenSigned) fail(STATUS_REASON[whenSigned], "status when signed");
       return ["unchecked", null];
     }
-    var status = signedAt > list.issuedAt ? whenSigned : statusAt(list, index);
+    var status = signedAt > list.issuedAt ? whenSigned : listed;
     if (status) fail(STATUS_REASON[status], "status list entry " + index + " of " + issuer);
     return ["valid", list.issuedAt];
   }

@@ -26,20 +26,22 @@ from signing import (
     Purpose,
     Status,
     StatusList,
+    key_id,
     presentation_url,
     sign_credential,
     sign_presentation,
     sign_status_list,
+    start_of_day,
+    status_list_size,
 )
-from signing._encoding import b64url_encode, decimal_decode, decimal_encode
-from signing._facts import start_of_day
-from signing._keys import KID_BYTES, kid_from_bytes, thumbprint
-from tests.helpers import ISSUER, T0, facts
+from tests.helpers import ISSUER, T0, b64url_encode, decimal_decode, decimal_encode, facts
 
 HERE = Path(__file__).parent
 BASE = "https://rtc.example.cn"
 STATUS_URI = f"{BASE}/status/{ISSUER}"
-OTHER_ISSUER = "11370200MB0000000Y"
+OTHER_ISSUER = "11370200MB0000000C"
+ISSUED = 10
+"""Indexes 0-9 are in use in the issuer's status list."""
 
 
 def seeded(
@@ -60,7 +62,7 @@ def seeded(
         )
     else:
         private = ec.derive_private_key(int.from_bytes(digest, "big") % (2**255), ec.SECP256R1())
-    kid = kid_from_bytes(thumbprint(private.public_key())[:KID_BYTES])
+    kid = key_id(private.public_key())
     info = KeyInfo(kid, alg, purpose, not_before, not_after, issuer, compromised_at)
     return LocalKey(private, info)
 
@@ -83,7 +85,8 @@ def main() -> None:
     published = [cert, cert_es, other_cert, pres, pres_es, retired, compromised, future]
     jwks = KeySet(k.public for k in published).to_jwks()
 
-    statuses = StatusList()
+    # The issuer has used indexes 0-9; its published list has the minimum size all the same.
+    statuses = StatusList(size=status_list_size(ISSUED))
     statuses.set(7, Status.REVOKED)
     statuses.set(8, Status.SUSPENDED)
     statuses.set(9, Status.SUPERSEDED)
@@ -237,6 +240,18 @@ def main() -> None:
             sign_credential(facts(status_index=9), cert, status_uri=STATUS_URI, now=T0 - 60),
             at,
             "superseded",
+        ),
+        "status-index-out-of-bounds": (
+            "Index just past the end of the status list (never read as valid)",
+            sign_presentation(facts(status_index=len(statuses)), pres, now=T0 - 60),
+            at,
+            "status_out_of_bounds",
+        ),
+        "status-index-out-of-bounds-credential": (
+            "Credential whose index is far past the end of the status list",
+            sign_credential(facts(status_index=10 * len(statuses)), cert, status_uri=STATUS_URI, now=T0 - 60),
+            at,
+            "status_out_of_bounds",
         ),
         "truncated": ("Last 20 digits cut off", p[:-20], at, "malformed"),
         "trailing-bytes": (

@@ -19,9 +19,9 @@ from signing import (
     presentation_url,
     sign_presentation,
     sign_status_list,
+    status_list_size,
     verify_status_list,
 )
-from signing._encoding import decimal_decode
 from signing.errors import (
     NotYetValid,
     PolicyViolation,
@@ -30,7 +30,7 @@ from signing.errors import (
     Suspended,
 )
 
-from ...helpers import T0, facts, id_number, keys
+from ...helpers import T0, decimal_decode, facts, id_number, keys
 
 BASE = "https://dzzz.jtt.example.cn"
 
@@ -96,7 +96,7 @@ def _lists(cert, statuses: StatusList, now: int):  # type: ignore[no-untyped-def
 def test_newest_status_wins() -> None:
     cert, pres = keys()
     keyset = KeySet([cert.public, pres.public])
-    suspended = StatusList()
+    suspended = StatusList(size=status_list_size(0))
     suspended.set(5, Status.SUSPENDED)
     # The list (T0) is older than a presentation that says valid (T0 + 10): suspension lifted.
     lifted = sign_presentation(facts(), pres, now=T0 + 10)
@@ -108,7 +108,7 @@ def test_newest_status_wins() -> None:
     # Offline with an old list: a presentation signed while suspended still says so.
     flagged = sign_presentation(facts(), pres, now=T0 + 10, status=Status.SUSPENDED)
     with pytest.raises(Suspended):
-        Verifier(keyset, _lists(cert, StatusList(), T0)).verify(flagged, at=T0 + 20)
+        Verifier(keyset, _lists(cert, StatusList(size=status_list_size(0)), T0)).verify(flagged, at=T0 + 20)
 
 
 def test_require_status() -> None:
@@ -118,7 +118,7 @@ def test_require_status() -> None:
     assert Verifier(keyset).verify(payload, at=T0).status == "unchecked"
     with pytest.raises(StatusUnavailable):
         Verifier(keyset, require_status=True).verify(payload, at=T0)
-    lists = _lists(cert, StatusList(), T0 - 8 * 86400)  # expired a day ago
+    lists = _lists(cert, StatusList(size=status_list_size(0)), T0 - 8 * 86400)  # expired a day ago
     with pytest.raises(StatusUnavailable):
         Verifier(keyset, lists, require_status=True).verify(payload, at=T0)
     assert Verifier(keyset, lists).verify(payload, at=T0).status_list_issued_at == T0 - 8 * 86400
