@@ -132,6 +132,7 @@ MESSAGES = {
     ),
     "validity_order": N_("The validity would end before it starts."),
     "negative_status_index": N_("The certificate has no valid place in the status list."),
+    "batch": N_("Issued from a spreadsheet."),
     # generic refusals (a code more precise than these is raised wherever one is known)
     "permission_denied": N_("You do not have permission to do this."),
     "rule_violation": N_("This is not possible under the rules of the service."),

@@ -27,9 +27,9 @@ from ..services.audit import record
 from ..services.container import services
 from ..services.errors import DomainError
 from ..services.passwords import check_password
-from .forms import ActionForm, CancelForm, ChangeForm, IssueForm, LoginForm
+from .forms import CANCEL_REASONS, ActionForm, CancelForm, ChangeForm, IssueForm, LoginForm
 from .guards import holder_managed_certificate, login_required, staff_required, visible_certificate
-from .messages import message_for
+from .messages import message_for, text_for
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -226,6 +226,12 @@ ACTION_NAMES = {
 }
 
 
+def _reason_words(reason: str) -> str:
+    """An audit event's reason in words: a code (a refusal, a cancellation reason) or staff's text."""
+    cancelled = {code.value: words for code, words in CANCEL_REASONS.items()}
+    return text_for(reason) or str(cancelled.get(reason, reason))
+
+
 @bp.app_context_processor
 def _names() -> dict[str, Any]:
     english = str(get_locale()) == "en"
@@ -233,6 +239,7 @@ def _names() -> dict[str, Any]:
         "CATEGORY_NAMES": {c.code: c.name_en if english else c.name_zh for c in CATEGORIES},
         "ACTION_NAMES": ACTION_NAMES,
         "shown_state": lambda certificate: certs.shown_state_of(certificate, services().clock.today()),
+        "reason_words": _reason_words,
     }
 
 

@@ -8,9 +8,8 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
-from wtforms.fields import SelectChoice
 
 from ..db import get_session
 from ..models import Authority, ServiceItemAssignment, Staff
@@ -19,8 +18,8 @@ from ..services import access, authorities
 from ..services.access import Area
 from ..services.errors import DomainError
 from ..services.passwords import check_password
-from .forms import AssignmentForm, PasswordForm, StaffForm
-from .guards import requires
+from .forms import AssignmentForm, PasswordForm, SelectChoice, StaffForm
+from .guards import login_required, requires
 from .messages import message_for
 
 bp = Blueprint("administration", __name__, url_prefix="/admin")
@@ -42,6 +41,12 @@ ITEM_NAMES = {
     ServiceItem.LEGACY_IMPORT: _l("Legacy import"),
 }
 STAGE_NAMES = {Stage.ACCEPT: _l("accept"), Stage.REVIEW: _l("review"), Stage.CONCLUDE: _l("conclude")}
+
+
+@bp.app_context_processor
+def _vocabulary() -> dict[str, Any]:
+    """The names of roles, service items and stages, for every page that shows one."""
+    return {"ROLE_NAMES": ROLE_NAMES, "ITEM_NAMES": ITEM_NAMES, "STAGE_NAMES": STAGE_NAMES}
 
 
 @bp.route("/staff", methods=["GET", "POST"])
@@ -86,7 +91,7 @@ def staff() -> Any:
         .where(Staff.authority_id.in_([a.id for a in bodies]))
         .order_by(Staff.authority_id, Staff.username)
     ).all()
-    return render_template("admin/staff.html", form=form, accounts=accounts, ROLE_NAMES=ROLE_NAMES), status
+    return render_template("admin/staff.html", form=form, accounts=accounts), status
 
 
 @bp.route("/service-items", methods=["GET", "POST"])
@@ -129,7 +134,6 @@ def service_items() -> Any:
         rows=rows,
         conflicts=authorities.conflicts(session),
         form=form,
-        ITEM_NAMES=ITEM_NAMES,
         can_edit=access.may_configure_items(current_user),
     )
 
