@@ -18,14 +18,21 @@ login_manager.login_view = "admin.login"
 login_manager.session_protection = "strong"
 
 
-@login_manager.user_loader
 def _load(user_id: str) -> Staff | HolderAccount | None:
     kind, _, number = user_id.partition(":")
     if not number.isdigit():
         return None
-    model = {"staff": Staff, "holder": HolderAccount}.get(kind)
-    user = get_session().get(model, int(number)) if model is not None else None
+    user: Staff | HolderAccount | None
+    if kind == "staff":
+        user = get_session().get(Staff, int(number))
+    elif kind == "holder":
+        user = get_session().get(HolderAccount, int(number))
+    else:
+        user = None
     return user if user is not None and user.is_active else None
+
+
+login_manager.user_loader(_load)  # registered by a call: Flask-Login's decorator has no type information
 
 
 class CookieSessions(SecureCookieSessionInterface):

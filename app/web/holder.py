@@ -17,7 +17,7 @@ from ..db import get_session
 from ..models import Certificate, GraduationCertificate
 from ..renderers.pdf import certificate_pdf, sheet_for
 from ..renderers.qr import png, presentation_qr
-from ..security import csrf, limiter
+from ..security import csrf, csrf_exempt, limiter
 from ..services import access, graduation, holders, photos
 from ..services import certificates as certs
 from ..services.container import services
@@ -80,7 +80,7 @@ def login() -> Any:
 
 
 @bp.post("/logout")
-@csrf.exempt  # checked below, only while there is a session to end
+@csrf_exempt  # checked below, only while there is a session to end
 def logout() -> Response:
     """Sign out (a POST with a CSRF token, so no link can sign anyone out). A holder whose session
     has already run out is told they are signed out, not shown a bad-request page."""

@@ -18,7 +18,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..db import get_session, read_only
 from ..messages import text_for
 from ..models import GraduationCertificate
-from ..security import csrf, limiter
+from ..security import csrf_exempt, limiter
 from ..services import graduation, partners
 from ..services.container import services
 from ..services.errors import Conflict, PermissionDenied, RuleViolation
@@ -47,13 +47,13 @@ def _client_credentials() -> tuple[str, str] | None:
             return None
         client_id, sep, secret = decoded.partition(":")
         return (unquote(client_id), unquote(secret)) if sep else None
-    client_id, secret = request.form.get("client_id"), request.form.get("client_secret")
-    return (client_id, secret) if client_id and secret else None
+    form_id, form_secret = request.form.get("client_id"), request.form.get("client_secret")
+    return (form_id, form_secret) if form_id and form_secret else None
 
 
 @bp.post("/oauth/token")
 @read_only  # the secret check (Argon2, ~100 ms) must not hold SQLite's write lock
-@csrf.exempt
+@csrf_exempt
 @limiter.limit(OAUTH_RATE)
 def token() -> tuple[Response, int]:
     """Client credentials → a short-lived access token (RFC 6749 §4.4)."""
@@ -146,7 +146,7 @@ def _too_large(limit: int) -> tuple[Response, int]:
 
 
 @bp.post("/api/v1/graduation-certificates")
-@csrf.exempt
+@csrf_exempt
 def push() -> tuple[Response, int]:
     """Multipart: ``metadata`` (JSON) and ``file`` (the PDF). 201 stored, 200 the same push again."""
     caller = _caller("graduation:write")

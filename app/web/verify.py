@@ -14,7 +14,7 @@ from signing import VerificationError, failure_json, mask_id, mask_name
 
 from ..db import get_read_engine, get_session, read_only
 from ..messages import VERDICTS, text_for
-from ..security import csrf, limiter
+from ..security import csrf_exempt, limiter
 from ..services import access, legacy, photos
 from ..services.container import services
 from ..services.verification import full_record, online_verifier
@@ -68,7 +68,7 @@ def page(payload: str) -> tuple[str, int]:
 
 @bp.post("/api/v1/verify")
 @read_only
-@csrf.exempt
+@csrf_exempt
 @limiter.limit(PUBLIC_LIMIT)
 def api() -> tuple[dict[str, Any], int]:
     """``{"payload": "<QR text or credential>"}`` → the verdict as JSON."""
