@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -212,7 +212,7 @@ def receive(
     store: BlobStore,
     *,
     raw: Any,
-    stream: BinaryIO,
+    stream: IO[bytes],
     limit: int,
     types: Mapping[str, str],
     client: PartnerClient | None,

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import IO, BinaryIO, Protocol
 
 CHUNK = 64 * 1024
 
@@ -37,7 +37,7 @@ class Received:
 class BlobStore(Protocol):
     """What the services need from a blob store."""
 
-    def receive(self, stream: BinaryIO, limit: int) -> Received:
+    def receive(self, stream: IO[bytes], limit: int) -> Received:
         """Copy ``stream`` aside while hashing it; :class:`TooLarge` past ``limit`` bytes."""
 
     def keep(self, received: Received) -> bool:
@@ -76,7 +76,7 @@ class FileBlobStore:
             raise ValueError("not a SHA-256 hex digest")
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    def receive(self, stream: BinaryIO, limit: int) -> Received:
+    def receive(self, stream: IO[bytes], limit: int) -> Received:
         """Copy ``stream`` aside in 64 KB chunks while hashing it; :class:`TooLarge` past ``limit``."""
         path = self.incoming / f"{uuid.uuid4().hex}.part"
         digest, size = hashlib.sha256(), 0
