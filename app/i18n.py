@@ -55,7 +55,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=_babel_locale)
     # Templates look the request's catalogue up once instead of once a string (Flask-Babel's
     # callables walk the app and request contexts for every string: half a small page's time).
-    app.jinja_env.install_gettext_callables(
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # jinja2.ext.i18n adds it
         gettext=lambda s: _catalogue().ugettext(s),
         ngettext=lambda s, p, n: _catalogue().ungettext(s, p, n),
         newstyle=True,

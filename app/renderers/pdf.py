@@ -60,7 +60,8 @@ def _qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
     symbol = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
     bitmap = symbol.to_image(scale=1, add_quiet_zones=True)
     height, width = bitmap.shape
-    bits = Image.frombuffer("L", (width, height), bytes(bitmap), "raw", "L", 0, 1).convert("1").tobytes()
+    pixels = bytes(bitmap)  # type: ignore[call-overload]  # a buffer, though zxing-cpp's stub does not say so
+    bits = Image.frombuffer("L", (width, height), pixels, "raw", "L", 0, 1).convert("1").tobytes()
     canvas.saveState()
     canvas.transform(size, 0, 0, size, x, y)
     canvas.addLiteral(f"BI /W {width} /H {height} /BPC 1 /CS /G /F /AHx ID {bits.hex()}> EI")

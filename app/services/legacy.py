@@ -124,7 +124,7 @@ def import_file(session: Session, clock: Clock, actor: Staff, filename: str, dat
     if errors:
         return ImportResult(0, sorted(errors, key=lambda e: (e.row, e.column)))
     now = clock.now()
-    session.add_all(LegacyCertificate(imported_by=actor.id, imported_at=now, **r) for r in records)  # type: ignore[arg-type]
+    session.add_all(LegacyCertificate(imported_by=actor.id, imported_at=now, **r) for r in records)
     record_many(
         session,
         [

@@ -39,9 +39,9 @@ def index() -> Any:
         upload = form.file.data
         try:
             job = batch_jobs.start(
-                current_app._get_current_object(),
+                current_app._get_current_object(),  # type: ignore[attr-defined]  # the app behind the proxy
                 current_user,
-                upload.filename or "upload",  # type: ignore[attr-defined]
+                upload.filename or "upload",
                 upload.read(),
                 all_or_nothing=not form.partial.data,
             )
@@ -82,7 +82,7 @@ def job(job_id: int) -> str:
     return render_template(
         "admin/batch.html",
         job=job,
-        done=batch_jobs.progress_of(current_app, job),  # type: ignore[arg-type]
+        done=batch_jobs.progress_of(current_app, job),
         errors=rows,
         error_count=len(errors),
     )
@@ -93,7 +93,7 @@ def job(job_id: int) -> str:
 def progress(job_id: int) -> dict[str, Any]:
     """Progress as JSON, for the page's polling."""
     job = _job(job_id)
-    return {"state": job.state, "done": batch_jobs.progress_of(current_app, job), "total": job.total}  # type: ignore[arg-type]
+    return {"state": job.state, "done": batch_jobs.progress_of(current_app, job), "total": job.total}
 
 
 @bp.get("/<int:job_id>/report.csv")
