@@ -13,11 +13,14 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
-    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
 )
+
+# WTForms 3.3 added SelectChoice; its stub package (types-WTForms) still describes 3.2. Imported here
+# once, and from here by the other form modules.
+from wtforms import SelectChoice as SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 

@@ -29,7 +29,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, HiddenField, SelectChoice, StringField
+from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from ..db import get_session
@@ -37,7 +37,7 @@ from ..models import PartnerClient
 from ..services import partners
 from ..services.access import Area
 from ..services.errors import DomainError
-from .forms import MultiCheckbox
+from .forms import MultiCheckbox, SelectChoice
 from .guards import requires
 from .messages import message_for
 
