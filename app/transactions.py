@@ -4,8 +4,6 @@ rolls it back (the session is closed at teardown). Views and services never comm
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask, g
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
@@ -25,6 +23,6 @@ class TransactionalFlask(Flask):
 
     def dispatch_request(self) -> ResponseReturnValue:
         """Run the view, then commit what it did."""
-        result: Any = super().dispatch_request()
+        result = super().dispatch_request()
         commit_request()
-        return result  # type: ignore[no-any-return]
+        return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask.cli import with_appcontext
 
@@ -29,4 +29,4 @@ def transactional(command: F) -> F:
         commit_request()
         return result
 
-    return with_appcontext(run)  # type: ignore[return-value]
+    return cast(F, with_appcontext(run))  # ``run`` takes and returns what ``command`` does

@@ -108,7 +108,7 @@ def service_items() -> Any:
         if not access.may_configure_items(current_user):
             abort(403)
         if form.validate_on_submit():
-            authority = session.get(Authority, form.authority_id.data)
+            authority = session.get_one(Authority, form.authority_id.data)  # one of the form's choices
             item = ServiceItem(form.item.data)
             try:
                 change = authorities.unassign_item if form.remove.data else authorities.assign_item
@@ -116,7 +116,7 @@ def service_items() -> Any:
                     session,
                     form.region_code.data or "",
                     item,
-                    authority,  # type: ignore[arg-type]
+                    authority,
                     actor=current_user.username,
                 )
             except DomainError as exc:
