@@ -6,16 +6,19 @@ Services receive the session as an argument; views get it from :func:`get_sessio
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import create_engine, event
+from sqlalchemy import Table, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 
 class Base(DeclarativeBase):
     """Base class of every model."""
+
+    if TYPE_CHECKING:  # every model is declared with its own table, so Core statements may take it
+        __table__: ClassVar[Table]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
