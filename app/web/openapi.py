@@ -10,9 +10,10 @@ from typing import Any
 
 from flask import Blueprint, Response
 
-from .trust import cacheable_json
+from .trust import allow_any_origin, cacheable_json
 
 bp = Blueprint("openapi", __name__)
+bp.after_request(allow_any_origin)
 MAX_AGE = 3600
 
 

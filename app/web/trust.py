@@ -23,9 +23,10 @@ CORS_MAX_AGE = 86400
 
 
 @bp.after_request
-def _cors(response: Response) -> Response:
-    """Every trust document may be read from any origin; a preflight (OPTIONS, sent before a
-    conditional GET with ``If-None-Match``) is answered with the same permission."""
+def allow_any_origin(response: Response) -> Response:
+    """Every public document (trust documents, the OpenAPI document) may be read from any origin; a
+    preflight (OPTIONS, sent before a conditional GET with ``If-None-Match``) is answered with the
+    same permission."""
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = "ETag"
     if request.method == "OPTIONS":
