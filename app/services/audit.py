@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,7 @@ HASHED = ("seq", "actor", "authority", "action", "target_type", "target_id", "re
 def event_hash(prev_hash: str, event: AuditEvent | dict[str, Any]) -> str:
     """The hash of ``event`` (a row or its column values) chained to ``prev_hash``: canonical
     JSON of every field."""
-    get = event.get if isinstance(event, dict) else lambda name: getattr(event, name)
+    get: Callable[[str], Any] = event.get if isinstance(event, dict) else lambda name: getattr(event, name)
     body = {name: get(name) for name in HASHED}
     body["occurred_at"] = _utc(get("occurred_at")).isoformat(timespec="microseconds")
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
