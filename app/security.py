@@ -15,6 +15,14 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 F = TypeVar("F", bound=Callable[..., Any])
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def streams_upload(view: F) -> F:
+    """Mark a view that reads its own (large, streamed) multipart body under its own size cap:
+    the NUL guard leaves its form alone, and the view checks its fields itself."""
+    view.streams_upload = True  # type: ignore[attr-defined]
+    return view
 
 
 def csrf_exempt(view: F) -> F:
@@ -43,9 +51,13 @@ CSP = "; ".join(
 
 def init_app(app: Flask) -> None:
     """Install CSRF protection, the rate limiter and the response headers."""
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_SECURE", app.config["PUBLIC_BASE_URL"].startswith("https"))
+    # Flask defines these keys (SameSite unset, Secure off), so they are set, not defaulted: the
+    # session cookie is Secure whenever the service is reached over https, and never sent cross-site.
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = app.config["PUBLIC_BASE_URL"].startswith("https://")
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -55,8 +67,10 @@ def init_app(app: Flask) -> None:
         # NUL is never part of valid text here, and PostgreSQL can neither store nor compare it: a
         # query, path or form value carrying one is a bad request, not a database error.
         values = chain(chain.from_iterable(request.args.listvalues()), (request.view_args or {}).values())
-        if request.mimetype == "application/x-www-form-urlencoded":
-            values = chain(values, chain.from_iterable(request.form.listvalues()))
+        view = app.view_functions.get(request.endpoint or "")
+        if request.mimetype in FORM_TYPES and not getattr(view, "streams_upload", False):
+            files = chain.from_iterable(request.files.listvalues())
+            values = chain(values, chain.from_iterable(request.form.listvalues()), (f.filename for f in files))
         if any(isinstance(value, str) and "\x00" in value for value in values):
             abort(400)
 

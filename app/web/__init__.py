@@ -19,10 +19,12 @@ from . import (
     trust,
     verify,
 )
+from .converters import RowId
 
 
 def register_blueprints(app: Flask) -> None:
-    """Register every blueprint."""
+    """Register the URL converters and every blueprint."""
+    app.url_map.converters["id"] = RowId
     app.register_blueprint(main.bp)
     app.register_blueprint(trust.bp)
     app.register_blueprint(admin.bp)

@@ -89,7 +89,7 @@ def search() -> str:
     )
 
 
-@bp.get("/certificates/<int:certificate_id>")
+@bp.get("/certificates/<id:certificate_id>")
 @staff_required
 def certificate(certificate_id: int) -> str:
     """One certificate: its current version, the version history and every event."""
@@ -179,7 +179,7 @@ def _input(form: Any) -> certs.ActionInput:
     )
 
 
-@bp.post("/certificates/<int:certificate_id>/<action>")
+@bp.post("/certificates/<id:certificate_id>/<action>")
 @staff_required
 def act(certificate_id: int, action: str) -> Response:
     """Carry out one action from the certificate page and come back to it."""
@@ -243,7 +243,7 @@ def _names() -> dict[str, Any]:
     }
 
 
-@bp.get("/certificates/<int:certificate_id>/certificate.pdf")
+@bp.get("/certificates/<id:certificate_id>/certificate.pdf")
 @staff_required
 def certificate_pdf(certificate_id: int) -> Response:
     """The printable certificate of the current version (each download is audited)."""
@@ -283,7 +283,7 @@ def _flash_activation_code(certificate: Any) -> None:
     flask_session["activation_code"] = {"certificate_id": certificate.id, "code": shown}
 
 
-@bp.post("/certificates/<int:certificate_id>/activation-code")
+@bp.post("/certificates/<id:certificate_id>/activation-code")
 @staff_required
 def activation_code(certificate_id: int) -> Response:
     """Make a new activation code for the holder's account (e.g. a lost code or a new phone)."""
@@ -295,7 +295,7 @@ def activation_code(certificate_id: int) -> Response:
     return redirect(url_for("admin.certificate", certificate_id=certificate_id))
 
 
-@bp.post("/certificates/<int:certificate_id>/activation-notice.pdf")
+@bp.post("/certificates/<id:certificate_id>/activation-notice.pdf")
 @staff_required
 def activation_notice(certificate_id: int) -> Response:
     """The activation notice to print for the holder (the code is checked, not just echoed)."""

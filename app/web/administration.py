@@ -138,7 +138,7 @@ def service_items() -> Any:
     )
 
 
-@bp.post("/staff/<int:staff_id>/active")
+@bp.post("/staff/<id:staff_id>/active")
 @requires(Area.STAFF)
 def staff_active(staff_id: int) -> Any:
     """Deactivate or reactivate an account of one's own authority (the province: any)."""

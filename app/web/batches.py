@@ -72,7 +72,7 @@ def _job(job_id: int) -> BatchJob:
     return job
 
 
-@bp.get("/<int:job_id>")
+@bp.get("/<id:job_id>")
 @staff_required
 def job(job_id: int) -> str:
     """A batch's progress and result."""
@@ -88,7 +88,7 @@ def job(job_id: int) -> str:
     )
 
 
-@bp.get("/<int:job_id>/progress")
+@bp.get("/<id:job_id>/progress")
 @staff_required
 def progress(job_id: int) -> dict[str, Any]:
     """Progress as JSON, for the page's polling."""
@@ -96,7 +96,7 @@ def progress(job_id: int) -> dict[str, Any]:
     return {"state": job.state, "done": batch_jobs.progress_of(current_app, job), "total": job.total}
 
 
-@bp.get("/<int:job_id>/report.csv")
+@bp.get("/<id:job_id>/report.csv")
 @staff_required
 def report(job_id: int) -> Response:
     """The row errors as a CSV file to download."""

@@ -153,7 +153,7 @@ def _visible(certificate_id: int) -> GraduationCertificate:
     return found
 
 
-@bp.get("/<int:certificate_id>")
+@bp.get("/<id:certificate_id>")
 @staff_required
 def detail(certificate_id: int) -> str:
     """One graduation certificate revision, with every revision of its number the staff member may
@@ -172,7 +172,7 @@ def detail(certificate_id: int) -> str:
     )
 
 
-@bp.get("/<int:certificate_id>.pdf")
+@bp.get("/<id:certificate_id>.pdf")
 @staff_required
 def pdf(certificate_id: int) -> Response:
     """The PDF of one revision, streamed inline (each opening is audited)."""

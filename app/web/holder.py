@@ -108,7 +108,7 @@ def home() -> str:
     )
 
 
-@bp.get("/certificates/<int:certificate_id>.pdf")
+@bp.get("/certificates/<id:certificate_id>.pdf")
 @holder_required
 def pdf(certificate_id: int) -> Response:
     """The printable PDF of one of the holder's own certificates (anyone else's: not found)."""
@@ -125,7 +125,7 @@ def pdf(certificate_id: int) -> Response:
     )
 
 
-@bp.get("/graduation-certificates/<int:certificate_id>.pdf")
+@bp.get("/graduation-certificates/<id:certificate_id>.pdf")
 @holder_required
 def graduation_pdf(certificate_id: int) -> Response:
     """The PDF of one of the holder's own graduation certificates, as the school issued it (current
@@ -163,7 +163,7 @@ def _own(certificate_id: int) -> Certificate:
     return certificate
 
 
-@bp.get("/show/<int:certificate_id>")
+@bp.get("/show/<id:certificate_id>")
 @holder_required
 def show(certificate_id: int) -> str:
     """The show screen (亮证): details, status colour and a QR code that refreshes every minute."""
@@ -184,7 +184,7 @@ def _presentation(certificate_id: int) -> Presentation:
     return present(services().issuing, _own(certificate_id), current_app.config["PRESENTATION_LIFETIME"])
 
 
-@bp.get("/show/<int:certificate_id>/presentation")
+@bp.get("/show/<id:certificate_id>/presentation")
 @holder_required
 def presentation(certificate_id: int) -> Response:
     """A freshly signed presentation as JSON (never cached)."""
@@ -202,7 +202,7 @@ def presentation(certificate_id: int) -> Response:
     return response
 
 
-@bp.get("/show/<int:certificate_id>/qr.png")
+@bp.get("/show/<id:certificate_id>/qr.png")
 @holder_required
 def qr_png(certificate_id: int) -> Response:
     """The presentation QR drawn by the server, for phones without JavaScript."""

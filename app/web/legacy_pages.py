@@ -66,7 +66,7 @@ def index() -> Any:
     ), status
 
 
-@bp.post("/<int:legacy_id>/renew")
+@bp.post("/<id:legacy_id>/renew")
 @staff_required
 def renew(legacy_id: int) -> Any:
     """Renew a paper or IC-card certificate as an electronic one."""

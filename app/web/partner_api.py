@@ -18,7 +18,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..db import get_session, read_only
 from ..messages import text_for
 from ..models import GraduationCertificate
-from ..security import csrf_exempt, limiter
+from ..security import csrf_exempt, limiter, streams_upload
 from ..services import graduation, partners
 from ..services.container import services
 from ..services.errors import Conflict, PermissionDenied, RuleViolation
@@ -147,6 +147,7 @@ def _too_large(limit: int) -> tuple[Response, int]:
 
 @bp.post("/api/v1/graduation-certificates")
 @csrf_exempt
+@streams_upload  # the metadata's fields are checked one by one; the PDF streams under its own cap
 def push() -> tuple[Response, int]:
     """Multipart: ``metadata`` (JSON) and ``file`` (the PDF). 201 stored, 200 the same push again."""
     caller = _caller("graduation:write")

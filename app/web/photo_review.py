@@ -37,14 +37,14 @@ def _reviewable(photo_id: int) -> Any:
     return found
 
 
-@bp.get("/<int:photo_id>.jpg")
+@bp.get("/<id:photo_id>.jpg")
 @staff_required
 def image(photo_id: int) -> Response:
     """A pending photo, for review."""
     return Response(_reviewable(photo_id).data, mimetype="image/jpeg", headers={"Cache-Control": "no-store"})
 
 
-@bp.post("/<int:photo_id>")
+@bp.post("/<id:photo_id>")
 @staff_required
 def review(photo_id: int) -> Response:
     """Approve or reject a photo."""

@@ -91,7 +91,7 @@ def legacy_lookup() -> str:
     )
 
 
-@bp.get("/v-photo/<int:practitioner_id>.jpg")
+@bp.get("/v-photo/<id:practitioner_id>.jpg")
 def inspector_photo(practitioner_id: int) -> Response:
     """The holder's approved photo, for a signed-in inspector only."""
     if not _is_inspector():
