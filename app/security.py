@@ -6,10 +6,12 @@ from collections.abc import Callable
 from itertools import chain
 from typing import Any, TypeVar
 
+import flask
 from flask import Flask, Response, abort, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import BadRequest
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
@@ -49,8 +51,23 @@ CSP = "; ".join(
 )
 
 
+class Request(flask.Request):
+    """Flask's request, with JSON nested past the parser's recursion limit treated like any other
+    JSON that cannot be read (a bad request, or ``None`` when ``silent``), not a crash."""
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        """As Flask's, but a body too deeply nested to parse is invalid JSON."""
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:
+            if silent:
+                return None
+            raise BadRequest("the JSON body is nested too deeply") from None
+
+
 def init_app(app: Flask) -> None:
-    """Install CSRF protection, the rate limiter and the response headers."""
+    """Install CSRF protection, the rate limiter, the response headers and the request class."""
+    app.request_class = Request
     # Flask defines these keys (SameSite unset, Secure off), so they are set, not defaulted: the
     # session cookie is Secure whenever the service is reached over https, and never sent cross-site.
     app.config["SESSION_COOKIE_HTTPONLY"] = True
@@ -70,7 +87,9 @@ def init_app(app: Flask) -> None:
         view = app.view_functions.get(request.endpoint or "")
         if request.mimetype in FORM_TYPES and not getattr(view, "streams_upload", False):
             files = chain.from_iterable(request.files.listvalues())
-            values = chain(values, chain.from_iterable(request.form.listvalues()), (f.filename for f in files))
+            values = chain(
+                values, chain.from_iterable(request.form.listvalues()), (f.filename for f in files)
+            )
         if any(isinstance(value, str) and "\x00" in value for value in values):
             abort(400)
 

@@ -18,14 +18,17 @@ from .errors import BadSignature, KeyCompromised, Malformed, WrongKeyPurpose
 MAX_TOKEN_LENGTH = 16384
 
 
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+"""What ``json.dumps(value, separators=(",", ":"), ensure_ascii=False)`` does, built once."""
+
+
+def _part(value: dict[str, Any]) -> str:
+    return b64url_encode(_COMPACT_JSON.encode(value).encode("utf-8"))
+
+
 def sign_jws(header: dict[str, Any], claims: dict[str, Any], signer: Signer) -> str:
     """A compact JWS signed through the :class:`Signer` interface (so an HSM can sign it)."""
-
-    def part(value: dict[str, Any]) -> str:
-        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-        return b64url_encode(text.encode("utf-8"))
-
-    signing_input = f"{part(header)}.{part(claims)}"
+    signing_input = f"{_part(header)}.{_part(claims)}"
     return f"{signing_input}.{b64url_encode(signer.sign(signing_input.encode('ascii')))}"
 
 
@@ -36,7 +39,7 @@ def decode_jws(token: str, keys: KeySet, purpose: Purpose, typ: str) -> tuple[di
         raise Malformed("token is too long")
     try:
         header = jwt.get_unverified_header(token)
-    except jwt.DecodeError as exc:
+    except jwt.InvalidTokenError as exc:  # undecodable, or a header PyJWT refuses (a kid not a string)
         raise Malformed(f"not a JWT: {exc}") from exc
     if header.get("typ") != typ:
         raise Malformed(f"token type is {header.get('typ')!r}; expected {typ!r}")

@@ -222,7 +222,7 @@ def _claims(raw: Any) -> PresentationClaims:
         valid_from, valid_until, iat, lifetime, index = raw[5], raw[6], raw[7], raw[8], raw[9]
         status = raw.get(10, 0)
         code, issuer, serial, version = ident
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):  # e.g. claims sent as an array
         raise _explain(raw) from None
     if (
         type(raw) is not dict
