@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Flask, session
+from flask import Flask, g, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager
 from itsdangerous import URLSafeTimedSerializer
@@ -58,5 +58,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _refresh() -> None:
+        # The user is this request's, from this request's cookie: never one cached in ``g`` by an
+        # earlier request that shared the app context (tests and commands keep one open).
+        g.pop("_login_user", None)
         if session:  # a visitor without a session (a public check) gets no cookie
             session.permanent = True

@@ -9,13 +9,14 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from signing import VerificationError, failure_json, mask_id, mask_name
 
-from ..db import get_read_engine, get_session, read_only
+from ..db import begin_write, get_read_engine, get_session, read_only
 from ..messages import VERDICTS, text_for
 from ..security import csrf_exempt, limiter
-from ..services import access, legacy, photos
+from ..services import access, audit, legacy, photos
 from ..services.container import services
 from ..services.verification import full_record, online_verifier
 
@@ -48,13 +49,11 @@ def page(payload: str) -> tuple[str, int]:
     """The verdict page a phone scanner opens."""
     verdict = _verdict(payload)
     record = None
-    photo = False
+    photo = None
     if verdict["_verified"] is not None and _is_inspector():
         record = full_record(get_session(), verdict["_verified"], current_user)
-        photo = (
-            record is not None
-            and photos.approved(get_session(), record.certificate.practitioner_id) is not None
-        )
+        if record is not None and photos.approved(get_session(), record.certificate.practitioner_id):
+            photo = _photo_grant().dumps([record.certificate.practitioner_id, current_user.id])
     code = verdict.get("reason", "valid")
     return render_template(
         "verify.html",
@@ -91,14 +90,38 @@ def legacy_lookup() -> str:
     )
 
 
-@bp.get("/v-photo/<id:practitioner_id>.jpg")
-def inspector_photo(practitioner_id: int) -> Response:
-    """The holder's approved photo, for a signed-in inspector only."""
+PHOTO_GRANT_SECONDS = 600
+"""How long the photo link on a verified code's full record works (for that inspector only)."""
+
+
+def _photo_grant() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key or "", salt="inspector-photo")
+
+
+@bp.get("/v-photo/<grant>.jpg")
+def inspector_photo(grant: str) -> Response:
+    """The holder's approved photo, only through the link on the full record of a code the
+    inspector has just verified (signed, bound to that inspector, valid 10 minutes); each view is
+    audited. A guessed or reused link is not found."""
     if not _is_inspector():
         abort(404)
-    found = photos.approved(get_session(), practitioner_id)
+    try:
+        practitioner_id, inspector_id = _photo_grant().loads(grant, max_age=PHOTO_GRANT_SECONDS)
+    except (BadSignature, ValueError, TypeError):
+        abort(404)
+    found = photos.approved(get_session(), practitioner_id) if inspector_id == current_user.id else None
     if found is None:
         abort(404)
+    session = get_session()
+    begin_write(session)
+    audit.record(
+        session,
+        actor=current_user.username,
+        action="verification.photo_view",
+        target_type="practitioner",
+        target_id=str(practitioner_id),
+        authority=current_user.authority.credit_code,
+    )
     return Response(found.data, mimetype="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
 

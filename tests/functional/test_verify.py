@@ -155,15 +155,17 @@ def test_public_checks_are_rate_limited(client: FlaskClient) -> None:
     assert "操作过于频繁，请稍候再试。" in response.get_data(as_text=True)
 
 
-def test_inspector_photo_only_for_inspectors(
-    app, client: FlaskClient, session: Session, province: Province
+def test_inspector_photo_only_through_a_verified_code(
+    app, client: FlaskClient, session: Session, province: Province, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     import io
+    import re
 
     from PIL import Image
 
     from app.models import HolderAccount
     from app.services import photos
+    from app.web import verify
 
     cert = issue(session, province)
     account = HolderAccount(
@@ -176,8 +178,18 @@ def test_inspector_photo_only_for_inspectors(
     photo = photos.upload(session, account, out.getvalue())
     photos.review(session, photo, province.actor(session, "jinan_admin"), approve=True)
     session.commit()
-    url = f"/v-photo/{cert.practitioner_id}.jpg"
-    assert client.get(url).status_code == 404
+    guessed = f"/v-photo/{cert.practitioner_id}.jpg"  # the old, guessable address
     login(client, "jinan_inspector")
-    assert f'src="{url}"' in client.get(f"/v/{presentation(session, province, cert)}").get_data(as_text=True)
-    assert client.get(url).mimetype == "image/jpeg"
+    assert client.get(guessed).status_code == 404  # an inspector without a verified code: nothing
+    page = client.get(f"/v/{presentation(session, province, cert)}").get_data(as_text=True)
+    (url,) = re.findall(r'src="(/v-photo/[^"]+\.jpg)"', page)
+    assert url != guessed and client.get(url).mimetype == "image/jpeg"
+    viewed = session.scalars(select(AuditEvent).where(AuditEvent.action == "verification.photo_view")).all()
+    assert [(e.actor, e.target_id) for e in viewed] == [("jinan_inspector", str(cert.practitioner_id))]
+    assert client.get(url.replace(".jpg", "x.jpg")).status_code == 404  # a forged link
+    other = app.test_client()
+    login(other, "qingdao_inspector")
+    assert other.get(url).status_code == 404  # the link is bound to the inspector who verified
+    assert app.test_client().get(url).status_code == 404  # and useless to anyone not signed in
+    monkeypatch.setattr(verify, "PHOTO_GRANT_SECONDS", -1)
+    assert client.get(url).status_code == 404  # and it expires
