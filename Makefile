@@ -36,7 +36,7 @@ setup: $(RUNTIME) $(CATALOG).mo
 
 ## Serve the app on 127.0.0.1:$(PORT) with SQLite, development keys and demo data.
 run: setup
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - wsgi:app
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers 2 wsgi:app
 
 ## Lint, type-check and run every test (RTC_TEST_DATABASE_URL selects PostgreSQL).
 test: $(DEV) $(CATALOG).mo

@@ -35,7 +35,9 @@ def make_engine(url: str) -> Engine:
     transactions."""
     sqlite = url.startswith("sqlite")
     # A server connection can drop while pooled, so it is checked on checkout; a file cannot.
-    engine = create_engine(url, pool_pre_ping=not sqlite)
+    # hide_parameters: a database error's message and traceback never carry the bound values
+    # (ID numbers, names) into a log.
+    engine = create_engine(url, pool_pre_ping=not sqlite, hide_parameters=True)
     if sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _begin_immediate)

@@ -15,6 +15,22 @@ import uuid
 from flask import Flask, Response, g, has_request_context, request
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])([0-9]{4})[0-9]{10}([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
+
+
+def redact(text: str) -> str:
+    """``text`` with every ID-card number masked (3701**********123X): no log line carries one,
+    even inside a database error's message (PostgreSQL's ``DETAIL: Key (number)=(…)``). Query
+    strings are never logged and SQL parameters are hidden by the engine (``hide_parameters``)."""
+    return _ID_NUMBER.sub(r"\1**********\2", text)
+
+
+class RedactingFormatter(logging.Formatter):
+    """A plain-text formatter that masks ID-card numbers (see :func:`redact`)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as text, masked."""
+        return redact(super().format(record))
 
 
 class RequestIdFilter(logging.Filter):
@@ -44,7 +60,7 @@ class JsonFormatter(logging.Formatter):
                 data[key] = getattr(record, key)
         if record.exc_info:
             data["exception"] = self.formatException(record.exc_info)
-        return json.dumps(data, ensure_ascii=False)
+        return redact(json.dumps(data, ensure_ascii=False))
 
 
 def init_app(app: Flask) -> None:
@@ -54,7 +70,7 @@ def init_app(app: Flask) -> None:
     if app.config["LOG_JSON"]:
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(message)s"))
+        handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s [%(request_id)s] %(message)s"))
     app.logger.handlers[:] = [handler]
     app.logger.setLevel(logging.INFO)
     app.logger.propagate = False
