@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from signing import FileKeyStore, KeyInfo, KeySet, LocalKey, Purpose
+from signing.errors import KeyHandlingError
 
 from .audit import record
 
@@ -147,3 +148,13 @@ def ensure_development_keys(store: FileKeyStore, session: Session, issuers: list
 def published_keys(store: FileKeyStore) -> KeySet:
     """The public keys verifiers need now."""
     return store.published(now=int(time.time()))
+
+
+def can_sign_presentations(store: FileKeyStore, now: int) -> bool:
+    """Whether a presentation key can sign now (none after the only one was withdrawn as compromised:
+    holders' phones then show no code until a new key is made)."""
+    try:
+        store.signer(Purpose.PRESENTATION, now=now)
+    except KeyHandlingError:
+        return False
+    return True

@@ -21,7 +21,7 @@ from ..models.enums import Role
 from ..renderers.pdf import activation_notice_pdf, sheet_for
 from ..renderers.pdf import certificate_pdf as certificate_pdf_bytes
 from ..security import limiter
-from ..services import access, authorities, holders, photos, queries
+from ..services import access, authorities, holders, keys, photos, queries
 from ..services import certificates as certs
 from ..services.audit import record
 from ..services.container import services
@@ -75,7 +75,14 @@ def dashboard() -> str:
     """Counts, certificates expiring in 30 days, configuration errors."""
     session = get_session()
     board = queries.dashboard(session, current_user, services().clock.today())
-    return render_template("admin/dashboard.html", board=board, conflicts=authorities.conflicts(session))
+    return render_template(
+        "admin/dashboard.html",
+        board=board,
+        conflicts=authorities.conflicts(session),
+        presentations_blocked=not keys.can_sign_presentations(
+            services().issuing.keys, services().clock.timestamp()
+        ),
+    )
 
 
 @bp.get("/certificates")

@@ -8,7 +8,18 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -21,7 +32,7 @@ from ..security import csrf, csrf_exempt, limiter
 from ..services import access, graduation, holders, photos
 from ..services import certificates as certs
 from ..services.container import services
-from ..services.errors import DomainError
+from ..services.errors import DomainError, RuleViolation
 from ..services.presentations import Presentation, present
 from .forms import ActivateForm, HolderLoginForm, HolderPasswordForm, PhotoForm
 from .graduation_pages import pdf_response, school_names, training_type_names
@@ -181,7 +192,16 @@ def show(certificate_id: int) -> str:
 
 
 def _presentation(certificate_id: int) -> Presentation:
-    return present(services().issuing, _own(certificate_id), current_app.config["PRESENTATION_LIFETIME"])
+    """A fresh presentation; when no key can sign one (the presentation key was withdrawn as
+    compromised and no new one made yet), 503 with words for the holder instead of a crash."""
+    try:
+        return present(services().issuing, _own(certificate_id), current_app.config["PRESENTATION_LIFETIME"])
+    except RuleViolation as exc:
+        if exc.code != "no_presentation_key":
+            raise
+        body = jsonify({"error": exc.code, "message": message_for(exc)})
+        body.headers["Cache-Control"] = "no-store"
+        abort(make_response(body, 503))
 
 
 @bp.get("/show/<id:certificate_id>/presentation")

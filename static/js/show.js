@@ -8,6 +8,7 @@
   var canvas = document.getElementById("qr");
   var meta = document.getElementById("qr-meta");
   var offline = document.getElementById("qr-offline");
+  var problemBox = document.getElementById("qr-problem");
   var timeLabel = document.getElementById("qr-time");
   var countdown = document.getElementById("qr-countdown");
   var refresh = parseInt(box.dataset.refresh, 10) * 1000;
@@ -39,7 +40,11 @@
 
   function showState() {
     var now = Date.now();
-    if (current && now < current.expiresAt) {
+    if (!problemBox.hidden) { // the service said why it cannot make a code: say only that
+      canvas.hidden = true;
+      meta.hidden = true;
+      offline.hidden = true;
+    } else if (current && now < current.expiresAt) {
       canvas.hidden = false;
       meta.hidden = false;
       offline.hidden = true;
@@ -53,16 +58,28 @@
 
   function load() {
     fetch(box.dataset.presentationUrl, { credentials: "same-origin", cache: "no-store" })
-      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (r) {
+        if (r.ok) return r.json();
+        // The service says why it cannot make a code (e.g. no key to sign it): show its words.
+        return r.json().then(function (body) { throw body; }, function () { throw new Error(r.status); });
+      })
       .then(function (p) {
         var skew = Date.now() - p.now * 1000; // the phone's clock may be off; trust the server's
         var issued = new Date(p.issued_at * 1000);
         current = { expiresAt: p.expires_at * 1000 + skew, refreshAt: Date.now() + refresh };
+        problemBox.hidden = true;
         draw(p.url);
         timeLabel.textContent = pad(issued.getHours()) + ":" + pad(issued.getMinutes()) + ":" + pad(issued.getSeconds());
         showState();
       })
-      .catch(function () { if (current) current.refreshAt = Date.now() + 5000; showState(); });
+      .catch(function (problem) {
+        // A body with an error code is the service's answer; anything else is the network.
+        problemBox.textContent = problem && problem.error && problem.message ? problem.message : "";
+        problemBox.hidden = !problemBox.textContent;
+        if (current) current.refreshAt = Date.now() + 5000;
+        else current = { expiresAt: 0, refreshAt: Date.now() + 15000 };
+        showState();
+      });
   }
 
   function tick() {

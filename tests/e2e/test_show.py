@@ -88,3 +88,24 @@ def test_offline_with_expired_code_says_so(
     expect(page.locator("#qr")).to_be_hidden()
     assert "没有网络连接" in page.locator("#qr-offline").inner_text()
     context.close()
+
+
+def test_without_a_presentation_key_the_screen_says_why(
+    app: Flask, browser: Browser, live_server: str, province: Province
+) -> None:
+    from app.services import keys as key_service
+    from signing import Purpose
+
+    certificate_id = holder_with_certificate(app, province)
+    with app.app_context():
+        session = get_session()
+        store = province.context.keys
+        (key,) = [info for info in store.infos() if info.purpose == Purpose.PRESENTATION]
+        key_service.retire(store, session, actor="test", kid=key.kid, compromised=True, reason="leaked")
+        session.commit()
+    context, page = sign_in(browser, live_server)
+    page.goto(f"{live_server}/me/show/{certificate_id}")
+    expect(page.locator("#qr-problem")).to_have_text("本服务目前没有可签署二维码的密钥，请联系系统管理员。")
+    expect(page.locator("#qr")).to_be_hidden()
+    expect(page.locator("#qr-offline")).to_be_hidden()
+    context.close()
