@@ -1,4 +1,4 @@
-"""``flask keys generate|list|rotate|retire``: manage signing keys."""
+"""``flask keys generate|list|rotate|retire|resign``: manage signing keys."""
 
 from __future__ import annotations
 
@@ -7,11 +7,17 @@ import getpass
 
 import click
 from flask import current_app
+from sqlalchemy import select
 
 from signing import ALGORITHMS, Error, FileKeyStore, KeyInfo, Purpose, is_credit_code
 
 from ..db import get_session
+from ..models import Authority
 from ..services import keys as key_service
+from ..services.certificates import resign
+from ..services.container import services
+from ..services.errors import DomainError
+from ..services.unit_of_work import commit
 from .transactional import transactional
 
 _ALGORITHMS = click.Choice(ALGORITHMS)
@@ -137,3 +143,28 @@ def retire_command(kid: str, compromised: bool, reason: str | None) -> None:
     except Error as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{'compromised' if compromised else 'retired'} {key.info.kid}")
+
+
+@keys_cli.command("resign")
+@click.option("--issuer", callback=_credit_code, required=True, help="the authority whose key was replaced")
+@click.option("--chunk", type=click.IntRange(min=1), default=resign.CHUNK, show_default=True)
+@transactional
+def resign_command(issuer: str, chunk: int) -> None:
+    """Sign the current version of each live certificate of ISSUER again with its key signing now
+    (after its old key was withdrawn). Each chunk is committed: an interrupted run resumes."""
+    session = get_session()
+    authority = session.scalars(select(Authority).filter_by(credit_code=issuer)).first()
+    if authority is None:
+        raise click.ClickException(f"no authority {issuer}")
+    context = services().issuing
+    try:
+        total = resign.remaining(session, context, authority)
+    except DomainError as exc:
+        raise click.ClickException(f"{exc} (generate or rotate its certificate key first)") from exc
+    done = 0
+    with click.progressbar(length=total, label="re-signing", file=click.get_text_stream("stderr")) as bar:
+        while count := resign.resign_chunk(session, context, _actor(), authority, chunk):
+            commit(session)  # a chunk is its own unit of work
+            done += count
+            bar.update(count)
+    click.echo(f"re-signed {done} certificates of {authority.name}")
