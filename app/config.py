@@ -31,6 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_LOCALE": "zh_CN",
     "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
     "BLOBS_DIR": None,  # default: <instance>/blobs
+    "AUDIT_CHECKPOINT_DIR": None,  # default: <instance>/audit-checkpoints (not writable by the database)
     "GRADUATION_PDF_MAX_BYTES": 20 * 1024 * 1024,
     "TRAINING_TYPES": "A2:A2 驾驶培训,B2:B2 驾驶培训,general_cargo:普通货物运输从业资格培训",
     "PARTNER_TOKEN_SECONDS": 600,
@@ -74,6 +75,8 @@ def fill_instance_defaults(config: dict[str, Any], instance: Path) -> None:
         config["KEYS_DIR"] = str(instance / "keys")
     if not config.get("BLOBS_DIR"):
         config["BLOBS_DIR"] = str(instance / "blobs")
+    if not config.get("AUDIT_CHECKPOINT_DIR"):
+        config["AUDIT_CHECKPOINT_DIR"] = str(instance / "audit-checkpoints")
     if not config.get("SECRET_KEY"):
         secret_file = instance / "secret_key"
         if not secret_file.exists():

@@ -133,6 +133,7 @@ MESSAGES = {
     "validity_order": N_("The validity would end before it starts."),
     "negative_status_index": N_("The certificate has no valid place in the status list."),
     "batch": N_("Issued from a spreadsheet."),
+    "no_audit_key": N_("There is no key to sign audit checkpoints. Ask the system administrator."),
     # generic refusals (a code more precise than these is raised wherever one is known)
     "permission_denied": N_("You do not have permission to do this."),
     "rule_violation": N_("This is not possible under the rules of the service."),
@@ -142,12 +143,26 @@ MESSAGES = {
     "not_pdf": N_("The file is not a PDF."),
     "encrypted_pdf": N_("The PDF is encrypted or password-protected; send it without protection."),
     "broken_pdf": N_("The PDF is damaged and cannot be read."),
-    "number_taken": N_("Another partner system pushed this certificate number."),
+    "number_taken": N_(
+        "This certificate number belongs to another partner system or to the bureau's own records; "
+        "it cannot be pushed here."
+    ),
     # partner systems
     "invalid_client": N_("Unknown client, wrong secret or a deactivated client."),
     "invalid_token": N_("The access token is missing, expired or not valid."),
     "partner_name_required": N_("Give the partner system's name."),
     "invalid_scope": N_("Choose at least one scope from the list."),
+    # owners of graduation certificates, and the schools of partner systems
+    "not_registered_for_school": N_(
+        "This partner system is not registered for the training school %(value)s. The province "
+        "administrator registers the schools each partner system may push for."
+    ),
+    "different_student": N_(
+        "This certificate number is another student's certificate (a different ID number). A certificate "
+        "cannot be moved to another student: push this one under its own number."
+    ),
+    "school_required": N_("Give the credit code of at least one training school."),
+    "school_not_registered": N_("The partner system is not registered for %(value)s."),
 }
 
 VERDICTS = (

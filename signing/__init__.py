@@ -12,6 +12,7 @@ Public surface::
     identifiers  Identifier, validate_id_number, mod37_36_check, is_credit_code, credit_code_check_char,
                  id_check_char
     verify       Verifier, Verified, failure_json
+    audit        Checkpoint, sign_checkpoint, verify_checkpoint (signed heads of the audit chain)
     dates        CST, start_of_day
     errors       signing.errors (Error, VerificationError and its reasons)
 """
@@ -19,6 +20,7 @@ Public surface::
 from ._categories import BY_CODE as CATEGORIES_BY_CODE
 from ._categories import BY_SLUG as CATEGORIES_BY_SLUG
 from ._categories import CATEGORIES, Category
+from ._checkpoint import CHECKPOINT_TYP, Checkpoint, sign_checkpoint, verify_checkpoint
 from ._credential import LICENCE_NAME, sign_credential
 from ._facts import (
     CST,
@@ -63,11 +65,13 @@ __all__ = [
     "CATEGORIES",
     "CATEGORIES_BY_CODE",
     "CATEGORIES_BY_SLUG",
+    "CHECKPOINT_TYP",
     "CST",
     "LICENCE_NAME",
     "NAME_MAX",
     "Category",
     "CertificateFacts",
+    "Checkpoint",
     "Error",
     "FactsError",
     "FileKeyStore",
@@ -102,11 +106,13 @@ __all__ = [
     "mod37_36_check",
     "presentation_url",
     "sex_from_id",
+    "sign_checkpoint",
     "sign_credential",
     "sign_presentation",
     "sign_status_list",
     "start_of_day",
     "status_list_size",
     "validate_id_number",
+    "verify_checkpoint",
     "verify_status_list",
 ]

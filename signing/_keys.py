@@ -44,6 +44,8 @@ class Purpose(StrEnum):
     """Certificate credentials (JWT) and the issuer's status lists."""
     PRESENTATION = "presentation"
     """Short-lived presentations shown on the holder's phone."""
+    AUDIT = "audit"
+    """Checkpoints of the audit log's head (anchoring it outside the database)."""
 
 
 def is_kid(text: object) -> bool:

@@ -128,10 +128,11 @@ def retire(
 
 
 def ensure_development_keys(store: FileKeyStore, session: Session, issuers: list[str]) -> list[LocalKey]:
-    """Generate a presentation key and one certificate key per issuer where none can sign."""
+    """Generate a presentation key, an audit key and one certificate key per issuer where none can
+    sign."""
     now = int(time.time())
     made = []
-    wanted: list[tuple[Purpose, str | None]] = [(Purpose.PRESENTATION, None)]
+    wanted: list[tuple[Purpose, str | None]] = [(Purpose.PRESENTATION, None), (Purpose.AUDIT, None)]
     wanted += [(Purpose.CERTIFICATE, issuer) for issuer in issuers]
     for purpose, issuer in wanted:
         if not any(
