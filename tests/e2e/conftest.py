@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import threading
 from collections.abc import Iterator
 
@@ -27,14 +26,13 @@ FLAGS = [
 
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
-    """The app served over HTTP on 127.0.0.1; yields its base URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    """The app served over HTTP on a port of 127.0.0.1 the system picks (so parallel test workers
+    never collide); yields its base URL. Its requests run on other threads, so a test using it
+    commits for real (``real_commits``, see tests/conftest.py)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
 

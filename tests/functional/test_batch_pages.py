@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -16,6 +17,7 @@ from ..registry import Province
 from .admin_client import csrf, login
 
 A, B = id_number("37010219900307123"), id_number("11010519491231002")
+pytestmark = pytest.mark.real_commits  # an upload is issued by a thread of its own
 
 
 def upload(client: FlaskClient, name: str, body: bytes, **extra: str):  # type: ignore[no-untyped-def]

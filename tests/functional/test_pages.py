@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import re
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -67,7 +68,11 @@ def test_api_errors_are_json(client: FlaskClient) -> None:
     }
 
 
-def test_unexpected_error_is_logged_and_shown_politely(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+def test_unexpected_error_is_logged_and_shown_politely(
+    make_app: Callable[..., Flask], caplog: pytest.LogCaptureFixture
+) -> None:
+    app = make_app()  # its own app: a route is added and its logging changed
+
     @app.get("/boom")
     def boom() -> str:
         raise RuntimeError("kaput")
@@ -97,7 +102,8 @@ def test_request_id_is_echoed_or_made(client: FlaskClient) -> None:
     assert len(made) == 32 and made.isalnum()
 
 
-def test_access_log_is_json_with_request_id(app: Flask) -> None:
+def test_access_log_is_json_with_request_id(make_app: Callable[..., Flask]) -> None:
+    app = make_app()  # its own app: its log handler is redirected
     stream = io.StringIO()
     handler = app.logger.handlers[0]
     assert isinstance(handler, logging.StreamHandler)

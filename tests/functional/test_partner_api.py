@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, func, select, text
@@ -218,6 +219,7 @@ def test_push_interrupted_halfway_stores_nothing(app: Flask, client: FlaskClient
     assert list(Path(services(app).blobs.incoming).iterdir()) == []
 
 
+@pytest.mark.real_commits  # another connection watches the database's locks
 def test_no_transaction_is_held_while_the_upload_streams_in(app: Flask, client: FlaskClient) -> None:
     """A slow 20 MB upload must not hold SQLite's write lock (or a PostgreSQL transaction) open:
     staff issuing certificates meanwhile would wait and fail."""

@@ -7,14 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from app import create_app
 from app.services import certificates as certs
 from app.services import status_lists
 from app.services.clock import FixedClock
@@ -37,16 +36,10 @@ def keys_of(client: FlaskClient) -> KeySet:
 
 
 @pytest.fixture
-def instance(app: Flask) -> Iterator[Flask]:
+def instance(make_app: Callable[..., Flask]) -> Flask:
     """A second instance of the service: its own app (as in another worker or on another host)
     on the same database and keys, with a clock that can be moved."""
-    shared = ("DATABASE_URL", "KEYS_DIR", "PUBLIC_BASE_URL", "SECRET_KEY", "LOG_JSON")
-    other = create_app(
-        {"TESTING": True, "INSTANCE_PATH": app.instance_path, **{k: app.config[k] for k in shared}},
-        clock=FixedClock(dt.datetime.now(dt.UTC)),
-    )
-    yield other
-    other.extensions["db_engine"].dispose()
+    return make_app(clock=FixedClock(dt.datetime.now(dt.UTC)))
 
 
 def test_status_list_follows_changes(client: FlaskClient, session: Session, province: Province) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,6 +16,8 @@ from app.services import certificates as certs
 
 from ...helpers import id_number
 from ...registry import Province
+
+pytestmark = pytest.mark.real_commits  # other processes and connections see what is committed
 
 
 def _worker(config: dict[str, object], actor_id: int, job: str, arg: int, start: object) -> list[str]:
