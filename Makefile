@@ -13,7 +13,7 @@ RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 CATALOG := app/translations/zh/LC_MESSAGES/messages
 
-.PHONY: run test bench lint setup vectors translations-update clean
+.PHONY: run test system-packages bench lint setup vectors translations-update clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,12 +38,16 @@ setup: $(RUNTIME) $(CATALOG).mo
 run: setup
 	$(BIN)/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT) --workers 2 wsgi:app
 
-## Lint, type-check and run every test (RTC_TEST_DATABASE_URL selects PostgreSQL).
-test: $(DEV) $(CATALOG).mo
+## Lint, type-check and run every test, one worker per core (RTC_TEST_DATABASE_URL selects
+## PostgreSQL). The system packages the tests need are checked first (installed when root).
+test: system-packages $(DEV) $(CATALOG).mo
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist worksteal
+
+system-packages:
+	.ci/system-packages
 
 ## Run the benchmarks and print a table.
 bench: $(DEV) $(CATALOG).mo
