@@ -1,4 +1,5 @@
-"""Staff sign-in: Flask-Login with sessions that expire after a quiet spell."""
+"""Sign-in sessions (staff and holders): Flask-Login over signed cookies that expire after a quiet
+spell, and end on the server when the account's session generation moves on."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from flask import Flask, g, session
 from flask.sessions import SecureCookieSessionInterface
-from flask_login import LoginManager
+from flask_login import LoginManager, login_user
 from itsdangerous import URLSafeTimedSerializer
 
 from .db import get_session
@@ -19,17 +20,29 @@ login_manager.session_protection = "strong"
 
 
 def _load(user_id: str) -> Staff | HolderAccount | None:
-    kind, _, number = user_id.partition(":")
-    if not number.isdigit():
+    """The account a session names (``kind:id:generation``, see the models' ``get_id``), if it is
+    still active and the session was made in its current session generation: moving the generation
+    on ends every session made before (a cookie copied before a sign-out included)."""
+    parts = user_id.split(":")
+    if len(parts) != 3 or not (parts[1].isdecimal() and parts[2].isdecimal()):
         return None
+    kind, number, generation = parts[0], int(parts[1]), int(parts[2])
     user: Staff | HolderAccount | None
     if kind == "staff":
-        user = get_session().get(Staff, int(number))
+        user = get_session().get(Staff, number)
     elif kind == "holder":
-        user = get_session().get(HolderAccount, int(number))
+        user = get_session().get(HolderAccount, number)
     else:
         user = None
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active or user.session_generation != generation:
+        return None
+    return user
+
+
+def renew_session(account: Staff | HolderAccount) -> None:
+    """Keep the current browser signed in after its account's generation moved on (a password
+    change ends the other sessions, not this one)."""
+    login_user(account)
 
 
 login_manager.user_loader(_load)  # registered by a call: Flask-Login's decorator has no type information

@@ -16,6 +16,7 @@ from .graduation import GraduationCertificate, PartnerClient, TrainingSchool
 from .holder import HolderAccount
 from .legacy import LegacyCertificate
 from .photo import HolderPhoto
+from .sign_in import SignInLock
 from .staff import Staff, StaffPermission
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "Practitioner",
     "ProcessedRequest",
     "ServiceItemAssignment",
+    "SignInLock",
     "Staff",
     "StaffPermission",
     "StatusListRow",

@@ -23,6 +23,9 @@ class HolderAccount(Base):
     activation_expires: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     activated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # Moves on whenever every session of the account must end (sign-out, new password, …): a session
+    # made in an earlier generation no longer loads its user.
+    session_generation: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
     practitioner: Mapped[Practitioner] = relationship()
 
@@ -36,5 +39,5 @@ class HolderAccount(Base):
         return self.password_hash is not None
 
     def get_id(self) -> str:
-        """The session identifier."""
-        return f"holder:{self.id}"
+        """The session identifier: the account and its session generation (see ``app.auth``)."""
+        return f"holder:{self.id}:{self.session_generation}"

@@ -24,6 +24,9 @@ class Staff(Base):
     role: Mapped[str] = mapped_column(String(20), nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # Moves on whenever every session of the account must end (sign-out, new password, …): a session
+    # made in an earlier generation no longer loads its user.
+    session_generation: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
     authority: Mapped[Authority] = relationship()
     permissions: Mapped[list[StaffPermission]] = relationship(cascade="all, delete-orphan")
@@ -38,8 +41,8 @@ class Staff(Base):
     is_anonymous = False
 
     def get_id(self) -> str:
-        """The session identifier."""
-        return f"staff:{self.id}"
+        """The session identifier: the account and its session generation (see ``app.auth``)."""
+        return f"staff:{self.id}:{self.session_generation}"
 
 
 class StaffPermission(Base):

@@ -16,6 +16,7 @@ from ..models.enums import Role, ServiceItem, Stage
 from .audit import record
 from .errors import RuleViolation
 from .passwords import hash_password
+from .sessions import end_sessions
 
 LEVELS = ("province", "city", "county")
 
@@ -209,10 +210,12 @@ def create_staff(
 
 
 def set_active(session: Session, staff: Staff, active: bool, *, actor: str) -> None:
-    """Deactivate or reactivate an account (a deactivated account cannot sign in); not committed."""
+    """Deactivate or reactivate an account (a deactivated account cannot sign in, and every session
+    it had ends for good: reactivating does not revive them); not committed."""
     if staff.active == active:
         return
     staff.active = active
+    end_sessions(staff)
     record(
         session,
         actor=actor,
@@ -224,10 +227,13 @@ def set_active(session: Session, staff: Staff, active: bool, *, actor: str) -> N
 
 
 def set_password(session: Session, staff: Staff, password: str, *, actor: str) -> None:
-    """Give ``staff`` a new password (checked for length, stored as an Argon2id hash); not committed."""
+    """Give ``staff`` a new password (checked for length, stored as an Argon2id hash) and end every
+    session of the account (the current browser may sign in again: ``app.auth.renew_session``); not
+    committed."""
     if len(password) < 10:
         raise RuleViolation("passwords have at least 10 characters", code="weak_password", minimum=10)
     staff.password_hash = hash_password(password)
+    end_sessions(staff)
     record(
         session,
         actor=actor,

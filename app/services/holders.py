@@ -16,6 +16,7 @@ from ..models import Certificate, HolderAccount, Practitioner, Staff
 from .audit import record
 from .errors import RuleViolation
 from .passwords import check_password, hash_password
+from .sessions import end_sessions
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 10
@@ -28,14 +29,17 @@ def _utc(value: dt.datetime) -> dt.datetime:
 
 
 def new_activation_code(session: Session, practitioner: Practitioner, actor: Staff) -> str:
-    """A fresh activation code for ``practitioner`` (replacing any earlier one; an activated
-    account keeps working until the code is used). Not committed; the code is shown once."""
+    """A fresh activation code for ``practitioner`` (replacing any earlier one). An activated
+    account's password keeps working until the code is used, but every session of the account ends
+    now: whoever holds one signs in again. Not committed; the code is shown once."""
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     account = session.scalars(select(HolderAccount).filter_by(practitioner_id=practitioner.id)).first()
     now = dt.datetime.now(dt.UTC)
     if account is None:
         account = HolderAccount(practitioner_id=practitioner.id, created_at=now)
         session.add(account)
+    else:
+        end_sessions(account)
     account.activation_hash = hash_password(code)
     account.activation_expires = now + dt.timedelta(days=CODE_DAYS)
     record(
@@ -75,6 +79,7 @@ def activate(session: Session, id_number: str, code: str, password: str) -> Hold
     account.activation_hash = None
     account.activation_expires = None
     account.activated_at = dt.datetime.now(dt.UTC)
+    end_sessions(account)  # whoever was signed in before the account was opened again is signed out
     record(
         session,
         actor=f"holder:{account.id}",
@@ -96,12 +101,14 @@ def authenticate(session: Session, id_number: str, password: str) -> HolderAccou
 
 
 def change_password(session: Session, account: HolderAccount, current: str, new: str) -> None:
-    """Change a holder's password."""
+    """Change a holder's password and end every session of the account (the current browser may
+    sign in again: ``app.auth.renew_session``); not committed."""
     if not check_password(account.password_hash, current):
         raise RuleViolation("the current password is wrong", code="holder_wrong_password")
     if len(new) < MIN_PASSWORD:
         raise RuleViolation("the password is too short", code="holder_weak_password", minimum=MIN_PASSWORD)
     account.password_hash = hash_password(new)
+    end_sessions(account)
     record(
         session,
         actor=f"holder:{account.id}",

@@ -27,6 +27,7 @@ from ..services.audit import record
 from ..services.container import services
 from ..services.errors import DomainError
 from ..services.passwords import check_password
+from ..services.sessions import end_sessions
 from .forms import CANCEL_REASONS, ActionForm, CancelForm, ChangeForm, IssueForm, LoginForm
 from .guards import holder_managed_certificate, login_required, staff_required, visible_certificate
 from .messages import message_for, text_for
@@ -63,7 +64,9 @@ def login() -> str | Response:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
-    """Sign out (a POST with a CSRF token, so no link can sign anyone out)."""
+    """Sign out (a POST with a CSRF token, so no link can sign anyone out). Every session of the
+    account ends, on every device, a copy of this cookie included (``app.services.sessions``)."""
+    end_sessions(current_user)
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("admin.login"))

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..auth import renew_session
 from ..db import get_session
 from ..models import Authority, ServiceItemAssignment, Staff
 from ..models.enums import Role, ServiceItem, Stage
@@ -173,6 +174,7 @@ def password() -> Any:
             status = 422
         else:
             authorities.set_password(session, current_user, form.new.data or "", actor=current_user.username)
+            renew_session(current_user._get_current_object())  # the other sessions have ended
             flash(_("Your password was changed."), "success")
             return redirect(url_for("admin.dashboard"))
     elif request.method == "POST":

@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from ..auth import renew_session
 from ..db import get_session
 from ..models import Certificate, GraduationCertificate
 from ..renderers.pdf import certificate_pdf, sheet_for
@@ -34,6 +35,7 @@ from ..services import certificates as certs
 from ..services.container import services
 from ..services.errors import DomainError, RuleViolation
 from ..services.presentations import Presentation, present
+from ..services.sessions import end_sessions
 from .forms import ActivateForm, HolderLoginForm, HolderPasswordForm, PhotoForm
 from .graduation_pages import pdf_response, school_names, training_type_names
 from .messages import message_for
@@ -94,9 +96,11 @@ def login() -> Any:
 @csrf_exempt  # checked below, only while there is a session to end
 def logout() -> Response:
     """Sign out (a POST with a CSRF token, so no link can sign anyone out). A holder whose session
-    has already run out is told they are signed out, not shown a bad-request page."""
+    has already run out is told they are signed out, not shown a bad-request page. Every session of
+    the account ends, on every device, a copy of this cookie included (``app.services.sessions``)."""
     if access.is_holder(current_user):
         csrf.protect()
+        end_sessions(current_user)
         logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("holder.login"))
@@ -160,6 +164,7 @@ def password() -> Any:
             flash(message_for(exc), "error")
             status = 422
         else:
+            renew_session(current_user._get_current_object())  # the other sessions have ended
             flash(_("Your password was changed."), "success")
             return redirect(url_for("holder.home"))
     elif request.method == "POST":
