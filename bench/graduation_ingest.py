@@ -112,7 +112,11 @@ def _prepare(folder: Path) -> tuple[dict[str, str], str, str]:
     with app.app_context():
         session = get_session()
         client, secret = partners.register(
-            session, name="计时平台 (benchmark)", scopes=["graduation:write"], actor="bench"
+            session,
+            name="计时平台 (benchmark)",
+            scopes=["graduation:write"],
+            actor="bench",
+            schools=[metadata("")["school_credit_code"]],
         )
         session.commit()
         client_id = client.client_id

@@ -12,7 +12,7 @@ from .certificate import (
     ProcessedRequest,
     StatusListRow,
 )
-from .graduation import GraduationCertificate, PartnerClient, TrainingSchool
+from .graduation import BUREAU, GraduationCertificate, PartnerClient, PartnerSchool, TrainingSchool
 from .holder import HolderAccount
 from .legacy import LegacyCertificate
 from .photo import HolderPhoto
@@ -20,6 +20,7 @@ from .sign_in import SignInLock
 from .staff import Staff, StaffPermission
 
 __all__ = [
+    "BUREAU",
     "AuditEvent",
     "AuditHead",
     "Authority",
@@ -33,6 +34,7 @@ __all__ = [
     "HolderPhoto",
     "LegacyCertificate",
     "PartnerClient",
+    "PartnerSchool",
     "Practitioner",
     "ProcessedRequest",
     "ServiceItemAssignment",

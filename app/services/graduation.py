@@ -5,6 +5,12 @@ A push is idempotent: the same content for a certificate number returns the stor
 different content becomes a new revision and the old one stays. The PDF is streamed into the
 blob store, checked to be a real, unencrypted PDF, kept under its SHA-256 and committed with its
 row; anything that fails on the way leaves nothing behind.
+
+Every certificate has an owner: the partner system that first pushed its number, or the bureau
+(:data:`~app.models.BUREAU`) for its own imports. A partner pushes only for the schools it is
+registered for; only the owner adds revisions to a number, and never for another student (that is
+another certificate), so no push takes away what a holder sees. Only the bureau moves a number to
+another owner (:func:`hand_over`).
 """
 
 from __future__ import annotations
@@ -16,16 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from signing import birth_date
 
-from ..models import GraduationCertificate, PartnerClient, Practitioner, Staff, TrainingSchool
+from ..models import BUREAU, GraduationCertificate, PartnerClient, Practitioner, Staff, TrainingSchool
 from ..storage import BlobStore, Received
 from .access import visible_graduation_certificates
 from .audit import record
-from .errors import Conflict, PermissionDenied
+from .errors import Conflict, NotFound, PermissionDenied
 from .graduation_checks import (
     FIELD_ERRORS,
     FIELDS,
@@ -54,10 +60,13 @@ __all__ = [  # with the push checks, re-exported from graduation_checks
     "check_pdf",
     "cleanup",
     "current",
+    "hand_over",
     "history",
     "ingest",
     "iter_pdf",
     "of_practitioner",
+    "owned_by",
+    "owner_of",
     "parse_metadata",
     "receive",
     "search",
@@ -100,6 +109,11 @@ def current(session: Session, number: str) -> GraduationCertificate | None:
     return session.scalars(select(GraduationCertificate).filter_by(number=number, current=True)).first()
 
 
+def owner_of(client: PartnerClient | None) -> str:
+    """The owner a sender's new certificates get: the partner's client ID, or the bureau."""
+    return client.client_id if client is not None else BUREAU
+
+
 def ingest(
     session: Session,
     store: BlobStore,
@@ -113,8 +127,9 @@ def ingest(
     """Store a checked push (``received`` has passed :func:`check_pdf`) in one step: all of it, or
     no row.
 
-    A certificate number belongs to the partner that first pushed it (backfilled ones to whoever
-    pushes them first after): another partner's push of that number is refused.
+    A certificate number belongs to its first owner (``client``, or the bureau when there is none):
+    another owner's push of it is refused (``number_taken``), and so is a revision for another
+    student (``different_student``); both refusals are audited.
 
     A blob kept here is never deleted on failure: a concurrent push of the same PDF may need it.
     If the transaction fails, it is an orphan that ``cleanup`` removes once it is old enough."""
@@ -130,6 +145,19 @@ def ingest(
     return Outcome(row, created, warnings_of(row))
 
 
+def _refused(message: str, *, code: str, actor: str, number: str, owner: str) -> PermissionDenied:
+    refusal = PermissionDenied(message, code=code)
+    refusal.refusal = {
+        "actor": actor,
+        "action": "graduation.refused",
+        "target_type": "graduation_certificate",
+        "target_id": number,
+        "reason": code,
+        "after": {"owner": owner},
+    }
+    return refusal
+
+
 def _store(
     session: Session,
     store: BlobStore,
@@ -140,15 +168,30 @@ def _store(
     source: str,
     actor: str,
 ) -> tuple[GraduationCertificate, bool]:
+    owner = owner_of(client)
     latest = current(session, meta.certificate_number)
-    if latest is not None and not _may_push(session, latest.number, client):
-        raise PermissionDenied("another partner pushed this certificate number", code="number_taken")
+    if latest is not None and latest.owner != owner:
+        raise _refused(
+            f"certificate number {latest.number} belongs to {latest.owner}",
+            code="number_taken",
+            actor=actor,
+            number=latest.number,
+            owner=latest.owner,
+        )
     if latest is not None and latest.content_sha256 == content:
         if store.exists(latest.pdf_sha256):
             store.discard(received)
         else:  # the file was lost (see ``cleanup``): the same push again restores it
             store.keep(received)
         return latest, False
+    if latest is not None and latest.practitioner.id_number != meta.student_id_number:
+        raise _refused(
+            f"certificate number {latest.number} was issued to another student",
+            code="different_student",
+            actor=actor,
+            number=latest.number,
+            owner=latest.owner,
+        )
     school = session.scalars(select(TrainingSchool).filter_by(credit_code=meta.school_credit_code)).first()
     practitioner = _practitioner(session, meta)
     if latest is not None:
@@ -171,8 +214,10 @@ def _store(
         pdf_sha256=received.sha256,
         pdf_bytes=received.size,
         content_sha256=content,
+        owner=owner,
         pushed_by=client.id if client else None,
         source=source,
+        received_by=actor,
         received_at=dt.datetime.now(dt.UTC),
     )
     session.add(row)
@@ -183,24 +228,15 @@ def _store(
         action="graduation.receive" if row.revision == 1 else "graduation.revise",
         target_type="graduation_certificate",
         target_id=f"{row.number}#{row.revision}",
-        after={"pdf_sha256": row.pdf_sha256, "school_known": row.school_known, "source": source},
+        after={
+            "pdf_sha256": row.pdf_sha256,
+            "school_known": row.school_known,
+            "source": source,
+            "owner": owner,
+        },
     )
     store.keep(received)
     return row, True
-
-
-def _may_push(session: Session, number: str, client: PartnerClient | None) -> bool:
-    """Backfill (no client) may add to any number; a partner to numbers no other partner pushed."""
-    if client is None:
-        return True
-    owners = set(
-        session.scalars(
-            select(GraduationCertificate.pushed_by)
-            .where(GraduationCertificate.number == number, GraduationCertificate.pushed_by.is_not(None))
-            .distinct()
-        )
-    )
-    return owners <= {client.id}
 
 
 def _referenced(session: Session, sha256: str) -> bool:
@@ -220,9 +256,9 @@ def receive(
     actor: str,
     today: dt.date,
 ) -> Outcome:
-    """Check the metadata, stream the PDF aside (``TooLarge`` past ``limit``), check it, and store
-    both — or nothing."""
-    meta = parse_metadata(raw, types, today)
+    """Check the metadata (a partner ``client`` only for the schools it is registered for), stream
+    the PDF aside (``TooLarge`` past ``limit``), check it, and store both — or nothing."""
+    meta = parse_metadata(raw, types, today, client.school_codes if client is not None else None)
     received = store.receive(stream, limit)
     try:
         check_pdf(received.path)
@@ -240,6 +276,67 @@ def history(session: Session, number: str, actor: Staff | None = None) -> list[G
     if actor is not None:
         query = visible_graduation_certificates(query, actor)
     return list(session.scalars(query.order_by(GraduationCertificate.revision.desc())))
+
+
+def owned_by(session: Session, number: str, client: PartnerClient) -> list[GraduationCertificate]:
+    """Every revision of a certificate number ``client`` owns, newest first (none if it does not)."""
+    return [row for row in history(session, number) if row.owner == client.client_id]
+
+
+def hand_over(
+    session: Session,
+    *,
+    to: PartnerClient,
+    numbers: list[str] | None = None,
+    school: str | None = None,
+    actor: str,
+) -> list[str]:
+    """Give certificate ``numbers`` (or every certificate whose current revision names ``school``)
+    to the partner system ``to``, every revision at once, in one step: all of them or none. ``to``
+    must be registered for each one's school; the bureau decides this (a partner never takes a
+    number over by pushing it). Returns the numbers whose owner changed; each change is audited."""
+    query = select(GraduationCertificate).where(GraduationCertificate.current.is_(True))
+    if school is not None:
+        query = query.where(GraduationCertificate.school_credit_code == school)
+    else:
+        wanted = sorted(set(numbers or ()))
+        for number in wanted:
+            if not NUMBER.fullmatch(number):
+                raise NotFound(f"no graduation certificate {number}", code="certificate_not_found")
+        query = query.where(GraduationCertificate.number.in_(wanted))
+    rows = list(session.scalars(query.order_by(GraduationCertificate.number)))
+    if school is None:
+        missing = sorted(set(numbers or ()) - {row.number for row in rows})
+        if missing:
+            raise NotFound(f"no graduation certificate {', '.join(missing)}", code="certificate_not_found")
+    moved = []
+    with step(session):
+        for row in rows:
+            if row.school_credit_code not in to.school_codes:
+                raise PermissionDenied(
+                    f"{to.client_id} is not registered for school {row.school_credit_code} ({row.number})",
+                    code="not_registered_for_school",
+                    value=row.school_credit_code,
+                )
+            before = row.owner
+            if before == to.client_id:
+                continue
+            session.execute(
+                update(GraduationCertificate)
+                .where(GraduationCertificate.number == row.number)
+                .values(owner=to.client_id)
+            )
+            record(
+                session,
+                actor=actor,
+                action="graduation.hand_over",
+                target_type="graduation_certificate",
+                target_id=row.number,
+                before={"owner": before},
+                after={"owner": to.client_id},
+            )
+            moved.append(row.number)
+    return moved
 
 
 @dataclass(frozen=True)

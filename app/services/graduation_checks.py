@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,7 @@ FIELD_ERRORS = (
     "unknown_training_type",
     "invalid_credit_code",
     "credit_code_check_failed",
+    "not_registered_for_school",
     "invalid_date",
     "in_the_future",
     "before_period_start",
@@ -116,8 +117,12 @@ def _date(raw: Any) -> dt.date | None:
         return None
 
 
-def parse_metadata(raw: Any, types: Mapping[str, str], today: dt.date) -> Metadata:
-    """Check every field and report all problems at once (:class:`InvalidFields`)."""
+def parse_metadata(
+    raw: Any, types: Mapping[str, str], today: dt.date, schools: Collection[str] | None = None
+) -> Metadata:
+    """Check every field and report all problems at once (:class:`InvalidFields`). ``schools``: the
+    credit codes of the schools the sender may push for (a partner system: the schools it is
+    registered for); ``None`` for the bureau's own imports, which may name any school."""
     if not isinstance(raw, dict):
         raise InvalidFields({"metadata": "not_an_object"})
     errors: dict[str, str] = {}
@@ -147,9 +152,13 @@ def parse_metadata(raw: Any, types: Mapping[str, str], today: dt.date) -> Metada
             errors["sex"] = "sex_mismatch"
     if "training_type" not in errors and value["training_type"] not in types:
         errors["training_type"] = "unknown_training_type"
-    if "school_credit_code" not in errors and not is_credit_code(value["school_credit_code"]):
-        shaped = is_credit_code(value["school_credit_code"], check_character=False)
-        errors["school_credit_code"] = "credit_code_check_failed" if shaped else "invalid_credit_code"
+    if "school_credit_code" not in errors:
+        school = value["school_credit_code"]
+        if not is_credit_code(school):
+            shaped = is_credit_code(school, check_character=False)
+            errors["school_credit_code"] = "credit_code_check_failed" if shaped else "invalid_credit_code"
+        elif schools is not None and school not in schools:
+            errors["school_credit_code"] = "not_registered_for_school"
     dates = {}
     for name in ("period_start", "period_end", "completed_on"):
         if name not in errors:

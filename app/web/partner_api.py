@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..db import get_session, read_only
-from ..messages import text_for
+from ..messages import message_for, text_for
 from ..models import GraduationCertificate
 from ..security import csrf_exempt, limiter, streams_upload
 from ..services import graduation, partners
@@ -175,7 +175,7 @@ def push() -> tuple[Response, int]:
     if upload is None:
         problems = {"file": "required"}
         try:
-            graduation.parse_metadata(raw, _types(), services().clock.today())
+            graduation.parse_metadata(raw, _types(), services().clock.today(), caller.client.school_codes)
         except graduation.InvalidFields as exc:
             problems = {**exc.errors, **problems}
         return _invalid(problems, raw)
@@ -207,8 +207,8 @@ def push() -> tuple[Response, int]:
         return _error(422, exc.code, message)
     except Conflict:
         return _error(409, "conflict", _l("The same certificate was pushed at the same time; push again."))
-    except PermissionDenied:
-        return _error(409, "number_taken", _l("Another partner system pushed this certificate number."))
+    except PermissionDenied as exc:  # number_taken, different_student
+        return _error(409, exc.code, message_for(exc))
     response = jsonify(certificate_json(outcome.certificate, _types()))
     response.headers["Location"] = url_for(".state", number=outcome.certificate.number)
     return response, 201 if outcome.created else 200
@@ -216,14 +216,12 @@ def push() -> tuple[Response, int]:
 
 @bp.get("/api/v1/graduation-certificates/<number>")
 def state(number: str) -> tuple[Response, int]:
-    """The newest revision this partner pushed of a certificate number, and all it pushed of it
-    (``current`` tells whether that revision is still the certificate's current one)."""
+    """The current revision of a certificate number this partner owns, and every revision of it
+    (``current`` tells which is the current one)."""
     caller = _caller("graduation:read")
     if not isinstance(caller, partners.Caller):
         return caller
-    revisions = [
-        row for row in graduation.history(get_session(), number) if row.pushed_by == caller.client.id
-    ]
+    revisions = graduation.owned_by(get_session(), number, caller.client)
     if not revisions:
         return _error(404, "not_found", _l("You have not pushed a certificate with this number."))
     types = _types()

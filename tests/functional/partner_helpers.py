@@ -1,10 +1,12 @@
-"""Partner-API test helpers: real PDFs, a registered client and its token, multipart pushes."""
+"""Partner-API test helpers: real PDFs, a registered client (for :data:`SCHOOL` unless told otherwise)
+and its token, multipart pushes."""
 
 from __future__ import annotations
 
 import base64
 import io
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask
@@ -55,11 +57,13 @@ def metadata(**changes: Any) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
-def client_with(app: Flask, scopes: list[str], name: str = "计时平台") -> tuple[str, str]:
-    """Register a partner client; (client_id, secret)."""
+def client_with(
+    app: Flask, scopes: list[str], name: str = "计时平台", schools: Iterable[str] = (SCHOOL,)
+) -> tuple[str, str]:
+    """Register a partner client for ``schools``; (client_id, secret)."""
     with app.app_context():
         session = get_session()
-        client, secret = partners.register(session, name=name, scopes=scopes, actor="test")
+        client, secret = partners.register(session, name=name, scopes=scopes, actor="test", schools=schools)
         session.commit()
         return client.client_id, secret
 
@@ -71,9 +75,11 @@ def token(http: FlaskClient, client_id: str, secret: str, scope: str | None = No
     return http.post("/oauth/token", data=form, headers={"Authorization": f"Basic {basic}"})
 
 
-def bearer(http: FlaskClient, app: Flask, scopes: list[str]) -> dict[str, str]:
-    """Authorization headers for a new client with ``scopes``."""
-    response = token(http, *client_with(app, scopes))
+def bearer(
+    http: FlaskClient, app: Flask, scopes: list[str], schools: Iterable[str] = (SCHOOL,)
+) -> dict[str, str]:
+    """Authorization headers for a new client with ``scopes``, registered for ``schools``."""
+    response = token(http, *client_with(app, scopes, schools=schools))
     return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
 
 

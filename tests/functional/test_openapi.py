@@ -28,6 +28,7 @@ from app.web import partner_api
 from app.web.openapi import document
 from signing import is_credit_code
 
+from ..helpers import id_number
 from .partner_helpers import bearer, client_with, encrypted_pdf, metadata, pdf, push, token
 
 DOC_URI = "urn:rtc:openapi"
@@ -307,6 +308,24 @@ def test_every_documented_response_is_real(
 
     documented = {key for key in conformance.documented() if key[0] != TOKEN}
     assert conformance.seen == documented, documented ^ conformance.seen
+
+
+def test_ownership_refusals_match(app: Flask, client: FlaskClient, conformance: Conformance) -> None:
+    """A school the client is not registered for (422 on the field), another owner's number and another
+    student on the owner's own number (409), as documented."""
+    owner, other = bearer(client, app, BOTH), bearer(client, app, BOTH)
+    unregistered = bearer(client, app, BOTH, schools=["52370100MJD0000012"])
+    refused = conformance.check(push(client, unregistered, metadata(), pdf()), PUSH)
+    assert refused["error"] == "invalid_fields"
+    assert refused["fields"]["school_credit_code"]["code"] == "not_registered_for_school"
+    assert conformance.check(push(client, owner, metadata(), pdf()), PUSH)["revision"] == 1
+    taken = conformance.check(push(client, other, metadata(), pdf()), PUSH)
+    assert taken["error"] == "number_taken"
+    another_student = metadata(student_id_number=id_number("11010519491231002"), name="李四", sex="F")
+    moved = push(client, owner, another_student, pdf())
+    assert conformance.check(moved, PUSH)["error"] == "different_student", moved.get_json()
+    doc = conformance.doc["paths"][PUSH]["post"]["responses"]["409"]["content"]["application/json"]["schema"]
+    assert set(doc["properties"]["error"]["enum"]) == {"conflict", "number_taken", "different_student"}
 
 
 def test_parts_sent_as_the_document_encodes_them(

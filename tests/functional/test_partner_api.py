@@ -283,7 +283,9 @@ def test_a_number_belongs_to_the_partner_that_pushed_it(app: Flask, client: Flas
     for body in (metadata(name="李四"), metadata()):  # different content, or the very same
         taken = push(client, second, body, pdf())
         assert taken.status_code == 409 and taken.get_json()["error"] == "number_taken"
-        assert taken.get_json()["message"] == "另一个合作系统已推送过这个证书编号。"
+        assert taken.get_json()["message"] == (
+            "这个证书编号属于另一个合作系统或本局自行导入的记录，不能在此推送。"
+        )
     assert client.get("/api/v1/graduation-certificates/JY2026-0001", headers=second).status_code == 404
     own = client.get("/api/v1/graduation-certificates/JY2026-0001", headers=first).get_json()
     assert [r["revision"] for r in own["history"]] == [1] and own["name"] == "张三明"
