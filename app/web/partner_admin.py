@@ -1,5 +1,6 @@
-"""Partner systems of the API, for the province administrator: register one with its scopes, rotate
-its secret, deactivate and reactivate it.
+"""Partner systems of the API, for the province administrator: register one with its scopes and the
+training schools it may push for, rotate its secret, deactivate and reactivate it, and add or remove
+its schools (on its own page: a platform may serve a hundred schools).
 
 A new secret is shown once, in the response to the form that made it: it is never put in the
 session, a flashed message or a redirect, and the database keeps only its hash. Each form carries a
@@ -8,6 +9,7 @@ one-time ``request_key`` so that reloading that response does not register or ro
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -29,11 +31,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, HiddenField, StringField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from ..db import get_session
-from ..models import PartnerClient
+from ..models import PartnerClient, TrainingSchool
 from ..services import partners
 from ..services.access import Area
 from ..services.errors import DomainError
@@ -48,6 +50,8 @@ SCOPE_NAMES = {
     "graduation:read": _l("Read the state of pushed graduation certificates"),
 }
 ACTIONS = ("rotate", "deactivate", "activate")
+CODE_SEPARATORS = re.compile(r"[\s,，、;；]+")
+MAX_CODES_TEXT = 20_000  # about a thousand codes
 _USED_KEYS = "partner_forms_used"
 _KEEP_KEYS = 20
 
@@ -74,6 +78,14 @@ class PartnerForm(FlaskForm):
     scopes = MultiCheckbox(
         _l("Scopes"), choices=scope_choices, validators=[InputRequired(_l("Choose at least one scope."))]
     )
+    schools = TextAreaField(
+        _l("Training schools it may push for"),
+        description=_l(
+            "Unified social credit codes, one a line (or separated by spaces or commas); more can be "
+            "added later. Without a school it cannot push."
+        ),
+        validators=[Length(max=MAX_CODES_TEXT, message=_l("Too long: add the schools in parts."))],
+    )
 
 
 class PartnerActionForm(FlaskForm):
@@ -81,6 +93,34 @@ class PartnerActionForm(FlaskForm):
 
     request_key = HiddenField(default=lambda: uuid.uuid4().hex)
     confirm = BooleanField(_l("I confirm this action"), validators=[DataRequired()])
+
+
+class AddSchoolsForm(FlaskForm):
+    """Register a partner system for more training schools."""
+
+    codes = TextAreaField(
+        _l("Credit codes of the training schools"),
+        description=_l(
+            "One a line, or separated by spaces or commas. The schools need not be registered yet."
+        ),
+        validators=[
+            DataRequired(_l("Give the credit code of at least one training school.")),
+            Length(max=MAX_CODES_TEXT, message=_l("Too long: add the schools in parts.")),
+        ],
+    )
+
+
+class RemoveSchoolsForm(FlaskForm):
+    """Remove training schools of a partner system, after confirmation."""
+
+    schools = MultiCheckbox(_l("Schools"), validators=[InputRequired(_l("Tick the schools to remove."))])
+    confirm = BooleanField(_l("I confirm this action"), validators=[DataRequired()])
+
+
+def split_codes(text: str | None) -> list[str]:
+    """Credit codes typed or pasted into a box: separated by line breaks, spaces, commas (also
+    full-width ones) or enumeration commas."""
+    return [code for code in CODE_SEPARATORS.split(text or "") if code]
 
 
 @dataclass(frozen=True)
@@ -141,9 +181,13 @@ def index() -> Response:
             name=form.name.data or "",
             scopes=list(form.scopes.data or []),
             actor=current_user.username,
+            schools=split_codes(form.schools.data),
         )
     except DomainError as exc:
-        flash(message_for(exc), "error")
+        if exc.code in ("invalid_credit_code", "credit_code_check_failed"):
+            form.schools.errors = [message_for(exc)]
+        else:
+            flash(message_for(exc), "error")
         return _page(form, status=422)
     _mark_used(form.request_key.data)
     flash(_("Partner system %(name)s registered.", name=client.name), "success")
@@ -189,3 +233,80 @@ def act(client_id: str, action: str) -> Response:
 def act_page(client_id: str, action: str) -> Response:
     """Back to the list (a language switch or bookmark on the page that answered an action)."""
     return redirect(url_for(".index", lang=request.args.get("lang")))
+
+
+def _client_or_404(client_id: str) -> PartnerClient:
+    client = get_session().scalars(select(PartnerClient).filter_by(client_id=client_id)).first()
+    if client is None:
+        abort(404)
+    return client
+
+
+def _schools_page(client: PartnerClient, form: AddSchoolsForm, *, status: int = 200) -> Response:
+    session = get_session()
+    remove_form = RemoveSchoolsForm(formdata=None)  # its checkboxes are the table's rows
+    unregistered = partners.unregistered_schools(session, client)
+    named = {school.school_credit_code for school in client.schools} | set(unregistered)
+    query = select(TrainingSchool.credit_code, TrainingSchool.name).where(
+        TrainingSchool.credit_code.in_(named)
+    )
+    names = dict(session.execute(query).tuples().all())
+    return make_response(
+        render_template(
+            "admin/partner_schools.html",
+            client=client,
+            form=form,
+            remove_form=remove_form,
+            names=names,
+            unregistered=unregistered,
+        ),
+        status,
+    )
+
+
+@bp.route("/admin/partners/<client_id>/schools", methods=["GET", "POST"])
+@province_admin_required
+def schools(client_id: str) -> Response:
+    """The training schools a partner system may push for, and the form to add some (audited)."""
+    client = _client_or_404(client_id)
+    form = AddSchoolsForm()
+    if not form.validate_on_submit():
+        return _schools_page(client, form, status=422 if request.method == "POST" else 200)
+    try:
+        added = partners.add_schools(
+            get_session(), client_id, split_codes(form.codes.data), actor=current_user.username
+        )
+    except DomainError as exc:
+        form.codes.errors = [message_for(exc)]
+        return _schools_page(client, form, status=422)
+    if added:
+        flash(
+            _("%(name)s may now push for %(count)d more school(s).", name=client.name, count=len(added)),
+            "success",
+        )
+    else:
+        flash(_("%(name)s was already registered for these schools.", name=client.name), "success")
+    return redirect(url_for(".schools", client_id=client_id))
+
+
+@bp.post("/admin/partners/<client_id>/schools/remove")
+@province_admin_required
+def remove_schools(client_id: str) -> Response:
+    """Remove the ticked schools: the partner system may no longer push for them (the certificates
+    it pushed stay its own)."""
+    client = _client_or_404(client_id)
+    form = RemoveSchoolsForm()
+    form.schools.choices = [
+        (school.school_credit_code, school.school_credit_code) for school in client.schools
+    ]
+    if not form.validate():
+        flash(_("Tick the schools to remove and the confirmation box, then submit again."), "error")
+        return redirect(url_for(".schools", client_id=client_id))
+    removed = partners.remove_schools(
+        get_session(), client_id, list(form.schools.data or []), actor=current_user.username
+    )
+    flash(
+        _("%(name)s may no longer push for %(count)d school(s).", name=client.name, count=len(removed)),
+        "success",
+    )
+    return redirect(url_for(".schools", client_id=client_id))
