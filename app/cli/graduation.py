@@ -1,5 +1,6 @@
 """``flask graduation …``: graduation certificate maintenance — importing a folder of PDFs with a
-CSV manifest (``backfill``) and removing what a crash left in the blob store (``cleanup``)."""
+CSV manifest (``backfill``, the bureau's own certificates), giving certificates to a partner system
+(``hand-over``) and removing what a crash left in the blob store (``cleanup``)."""
 
 from __future__ import annotations
 
@@ -13,21 +14,24 @@ from typing import TextIO
 
 import click
 from flask import current_app
+from sqlalchemy import select
 
 from ..db import get_session
-from ..services import graduation
+from ..models import Staff
+from ..services import graduation, partners
+from ..services.access import Area, may_enter
 from ..services.container import services
 from ..services.errors import DomainError
 from ..services.unit_of_work import commit
 from ..storage import TooLarge
 from .transactional import transactional
 
-graduation_cli = click.Group("graduation", help="Graduation certificates: backfill and cleanup.")
+graduation_cli = click.Group("graduation", help="Graduation certificates: backfill, hand-over and cleanup.")
 
 MANIFEST_COLUMNS = ("file", *graduation.FIELDS)
 REPORT_HEADER = ("row", "file", "certificate_number", "result", "message")
 STORED, UNCHANGED, NEW_REVISION, ERROR = "stored", "unchanged", "new revision", "error"
-SOURCE, ACTOR = "backfill", "cli:backfill"
+SOURCE = "backfill"
 SHOWN_ERRORS = 20
 
 
@@ -142,11 +146,22 @@ class Report:
         )
 
 
+def bureau_staff(username: str) -> Staff:
+    """The staff account acting for the bureau (recorded as who imported or handed over): an active
+    province administrator, who also registers the partner systems. Exit code 2 otherwise."""
+    staff = get_session().scalars(select(Staff).filter_by(username=username)).first()
+    if staff is None or not may_enter(staff, Area.PARTNERS):
+        click.echo(f"Error: {username} is not an active province administrator's account (--as)", err=True)
+        raise SystemExit(2)
+    return staff
+
+
 def import_row(
-    folder: Path, row: ManifestRow, *, limit: int, types: dict[str, str], today: dt.date
+    folder: Path, row: ManifestRow, *, limit: int, types: dict[str, str], today: dt.date, actor: str
 ) -> tuple[str, str]:
-    """Receive one manifest row (committed on its own); (result, message). :class:`RowError` or a
-    service error for a bad row; anything else (an interruption, a database failure) propagates."""
+    """Receive one manifest row as the bureau's (committed on its own); (result, message).
+    :class:`RowError` or a service error for a bad row; anything else (an interruption, a database
+    failure) propagates."""
     raw = {name: row.cells[name] for name in graduation.FIELDS}
     problems: list[str] = []
     path: Path | None = None
@@ -176,7 +191,7 @@ def import_row(
             types=types,
             client=None,
             source=SOURCE,
-            actor=ACTOR,
+            actor=actor,
             today=today,
         )
     commit(get_session())  # each row is its own unit of work, so a re-run resumes
@@ -200,15 +215,25 @@ def import_row(
     type=click.Path(dir_okay=False, path_type=Path),
     help="where the per-row report goes (default: next to the manifest, <name>.report.csv)",
 )
+@click.option(
+    "--as",
+    "username",
+    required=True,
+    help="the province administrator who imports (recorded on every row and audited)",
+)
 @transactional
-def backfill_command(folder: Path, manifest: Path | None, report: Path | None) -> None:
+def backfill_command(folder: Path, manifest: Path | None, report: Path | None, username: str) -> None:
     """Import the PDFs in FOLDER listed in a CSV manifest (columns: file, certificate_number,
     student_id_number, name, sex, training_type, school_credit_code, period_start, period_end,
-    completed_on). Every row is committed on its own, so a re-run after an interruption continues
+    completed_on) as the bureau's own certificates: their numbers belong to the bureau, and a
+    partner system's push of one is refused unless it is handed over (`graduation hand-over`).
+    A number a partner system pushed is refused here too, and so is a new revision for another
+    student. Every row is committed on its own, so a re-run after an interruption continues
     where it stopped: rows stored already come back "unchanged". Exit code 0 if every row is
-    imported, 1 if some are not, 2 if the manifest cannot be used. The report lists every row
-    (numbered as in a spreadsheet, 1 = the header) with its result: stored, unchanged, new
-    revision or error, and why."""
+    imported, 1 if some are not, 2 if the manifest or the account cannot be used. The report
+    lists every row (numbered as in a spreadsheet, 1 = the header) with its result: stored,
+    unchanged, new revision or error, and why."""
+    actor = bureau_staff(username).username
     manifest = manifest if manifest is not None else folder / "manifest.csv"
     try:
         rows = read_manifest(manifest)
@@ -234,8 +259,11 @@ def backfill_command(folder: Path, manifest: Path | None, report: Path | None) -
             with click.progressbar(rows, label="importing", file=click.get_text_stream("stderr")) as bar:
                 for current in bar:
                     try:
-                        result, message = import_row(folder, current, limit=limit, types=types, today=today)
+                        result, message = import_row(
+                            folder, current, limit=limit, types=types, today=today, actor=actor
+                        )
                     except (RowError, DomainError, TooLarge) as exc:
+                        commit(get_session())  # the record of a refusal (the row's writes are undone)
                         out.add(current, ERROR, describe(exc, limit))
                     else:
                         out.add(current, result, message)
@@ -255,6 +283,41 @@ def backfill_command(folder: Path, manifest: Path | None, report: Path | None) -
     click.echo(f"{out.summary()}; report: {report}")
     if out.errors:
         raise SystemExit(1)
+
+
+@graduation_cli.command("hand-over")
+@click.argument("numbers", nargs=-1, metavar="[NUMBER]...")
+@click.option("--to", "client_id", required=True, help="the partner system (client ID) that takes them over")
+@click.option(
+    "--school",
+    metavar="CREDIT_CODE",
+    help="every certificate whose current revision names this school, instead of NUMBERs",
+)
+@click.option("--as", "username", required=True, help="the province administrator who decides (audited)")
+@transactional
+def hand_over_command(numbers: tuple[str, ...], client_id: str, school: str | None, username: str) -> None:
+    """Give graduation certificates (NUMBERs, or all of a --school) to the partner system --to: from
+    then on it, and no one else, pushes their new revisions. This is how a backfilled number passes
+    to the timing platform: a partner never takes a number over by pushing it. The partner must be
+    registered for each certificate's school; all of them move, or none (exit code 1)."""
+    if bool(numbers) == bool(school):
+        raise click.UsageError("give certificate NUMBERs or --school, not both")
+    actor = bureau_staff(username).username
+    session = get_session()
+    try:
+        to = partners.find(session, client_id)
+        moved = graduation.hand_over(
+            session,
+            to=to,
+            numbers=list(numbers) or None,
+            school=school.strip().upper() if school else None,
+            actor=actor,
+        )
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"handed over {len(moved)} certificate(s) to {to.name} ({client_id})")
+    for number in moved:
+        click.echo(f"  {number}")
 
 
 @graduation_cli.command("cleanup")

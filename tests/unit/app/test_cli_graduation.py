@@ -4,6 +4,7 @@ interruption, paths kept inside the folder, manifest problems, and cleaning up a
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import os
 import time
@@ -17,16 +18,24 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import AuditEvent, GraduationCertificate
-from app.services import graduation
+from app.models import BUREAU, AuditEvent, GraduationCertificate, PartnerClient
+from app.services import graduation, partners
 from app.services.container import services
 
 from ...functional.partner_helpers import encrypted_pdf, pdf
 from ...helpers import id_number
+from ...registry import Province
 
 SCHOOL = "91370100MA3C00000E"
 COLUMNS = ("file", *graduation.FIELDS)
 REPORT_HEADER = ["row", "file", "certificate_number", "result", "message"]
+BACKFILL = ["graduation", "backfill", "--as", "province"]
+
+
+@pytest.fixture(autouse=True)
+def bureau(province: Province) -> Province:
+    """The test province: its administrator runs the imports (``--as province``)."""
+    return province
 
 
 def row(file: str, number: str, **changes: str) -> dict[str, str]:
@@ -96,7 +105,7 @@ def test_backfill_reports_every_row(
     rows.append(row("a\\003b.pdf", "JY2025-0003", completed_on="2025-07-01"))  # a Windows path, too
     manifest = write_manifest(folder / "manifest.csv", rows, bom=True)
 
-    result = runner.invoke(args=["graduation", "backfill", str(folder)])
+    result = runner.invoke(args=[*BACKFILL, str(folder)])
 
     assert result.exit_code == 0, result.output
     assert "4 rows: 3 stored, 0 unchanged, 1 new revisions, 0 errors" in result.stdout
@@ -121,7 +130,9 @@ def test_backfill_reports_every_row(
     with services(app).blobs.open(second.pdf_sha256) as f:
         assert f.read() == (folder / "a" / "002.pdf").read_bytes()
     actors = set(session.scalars(select(AuditEvent.actor).where(AuditEvent.action.like("graduation.%"))))
-    assert actors == {"cli:backfill"}
+    assert actors == {"province"}
+    owners = session.execute(select(GraduationCertificate.owner, GraduationCertificate.received_by)).all()
+    assert set(owners) == {(BUREAU, "province")}  # the bureau's own, recorded with who imported them
 
 
 def test_bad_rows_are_reported_and_skipped(
@@ -147,7 +158,7 @@ def test_bad_rows_are_reported_and_skipped(
     report.parent.mkdir()
 
     result = runner.invoke(
-        args=["graduation", "backfill", str(folder), "--manifest", str(manifest), "--report", str(report)]
+        args=[*BACKFILL, str(folder), "--manifest", str(manifest), "--report", str(report)]
     )
 
     assert result.exit_code == 1, result.output
@@ -174,9 +185,9 @@ def test_bad_rows_are_reported_and_skipped(
 def test_rerun_changes_nothing(app: Flask, runner: FlaskCliRunner, session: Session, tmp_path: Path) -> None:
     folder, rows = folder_of(tmp_path, 4)
     write_manifest(folder / "manifest.csv", rows)
-    assert runner.invoke(args=["graduation", "backfill", str(folder)]).exit_code == 0
+    assert runner.invoke(args=[*BACKFILL, str(folder)]).exit_code == 0
 
-    again = runner.invoke(args=["graduation", "backfill", str(folder)])
+    again = runner.invoke(args=[*BACKFILL, str(folder)])
 
     assert again.exit_code == 0, again.output
     assert "4 rows: 0 stored, 4 unchanged, 0 new revisions, 0 errors" in again.stdout
@@ -238,7 +249,7 @@ def test_interrupted_run_resumes_without_duplicates(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(graduation, "receive", third_interrupted)
-    crashed = runner.invoke(args=["graduation", "backfill", str(folder)])
+    crashed = runner.invoke(args=[*BACKFILL, str(folder)])
 
     assert crashed.exit_code != 0 and calls == 3
     assert "stopped at row 4 (a/003.pdf)" in crashed.stderr and "Run the same command again" in crashed.stderr
@@ -250,7 +261,7 @@ def test_interrupted_run_resumes_without_duplicates(
     assert list(store.incoming.iterdir()) == []  # no half-received file
 
     monkeypatch.setattr(graduation, "receive", real)
-    resumed = runner.invoke(args=["graduation", "backfill", str(folder)])
+    resumed = runner.invoke(args=[*BACKFILL, str(folder)])
 
     assert resumed.exit_code == 0, resumed.output
     assert results(report) == ["unchanged"] * stored_before + ["stored"] * (5 - stored_before)
@@ -280,7 +291,7 @@ def test_paths_must_stay_inside_the_folder(
         ],
     )
 
-    result = runner.invoke(args=["graduation", "backfill", str(folder)])
+    result = runner.invoke(args=[*BACKFILL, str(folder)])
 
     assert result.exit_code == 1, result.output
     messages = {line[2]: line[4] for line in read_report(folder / "manifest.report.csv")[1:]}
@@ -301,26 +312,22 @@ def test_manifest_problems_exit_2(runner: FlaskCliRunner, session: Session, tmp_
     columns = tuple(c for c in COLUMNS if c not in ("sex", "completed_on"))
     write_manifest(folder / "manifest.csv", rows, columns=columns)
 
-    result = runner.invoke(args=["graduation", "backfill", str(folder)])
+    result = runner.invoke(args=[*BACKFILL, str(folder)])
 
     assert result.exit_code == 2
     assert "the manifest lacks the columns: sex, completed_on" in result.stderr
     assert not (folder / "manifest.report.csv").exists()
 
-    missing = runner.invoke(
-        args=["graduation", "backfill", str(folder), "--manifest", str(tmp_path / "no.csv")]
-    )
+    missing = runner.invoke(args=[*BACKFILL, str(folder), "--manifest", str(tmp_path / "no.csv")])
     assert missing.exit_code == 2 and "no manifest at" in missing.stderr
 
     gb18030 = tmp_path / "gb.csv"
     gb18030.write_bytes(",".join(COLUMNS).encode() + "\r\na/001.pdf,甲".encode("gb18030"))
-    wrong = runner.invoke(args=["graduation", "backfill", str(folder), "--manifest", str(gb18030)])
+    wrong = runner.invoke(args=[*BACKFILL, str(folder), "--manifest", str(gb18030)])
     assert wrong.exit_code == 2 and "the manifest is not UTF-8" in wrong.stderr
 
     (tmp_path / "empty.csv").write_text("\n\n")
-    empty = runner.invoke(
-        args=["graduation", "backfill", str(folder), "--manifest", str(tmp_path / "empty.csv")]
-    )
+    empty = runner.invoke(args=[*BACKFILL, str(folder), "--manifest", str(tmp_path / "empty.csv")])
     assert empty.exit_code == 2 and "the manifest is empty" in empty.stderr
     assert stored(session) == []
 
@@ -337,7 +344,7 @@ def test_manifest_header_in_any_order_and_case(
         writer.writerow([values.get(c.strip().lower(), "ignored") for c in columns])
     (folder / "manifest.csv").write_text("\n" + out.getvalue(), encoding="utf-8")
 
-    result = runner.invoke(args=["graduation", "backfill", str(folder)])
+    result = runner.invoke(args=[*BACKFILL, str(folder)])
 
     assert result.exit_code == 0, result.output
     assert [line[0] for line in read_report(folder / "manifest.report.csv")[1:]] == ["3", "4"]
@@ -357,7 +364,7 @@ def test_cleanup_removes_orphans_and_leftovers(
 ) -> None:
     folder, rows = folder_of(tmp_path, 1)
     write_manifest(folder / "manifest.csv", rows)
-    assert runner.invoke(args=["graduation", "backfill", str(folder)]).exit_code == 0
+    assert runner.invoke(args=[*BACKFILL, str(folder)]).exit_code == 0
     store = services(app).blobs
     kept = next(iter(store.hashes()))
     orphan = store.receive(io.BytesIO(pdf("orphan")), 1_000_000)
@@ -393,7 +400,7 @@ def test_cleanup_reports_rows_whose_pdf_is_missing(
 ) -> None:
     folder, rows = folder_of(tmp_path, 2)
     write_manifest(folder / "manifest.csv", rows)
-    assert runner.invoke(args=["graduation", "backfill", str(folder)]).exit_code == 0
+    assert runner.invoke(args=[*BACKFILL, str(folder)]).exit_code == 0
     lost = session.scalars(select(GraduationCertificate).filter_by(number="JY2025-0002")).one()
     services(app).blobs.delete(lost.pdf_sha256)
 
@@ -405,3 +412,146 @@ def test_cleanup_reports_rows_whose_pdf_is_missing(
         assert "certificates whose PDF is missing: 1 (cannot be fixed here" in run.stderr
         assert "  JY2025-0002#1" in run.stderr
     assert session.scalar(select(func.count()).select_from(GraduationCertificate)) == 2  # nothing deleted
+
+
+def test_backfill_runs_as_a_province_administrator(
+    runner: FlaskCliRunner, session: Session, tmp_path: Path
+) -> None:
+    folder, rows = folder_of(tmp_path, 1)
+    write_manifest(folder / "manifest.csv", rows)
+    unnamed = runner.invoke(args=["graduation", "backfill", str(folder)])
+    assert unnamed.exit_code == 2 and "Missing option '--as'" in unnamed.output
+    for username in ("jinan_admin", "nobody"):
+        refused = runner.invoke(args=["graduation", "backfill", "--as", username, str(folder)])
+        assert refused.exit_code == 2
+        assert f"{username} is not an active province administrator's account (--as)" in refused.stderr
+    assert stored(session) == [] and not (folder / "manifest.report.csv").exists()
+
+
+def _partner(session: Session, *schools: str) -> PartnerClient:
+    client, _ = partners.register(
+        session, name="计时平台", scopes=["graduation:write"], actor="test", schools=schools
+    )
+    session.commit()
+    return client
+
+
+def _pushed(session: Session, client: PartnerClient, number: str, **changes: str) -> None:
+    """``number`` pushed by ``client`` (what the partner API stores)."""
+    graduation.receive(
+        session,
+        services().blobs,
+        raw={name: value for name, value in row("", number, **changes).items() if name != "file"},
+        stream=io.BytesIO(pdf(number)),
+        limit=1_000_000,
+        types=graduation.training_types("A2:A2"),
+        client=client,
+        source="push",
+        actor=f"partner:{client.client_id}",
+        today=dt.date(2026, 1, 1),
+    )
+    session.commit()
+
+
+def test_backfill_keeps_to_the_owners_and_the_students(
+    app: Flask, runner: FlaskCliRunner, session: Session, tmp_path: Path
+) -> None:
+    """A number a partner pushed is not the bureau's to revise; a bureau number stays its student's."""
+    platform = _partner(session, SCHOOL)
+    _pushed(session, platform, "JY2025-0001")
+    folder, rows = folder_of(tmp_path, 3)
+    write_manifest(folder / "manifest.csv", rows)
+    assert runner.invoke(args=[*BACKFILL, str(folder)]).exit_code == 1
+    other = id_number("37010219920101002")
+    (folder / "a" / "fix.pdf").write_bytes(pdf("JY2025-0002 for someone else"))
+    write_manifest(
+        folder / "manifest.csv",
+        [row("a/fix.pdf", "JY2025-0002", student_id_number=other, name="李小红", sex="F")],
+    )
+
+    result = runner.invoke(args=[*BACKFILL, str(folder)])
+
+    assert result.exit_code == 1
+    assert "row 2 (a/fix.pdf): certificate number JY2025-0002 was issued to another student" in result.stderr
+    first = read_report(folder / "manifest.report.csv")
+    assert first[1][3:] == ["error", "certificate number JY2025-0002 was issued to another student"]
+    session.rollback()
+    owners = dict(
+        session.execute(select(GraduationCertificate.number, GraduationCertificate.owner)).tuples().all()
+    )
+    assert owners == {"JY2025-0001": platform.client_id, "JY2025-0002": BUREAU, "JY2025-0003": BUREAU}
+    refused = session.scalars(select(AuditEvent.reason).filter_by(action="graduation.refused")).all()
+    assert refused == ["number_taken", "different_student"]
+
+
+def test_backfill_refuses_a_partners_number(runner: FlaskCliRunner, session: Session, tmp_path: Path) -> None:
+    platform = _partner(session, SCHOOL)
+    _pushed(session, platform, "JY2025-0001")
+    folder, rows = folder_of(tmp_path, 1)
+    write_manifest(folder / "manifest.csv", rows)
+
+    result = runner.invoke(args=[*BACKFILL, str(folder)])
+
+    assert result.exit_code == 1
+    message = f"certificate number JY2025-0001 belongs to {platform.client_id}"
+    assert read_report(folder / "manifest.report.csv")[1][3:] == ["error", message]
+
+
+def test_hand_over_by_number_and_by_school(
+    app: Flask, runner: FlaskCliRunner, session: Session, tmp_path: Path
+) -> None:
+    other_school = "52370100MJD0000012"
+    folder, rows = folder_of(tmp_path, 3)
+    rows[2] = {**rows[2], "school_credit_code": other_school}
+    write_manifest(folder / "manifest.csv", rows)
+    assert runner.invoke(args=[*BACKFILL, str(folder)]).exit_code == 0
+    platform = _partner(session, SCHOOL)
+    hand_over = ["graduation", "hand-over", "--as", "province", "--to", platform.client_id]
+
+    refused = runner.invoke(args=[*hand_over, "JY2025-0001", "JY2025-0003"])  # all or nothing
+    assert refused.exit_code == 1
+    assert f"is not registered for school {other_school} (JY2025-0003)" in refused.output
+    unknown = runner.invoke(args=[*hand_over, "JY2025-0001", "JY2025-9999"])
+    assert unknown.exit_code == 1 and "no graduation certificate JY2025-9999" in unknown.output
+    session.rollback()
+    assert set(session.scalars(select(GraduationCertificate.owner))) == {BUREAU}
+
+    one = runner.invoke(args=[*hand_over, "JY2025-0001"])
+    assert one.exit_code == 0, one.output
+    assert f"handed over 1 certificate(s) to 计时平台 ({platform.client_id})\n  JY2025-0001" in one.output
+    by_school = runner.invoke(args=[*hand_over, "--school", SCHOOL.lower()])
+    assert by_school.exit_code == 0 and "handed over 1 certificate(s)" in by_school.output
+    assert "  JY2025-0002" in by_school.output
+    session.rollback()
+    owners = dict(
+        session.execute(select(GraduationCertificate.number, GraduationCertificate.owner)).tuples().all()
+    )
+    assert owners == {
+        "JY2025-0001": platform.client_id,
+        "JY2025-0002": platform.client_id,
+        "JY2025-0003": BUREAU,
+    }
+    events = session.execute(
+        select(AuditEvent.actor, AuditEvent.target_id, AuditEvent.before, AuditEvent.after)
+        .filter_by(action="graduation.hand_over")
+        .order_by(AuditEvent.seq)
+    ).all()
+    assert [tuple(e) for e in events] == [
+        ("province", number, {"owner": BUREAU}, {"owner": platform.client_id})
+        for number in ("JY2025-0001", "JY2025-0002")
+    ]
+
+
+def test_hand_over_usage(runner: FlaskCliRunner, session: Session) -> None:
+    platform = _partner(session, SCHOOL)
+    base = ["graduation", "hand-over", "--as", "province"]
+    neither = runner.invoke(args=[*base, "--to", platform.client_id])
+    both = runner.invoke(args=[*base, "--to", platform.client_id, "--school", SCHOOL, "JY2025-0001"])
+    for result in (neither, both):
+        assert result.exit_code == 2 and "give certificate NUMBERs or --school, not both" in result.output
+    nobody = runner.invoke(args=[*base, "--to", "p-nosuchclient", "JY2025-0001"])
+    assert nobody.exit_code == 1 and "no partner client p-nosuchclient" in nobody.output
+    clerk = runner.invoke(
+        args=["graduation", "hand-over", "--as", "jinan_clerk", "--to", platform.client_id, "X1"]
+    )
+    assert clerk.exit_code == 2 and "not an active province administrator's account" in clerk.stderr
