@@ -66,6 +66,7 @@ __all__ = [  # with the push checks, re-exported from graduation_checks
     "iter_pdf",
     "of_practitioner",
     "owned_by",
+    "owner_name",
     "owner_of",
     "parse_metadata",
     "receive",
@@ -276,6 +277,14 @@ def history(session: Session, number: str, actor: Staff | None = None) -> list[G
     if actor is not None:
         query = visible_graduation_certificates(query, actor)
     return list(session.scalars(query.order_by(GraduationCertificate.revision.desc())))
+
+
+def owner_name(session: Session, owner: str) -> str | None:
+    """The name of the partner system that owns certificates as ``owner`` (``None`` for the bureau,
+    or a client that no longer exists)."""
+    if owner == BUREAU:
+        return None
+    return session.scalars(select(PartnerClient.name).filter_by(client_id=owner)).first()
 
 
 def owned_by(session: Session, number: str, client: PartnerClient) -> list[GraduationCertificate]:

@@ -169,6 +169,7 @@ def detail(certificate_id: int) -> str:
         schools=school_names(session, {r.school_credit_code for r in revisions}),
         warnings=[WARNING_NAMES.get(code, code) for code in graduation.warnings_of(row)],
         SOURCE_NAMES=SOURCE_NAMES,
+        owner_name=graduation.owner_name(session, row.owner),
     )
 
 

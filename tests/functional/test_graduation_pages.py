@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.db import get_session
 from app.models import AuditEvent, Authority, Practitioner
 from app.models.enums import Role
-from app.services import authorities, holders
+from app.services import authorities, graduation, holders, partners
 from app.services import certificates as certs
 
 from ..helpers import id_number
@@ -178,6 +178,29 @@ def test_detail_with_two_revisions(app: Flask, client: FlaskClient, province: Pr
     assert "This is revision 1, which has been superseded." in old
     assert f'href="{LIST}/{pushed.ids["JN-002"]}">Show the current revision' in old
     assert client.get(f"{LIST}/{pushed.ids['JN-002@1']}.pdf").data == pushed.pdfs["JN-002@1"]
+
+
+def test_detail_names_the_owner_and_who_stored_it(
+    app: Flask, client: FlaskClient, province: Province
+) -> None:
+    pushed = standard_set(app)  # stored by the bureau, as a backfill does
+    with app.app_context():
+        session = get_session()
+        platform, _ = partners.register(
+            session, name="驾培计时平台", scopes=["graduation:write"], actor="test", schools=[QINGDAO_SCHOOL]
+        )
+        graduation.hand_over(session, to=platform, numbers=["QD-001"], actor="province")
+        session.commit()
+        client_id = platform.client_id
+    login(client, "province")
+    imported = client.get(f"{LIST}/{pushed.ids['JN-001']}?lang=en").get_data(as_text=True)
+    assert (
+        "<dt>Owner</dt><dd>The bureau (its own import): only the bureau revises it or hands it over"
+        in imported
+    )
+    assert "Pushed by the timing platform · test</dd>" in imported  # who stored it
+    handed = client.get(f"{LIST}/{pushed.ids['QD-001']}?lang=zh_CN").get_data(as_text=True)
+    assert f"<dt>所有方</dt><dd>驾培计时平台 · <code>{client_id}</code></dd>" in handed
 
 
 def test_pdf_is_streamed_inline(app: Flask, client: FlaskClient, province: Province) -> None:
