@@ -14,7 +14,7 @@ from ._facts import DAY, CertificateFacts, start_of_day
 from ._identifier import Identifier
 from ._jws import sign_jws
 from ._keys import Purpose, Signer
-from .errors import IdentifierError, Malformed, PolicyViolation
+from .errors import FactsError, IdentifierError, Malformed, PolicyViolation
 
 CREDENTIAL_TYP = "vnd.rtcert.cert+jwt"
 LICENCE_NAME = "道路运输从业人员从业资格证"
@@ -66,21 +66,25 @@ def facts_from_claims(claims: dict[str, Any]) -> CertificateFacts:
         raise Malformed(f"credential lacks claims {', '.join(missing)}")
     try:
         cert = claims["cert"]
+        texts = (claims["sub"], claims["jti"], cert["holder"], cert["holder_id"], cert["issuer_name"])
+        numbers = (claims["iat"], claims["status"]["status_list"]["idx"], *cert["categories"])
+        if any(type(t) is not str for t in texts) or any(type(n) is not int for n in numbers):
+            raise TypeError("claims of the wrong type")  # the browser verifier refuses the same
         identifier = Identifier.parse(claims["jti"])
         facts = CertificateFacts(
             identifier=identifier,
-            number=str(claims["sub"]),
-            holder_name=str(cert["holder"]),
-            holder_id=str(cert["holder_id"]),
-            categories=tuple(int(c) for c in cert["categories"]),
-            issuer_name=str(cert["issuer_name"]),
+            number=claims["sub"],
+            holder_name=cert["holder"],
+            holder_id=cert["holder_id"],
+            categories=tuple(cert["categories"]),
+            issuer_name=cert["issuer_name"],
             first_issued=dt.date.fromisoformat(cert["first_issued"]),
             issued=dt.date.fromisoformat(cert["issued"]),
             valid_from=dt.date.fromisoformat(cert["valid_from"]),
             valid_until=dt.date.fromisoformat(cert["valid_until"]),
             status_index=int(claims["status"]["status_list"]["idx"]),
         )
-    except (KeyError, TypeError, ValueError, IdentifierError) as exc:
+    except (KeyError, TypeError, ValueError, IdentifierError, FactsError) as exc:
         raise Malformed(f"credential claims are invalid: {exc}") from exc
     if facts.issuer != claims["iss"]:
         raise Malformed("the identifier's issuer is not the credential's issuer")

@@ -123,8 +123,9 @@ def sex_from_id(id_number: str) -> str:
 @dataclass(frozen=True, slots=True)
 class CertificateFacts:
     """One version of a qualification certificate, as signed into its credential. Every content
-    rule of a certificate is checked here (see the ``clean_*`` functions, which forms and imports
-    call to check early with the same rules)."""
+    rule of a certificate lives here: the invariants of every certificate ever issued in
+    ``__post_init__``, the rules of a new one in the ``clean_*`` functions, which planning (forms,
+    spreadsheets, the partner API) calls."""
 
     identifier: Identifier
     number: str
@@ -141,8 +142,11 @@ class CertificateFacts:
     def __post_init__(self) -> None:
         if clean_holder_id(self.holder_id, today=self.issued) != self.holder_id:
             raise FactsError("id_number_shape", "the ID number is not in its normal form")
-        if clean_holder_name(self.holder_name) != self.holder_name:
-            raise FactsError("invalid_name_characters", "the name is not in its normal form")
+        # The name and category rules of *new* certificates (clean_holder_name, clean_categories
+        # without legacy ones) are applied when a certificate is planned; facts read back from an
+        # older signed credential or version only need to be well-formed.
+        if type(self.holder_name) is not str or not self.holder_name.strip():
+            raise FactsError("invalid_name", "a certificate names its holder", maximum=NAME_MAX)
         if clean_categories(self.categories, allow_legacy=True) != self.categories:
             raise FactsError("unknown_category", "categories must be sorted codes", value=self.categories)
         if self.valid_until < self.valid_from:

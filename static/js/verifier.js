@@ -355,7 +355,10 @@
       } catch (e) { if (e instanceof Fail) throw e; fail("malformed", "credential claims are invalid"); }
       if (!validIdNumber(facts.holderId) || !Array.isArray(facts.cats) || !facts.cats.length ||
           facts.cats.some(function (x) { return CATEGORY_CODES.indexOf(x) < 0; }) || facts.until < facts.from ||
-          typeof facts.index !== "number" || facts.index < 0 || typeof cert.holder !== "string") {
+          facts.cats.some(function (x, i) { return i > 0 && x <= facts.cats[i - 1]; }) ||  // sorted, none twice
+          !Number.isInteger(facts.index) || facts.index < 0 || typeof cert.holder !== "string" ||
+          !cert.holder.trim() || typeof c.sub !== "string" || typeof cert.issuer_name !== "string" ||
+          !Number.isInteger(c.iat)) {
         fail("malformed", "credential claims are invalid");
       }
       if (facts.issuer !== c.iss) fail("malformed", "the identifier's issuer is not the credential's issuer");

@@ -1,0 +1,123 @@
+"""The browser's verifier and the library give the same verdict on every fuzzed input both read:
+presentations and credentials carrying real signatures over generated and mutated claims (the inputs
+of tests/functional/test_verify_fuzz.py), checked offline with the same keys and status lists."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from typing import Any
+
+import cbor2
+from flask import Flask
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from playwright.sync_api import Browser
+
+from app.db import get_session
+from app.services import certificates as certs
+from app.services.presentations import present
+from signing import Purpose, VerificationError, Verifier
+
+from ..functional.test_verify_fuzz import CBOR_VALUES, JSON_VALUES, _cose, _jwt, _mutated
+from ..helpers import decimal_decode, id_number
+from ..registry import Province
+
+COLLECT = settings(max_examples=150, derandomize=True, deadline=None, database=None)
+
+
+def _genuine(app: Flask, province: Province) -> tuple[dict[str, Any], str]:
+    with app.app_context():
+        session = get_session()
+        admin = province.actor(session, "jinan_admin")
+        cert = certs.issue(
+            session, province.context, admin, certs.IssueRequest(id_number(), "张三明", [1])
+        ).certificate
+        session.commit()
+        cose = cbor2.loads(decimal_decode(present(province.context, cert, 120).payload))
+        credential = certs.current_version(cert).credential
+        now = int(time.time())
+        header, claims = (json.loads(_b64(part)) for part in credential.split(".")[:2])
+        return {
+            "protected": cose[0],
+            "claims": cbor2.loads(cose[2]),
+            "presentation_signer": province.context.keys.signer(Purpose.PRESENTATION, now=now),
+            "credential_header": header,
+            "credential_claims": claims,
+            "certificate_signer": province.context.keys.signer(
+                Purpose.CERTIFICATE, now=now, issuer=admin.authority.credit_code
+            ),
+        }, admin.authority.credit_code
+
+
+def _b64(part: str) -> bytes:
+    import base64
+
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+def _inputs(genuine: dict[str, Any]) -> list[str]:
+    made: list[str] = []
+
+    @COLLECT
+    @given(claims=_mutated(genuine["claims"]), tagged=st.booleans())
+    def presentations(claims: Any, tagged: bool) -> None:
+        made.append(_cose(genuine, genuine["protected"], claims, tagged))
+
+    claims = genuine["credential_claims"]
+
+    @COLLECT
+    @given(key=st.sampled_from(sorted(claims)), value=JSON_VALUES)
+    def credentials(key: str, value: Any) -> None:
+        made.append(_jwt(genuine, genuine["credential_header"], {**claims, key: value}))
+
+    @COLLECT
+    @given(header=CBOR_VALUES)
+    def headers(header: Any) -> None:
+        made.append(_cose(genuine, cbor2.dumps(header), genuine["claims"], False))
+
+    presentations()
+    credentials()
+    headers()
+    return made
+
+
+def test_the_browser_and_the_library_agree_on_fuzzed_inputs(
+    app: Flask, browser: Browser, live_server: str, province: Province
+) -> None:
+    genuine, issuer = _genuine(app, province)
+    inputs = _inputs(genuine)
+    jwks = json.loads(urllib.request.urlopen(f"{live_server}/.well-known/jwks.json").read())
+    tokens = [urllib.request.urlopen(f"{live_server}/status/{issuer}").read().decode()]
+    at = int(time.time())
+    library = Verifier.from_documents(jwks, tokens)
+    expected = []
+    for text in inputs:
+        try:
+            library.verify(text, at=at)
+            expected.append({"valid": True})
+        except VerificationError as exc:
+            expected.append({"valid": False, "reason": exc.code})
+    page = browser.new_page()
+    page.goto(live_server + "/")
+    page.add_script_tag(url=live_server + "/static/js/verifier.js")
+    verdicts = page.evaluate(
+        """async ([inputs, jwks, tokens, at]) => {
+             const out = [];
+             for (const text of inputs) {
+               const v = await RtcVerifier.verify(text, {jwks, statusTokens: tokens, at});
+               out.push(v.valid ? {valid: true} : {valid: false, reason: v.reason});
+             }
+             return out;
+           }""",
+        [inputs, jwks, tokens, at],
+    )
+    page.close()
+    differ = [
+        (text[:80], want, got)
+        for text, want, got in zip(inputs, expected, verdicts, strict=True)
+        if want != got
+    ]
+    assert len(inputs) >= 300 and sum(not v["valid"] for v in expected) > 0
+    assert differ == []
