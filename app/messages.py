@@ -163,6 +163,9 @@ MESSAGES = {
     ),
     "school_required": N_("Give the credit code of at least one training school."),
     "school_not_registered": N_("The partner system is not registered for %(value)s."),
+    # signing in (the sign-in pages say "wrong user name" or "wrong ID number" in their own words)
+    "sign_in_refused": N_("The name or the password is wrong."),
+    "sign_in_locked": N_("Too many failed sign-ins: wait %(minutes)s min before trying again."),
 }
 
 VERDICTS = (

@@ -4,29 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask import session as flask_session
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from signing import CATEGORIES, mask_id
 
 from ..db import begin_write, get_session
-from ..models import Staff
 from ..models.enums import Role
 from ..renderers.pdf import activation_notice_pdf, sheet_for
 from ..renderers.pdf import certificate_pdf as certificate_pdf_bytes
 from ..security import limiter
-from ..services import access, authorities, holders, keys, photos, queries
+from ..services import access, authorities, holders, keys, photos, queries, sign_in
 from ..services import certificates as certs
 from ..services.audit import record
 from ..services.container import services
 from ..services.errors import DomainError
-from ..services.passwords import check_password
 from ..services.sessions import end_sessions
 from .forms import CANCEL_REASONS, ActionForm, CancelForm, ChangeForm, IssueForm, LoginForm
 from .guards import holder_managed_certificate, login_required, staff_required, visible_certificate
@@ -38,26 +35,25 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute; 50 per hour", methods=["POST"])
 def login() -> str | Response:
-    """Sign in with user name and password."""
+    """Sign in with user name and password (counted per user name: ``app.services.sign_in``)."""
     form = LoginForm()
     if form.validate_on_submit():
-        session = get_session()
-        found = session.scalars(select(Staff).filter_by(username=form.username.data)).first()
-        staff = found if found is not None and found.active else None
-        # Always run the hash check, so timing does not tell which user names exist.
-        if check_password(staff.password_hash if staff else None, form.password.data or "") and staff:
-            login_user(staff)
-            record(
-                session,
-                actor=staff.username,
-                action="staff.login",
-                target_type="staff",
-                target_id=staff.username,
-                authority=staff.authority.credit_code,
+        try:
+            staff = sign_in.staff(
+                get_session(),
+                form.username.data or "",
+                form.password.data or "",
+                secret=current_app.config["SECRET_KEY"],
+                now=services().clock.now(),
             )
+        except sign_in.SignInRefused as refused:
+            wrong = _("Wrong user name or password.")
+            locked = isinstance(refused, sign_in.SignInLocked)
+            flash(f"{wrong} {message_for(refused)}" if locked else wrong, "error")
+        else:
+            login_user(staff)
             landing = "main.index" if staff.role == Role.INSPECTOR else "admin.dashboard"
             return redirect(url_for(landing))
-        flash(_("Wrong user name or password."), "error")
     return render_template("admin/login.html", form=form)
 
 

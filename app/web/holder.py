@@ -30,7 +30,7 @@ from ..models import Certificate, GraduationCertificate
 from ..renderers.pdf import certificate_pdf, sheet_for
 from ..renderers.qr import png, presentation_qr
 from ..security import csrf, csrf_exempt, limiter
-from ..services import access, graduation, holders, photos
+from ..services import access, graduation, holders, photos, sign_in
 from ..services import certificates as certs
 from ..services.container import services
 from ..services.errors import DomainError, RuleViolation
@@ -81,14 +81,24 @@ def activate() -> Any:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute; 50 per hour", methods=["POST"])
 def login() -> Any:
-    """Sign in with ID number and password."""
+    """Sign in with ID number and password (counted per ID number: ``app.services.sign_in``)."""
     form = HolderLoginForm()
     if form.validate_on_submit():
-        account = holders.authenticate(get_session(), form.id_number.data or "", form.password.data or "")
-        if account is not None:
+        try:
+            account = sign_in.holder(
+                get_session(),
+                form.id_number.data or "",
+                form.password.data or "",
+                secret=current_app.config["SECRET_KEY"],
+                now=services().clock.now(),
+            )
+        except sign_in.SignInRefused as refused:
+            wrong = _("Wrong ID number or password.")
+            locked = isinstance(refused, sign_in.SignInLocked)
+            flash(f"{wrong} {message_for(refused)}" if locked else wrong, "error")
+        else:
             login_user(account)
             return redirect(url_for("holder.home"))
-        flash(_("Wrong ID number or password."), "error")
     return render_template("holder/login.html", form=form)
 
 
