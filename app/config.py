@@ -20,7 +20,8 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,  # default: generated once into <instance>/secret_key
     "CERTIFICATE_TYPE_CODE": "11100000000000000D",  # JT/T 1290 licence type code (configure!)
     "PRESENTATION_LIFETIME": 120,
-    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_STORAGE_URI": None,  # default: sqlite:///<instance>/rate_limits.sqlite3 (Redis: redis://…)
+    "PROXY_COUNT": 0,  # reverse proxies in front whose X-Forwarded-For is trusted
     "RATELIMIT_ENABLED": True,  # off only for load benchmarks
     "JWKS_MAX_AGE": 300,
     "STATUS_MAX_AGE": 60,
@@ -46,6 +47,7 @@ _INTEGERS = {
     "SESSION_MINUTES",
     "GRADUATION_PDF_MAX_BYTES",
     "PARTNER_TOKEN_SECONDS",
+    "PROXY_COUNT",
 }
 _BOOLEANS = {"LOG_JSON", "RATELIMIT_ENABLED"}
 
@@ -75,6 +77,9 @@ def fill_instance_defaults(config: dict[str, Any], instance: Path) -> None:
         config["KEYS_DIR"] = str(instance / "keys")
     if not config.get("BLOBS_DIR"):
         config["BLOBS_DIR"] = str(instance / "blobs")
+    if not config.get("RATELIMIT_STORAGE_URI"):
+        # every worker of the host shares these counters (app.rate_limit_store); several hosts: Redis
+        config["RATELIMIT_STORAGE_URI"] = f"sqlite:///{instance / 'rate_limits.sqlite3'}"
     if not config.get("AUDIT_CHECKPOINT_DIR"):
         config["AUDIT_CHECKPOINT_DIR"] = str(instance / "audit-checkpoints")
     if not config.get("SECRET_KEY"):

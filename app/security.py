@@ -7,14 +7,60 @@ from itertools import chain
 from typing import Any, TypeVar
 
 import flask
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, current_app, has_app_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
+from limits.storage import Storage
+from limits.strategies import RateLimiter
 from werkzeug.exceptions import BadRequest
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import rate_limit_store  # noqa: F401 - registers the sqlite:/// rate-limit storage
 
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+class AppLimiter(Limiter):
+    """Flask-Limiter with each app's own storage. The views' ``@limiter.limit`` decorators belong to
+    one module-level limiter, and Flask-Limiter keeps one storage per limiter, replaced by every
+    ``init_app``: a second app in the same process (a test's second instance, a command) would take
+    over the first one's counters. Here each app keeps the storage its configuration names
+    (``RATELIMIT_STORAGE_URI``: ``redis://…``, ``sqlite:///…`` or ``memory://``) and the limiter uses
+    the current app's. Requests are keyed by the connecting address (``PROXY_COUNT``: see
+    :func:`init_app`)."""
+
+    def init_app(self, app: Flask) -> None:
+        """Make ``app``'s own storage (no storage option of an earlier app carries over)."""
+        self._storage_options = {}
+        super().init_app(app)
+        if self._storage is not None and self._limiter is not None:
+            app.extensions[_OWN_LIMITS] = (self._storage, self._limiter)
+
+    @property
+    def storage(self) -> Storage:
+        """The current app's storage (outside an app context: the last app's)."""
+        own = _own_limits()
+        return own[0] if own else super().storage
+
+    @property
+    def limiter(self) -> RateLimiter:
+        """The rate-limiting strategy over the current app's storage."""
+        own = _own_limits()
+        return own[1] if own else super().limiter
+
+
+_OWN_LIMITS = "rate_limits"
+
+
+def _own_limits() -> tuple[Storage, RateLimiter] | None:
+    if not has_app_context():
+        return None
+    own: tuple[Storage, RateLimiter] | None = current_app.extensions.get(_OWN_LIMITS)
+    return own
+
+
+limiter = AppLimiter(key_func=get_remote_address, default_limits=[])
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -76,6 +122,11 @@ def init_app(app: Flask) -> None:
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    if app.config["PROXY_COUNT"]:
+        # Behind that many reverse proxies the client's address is theirs to tell (X-Forwarded-For);
+        # otherwise that header is anyone's to forge, and limits use the connecting address.
+        hops = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     csrf.init_app(app)
     limiter.init_app(app)
 

@@ -175,7 +175,8 @@ def app(
     app_keystore(app).folder = keys
     app.config["INSTANCE_PATH"] = app.instance_path = str(tmp_path / "instance")
     Path(app.instance_path).mkdir()
-    limiter.reset()
+    with app.app_context():  # each app has its own rate-limit storage
+        limiter.reset()
     try:
         if db_connection is None:
             yield app
