@@ -170,7 +170,12 @@ def _store(
     actor: str,
 ) -> tuple[GraduationCertificate, bool]:
     owner = owner_of(client)
-    latest = current(session, meta.certificate_number)
+    # locked (PostgreSQL; SQLite writers queue anyway): a hand-over of the number meanwhile is seen
+    latest = session.scalars(
+        select(GraduationCertificate)
+        .filter_by(number=meta.certificate_number, current=True)
+        .with_for_update()
+    ).first()
     if latest is not None and latest.owner != owner:
         raise _refused(
             f"certificate number {latest.number} belongs to {latest.owner}",
@@ -313,7 +318,8 @@ def hand_over(
             if not NUMBER.fullmatch(number):
                 raise NotFound(f"no graduation certificate {number}", code="certificate_not_found")
         query = query.where(GraduationCertificate.number.in_(wanted))
-    rows = list(session.scalars(query.order_by(GraduationCertificate.number)))
+    # locked, as a push locks it: a push of one of these numbers meanwhile is seen, never half-moved
+    rows = list(session.scalars(query.order_by(GraduationCertificate.number).with_for_update()))
     if school is None:
         missing = sorted(set(numbers or ()) - {row.number for row in rows})
         if missing:

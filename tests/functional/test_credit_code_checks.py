@@ -30,7 +30,7 @@ TYPO = "91460100MA5T00010K"  # the last character typed wrong
 def test_a_push_with_a_wrong_check_character_is_refused(
     app: Flask, client: FlaskClient, language: str, message: str
 ) -> None:
-    headers = {**bearer(client, app, ["graduation:write"]), "Accept-Language": language}
+    headers = {**bearer(client, app, ["graduation:write"], schools=[SCHOOL]), "Accept-Language": language}
     response = push(client, headers, metadata(school_credit_code=TYPO), pdf())
     assert response.status_code == 422 and response.get_json()["error"] == "invalid_fields"
     assert response.get_json()["fields"] == {
