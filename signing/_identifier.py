@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import mul
 
 from .errors import IdentifierError
 
@@ -142,12 +143,17 @@ class Identifier:
 
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ASCII_ZERO_WEIGHT = ord("0") * sum(_WEIGHTS)
 _ID_CHECK = "10X98765432"
 _ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+_OLDEST_BIRTH = dt.date(1900, 1, 1)
 
 
 def id_check_char(first17: str) -> str:
     """Return the ISO 7064 MOD 11-2 check character of the first 17 digits of an ID number."""
+    if len(first17) == 17 and first17.isascii() and first17.isdigit():
+        # The common case in C: Σ byte·w − Σ '0'·w is Σ digit·w.
+        return _ID_CHECK[(sum(map(mul, first17.encode("ascii"), _WEIGHTS)) - _ASCII_ZERO_WEIGHT) % 11]
     return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
 
@@ -166,8 +172,10 @@ def validate_id_number(text: str, *, today: dt.date | None = None) -> str:
         raise IdentifierError(
             "the birth date in the ID number does not exist", reason="id_number_birth_date"
         ) from None
-    if birth < dt.date(1900, 1, 1) or birth > (today or dt.date.today()):
-        raise IdentifierError("the birth date in the ID number is out of range", reason="id_number_birth_range")
+    if birth < _OLDEST_BIRTH or birth > (today or dt.date.today()):
+        raise IdentifierError(
+            "the birth date in the ID number is out of range", reason="id_number_birth_range"
+        )
     if id_check_char(value[:17]) != value[17]:
         raise IdentifierError(
             "the check character of the ID number is wrong", reason="id_number_check_character"

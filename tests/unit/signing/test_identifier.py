@@ -10,7 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from signing import Identifier, credit_code_check_char, is_credit_code, mod37_36_check, validate_id_number
+from signing import (
+    Identifier,
+    credit_code_check_char,
+    id_check_char,
+    is_credit_code,
+    mod37_36_check,
+    validate_id_number,
+)
 from signing.errors import IdentifierError
 
 ALPHABET = string.digits + string.ascii_uppercase
@@ -159,3 +166,40 @@ def test_id_number_errors(text: str, message: str) -> None:
 def test_future_birth_date() -> None:
     with pytest.raises(IdentifierError, match="out of range"):
         validate_id_number("110105203001010026", today=dt.date(2026, 11, 21))
+
+
+def _mod11_2_reference(first17: str) -> str:
+    # GB 11643: C18 from Σ a_i·W_i mod 11, W_i = 2^(18-i) mod 11, written out as in the standard.
+    total = sum(int(d) * pow(2, 17 - i, 11) for i, d in enumerate(first17))
+    return "10X98765432"[total % 11]
+
+
+@given(st.text(string.digits, min_size=17, max_size=17))
+def test_id_check_character_is_the_standards_formula(first17: str) -> None:
+    assert id_check_char(first17) == _mod11_2_reference(first17)
+
+
+@pytest.mark.parametrize("first17", ["1101051949123100", "110105194912310021", "1101051949123100a"])
+def test_id_check_character_needs_17_digits(first17: str) -> None:
+    with pytest.raises(ValueError):
+        id_check_char(first17)
+
+
+def _mod37_36_reference(text: str) -> str:
+    # ISO 7064 hybrid MOD 37,36, step by step: P1 = M, S_j = (P_j + a_j) mod M (0 read as M),
+    # P_j+1 = 2·S_j mod (M+1); the check character makes P_n+1·… come out at 1.
+    p = 36
+    for char in text:
+        s = (p + ALPHABET.index(char)) % 36 or 36
+        p = s * 2 % 37
+    return ALPHABET[(37 - p) % 36]
+
+
+@given(st.text(ALPHABET, max_size=40), st.text(ALPHABET, max_size=30))
+def test_mod37_36_is_the_standards_recurrence(prefix: str, body: str) -> None:
+    assert mod37_36_check(body, prefix=prefix) == _mod37_36_reference(prefix + body)
+
+
+def test_mod37_36_refuses_other_characters() -> None:
+    with pytest.raises(IdentifierError, match="not in 0-9A-Z"):
+        mod37_36_check("00a1")
