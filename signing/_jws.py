@@ -7,6 +7,7 @@ algorithm (``none``, ``HS256`` with the public key as the secret, ...) fails as 
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -26,9 +27,16 @@ def _part(value: dict[str, Any]) -> str:
     return b64url_encode(_COMPACT_JSON.encode(value).encode("utf-8"))
 
 
-def sign_jws(header: dict[str, Any], claims: dict[str, Any], signer: Signer) -> str:
-    """A compact JWS signed through the :class:`Signer` interface (so an HSM can sign it)."""
-    signing_input = f"{_part(header)}.{_part(claims)}"
+@lru_cache(maxsize=256)
+def _header_part(items: tuple[tuple[str, str], ...]) -> str:
+    # A key signs many tokens with the same header: encode it once.
+    return _part(dict(items))
+
+
+def sign_jws(header: dict[str, str], claims: dict[str, Any], signer: Signer) -> str:
+    """A compact JWS signed through the :class:`Signer` interface (so an HSM can sign it).
+    ``header`` holds text members only (``alg``, ``kid``, ``typ``)."""
+    signing_input = f"{_header_part(tuple(header.items()))}.{_part(claims)}"
     return f"{signing_input}.{b64url_encode(signer.sign(signing_input.encode('ascii')))}"
 
 

@@ -42,3 +42,21 @@ def test_only_the_issuers_key_signs() -> None:
         sign_credential(facts(), pres, status_uri="u", now=T0)
     with pytest.raises(PolicyViolation):
         sign_credential(facts(issuer="11370200MB0000000C"), keys()[0], status_uri="u", now=T0)
+
+
+def test_header_and_claims_are_compact_utf8_json() -> None:
+    """The wire format the verifiers and the golden vectors read: no spaces, names as UTF-8."""
+    cert, _ = keys()
+    token = sign_credential(facts(), cert, status_uri="https://x/status/1", now=T0)
+    header_part, claims_part, _ = token.split(".")
+    for part in (header_part, claims_part):
+        text = b64url_decode(part).decode("utf-8")
+        assert text == json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False)
+    assert json.loads(b64url_decode(header_part)) == {
+        "alg": "EdDSA",
+        "kid": cert.info.kid,
+        "typ": "vnd.rtcert.cert+jwt",
+    }
+    assert '"holder":"张三明"' in b64url_decode(claims_part).decode("utf-8")
+    again = sign_credential(facts(), cert, status_uri="https://x/status/1", now=T0)
+    assert again == token  # Ed25519 signatures are deterministic: same facts, same bytes
