@@ -15,10 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..models.audit import GENESIS_HASH, AuditEvent, AuditHead
+from .bulk_insert import insert_rows
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -33,9 +34,17 @@ def event_hash(prev_hash: str, event: AuditEvent | dict[str, Any]) -> str:
     JSON of every field."""
     get: Callable[[str], Any] = event.get if isinstance(event, dict) else lambda name: getattr(event, name)
     body = {name: get(name) for name in HASHED}
-    body["occurred_at"] = _utc(get("occurred_at")).isoformat(timespec="microseconds")
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(f"{prev_hash}\n{canonical}".encode()).hexdigest()
+    return _chained_hash(prev_hash, body, _utc(get("occurred_at")).isoformat(timespec="microseconds"))
+
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _chained_hash(prev_hash: str, body: dict[str, Any], occurred_at: str) -> str:
+    """SHA-256 of ``prev_hash``, a line break and the canonical JSON of ``body`` (the
+    :data:`HASHED` fields) with ``occurred_at`` (UTC, ISO 8601 with microseconds)."""
+    body["occurred_at"] = occurred_at
+    return hashlib.sha256(f"{prev_hash}\n{_CANONICAL.encode(body)}".encode()).hexdigest()
 
 
 def record(
@@ -76,6 +85,7 @@ def record_many(session: Session, events: list[dict[str, Any]], *, at: dt.dateti
         .returning(AuditHead.seq, AuditHead.hash)
     ).one()
     occurred = _utc(at)
+    occurred_text = occurred.isoformat(timespec="microseconds")
     rows = []
     first = last_seq - len(events) + 1
     for offset, fields in enumerate(events):
@@ -89,9 +99,10 @@ def record_many(session: Session, events: list[dict[str, Any]], *, at: dt.dateti
             "occurred_at": occurred,
             "prev_hash": prev_hash,
         }
-        row["hash"] = prev_hash = event_hash(prev_hash, row)
+        body = {name: row[name] for name in HASHED}
+        row["hash"] = prev_hash = _chained_hash(prev_hash, body, occurred_text)
         rows.append(row)
-    session.execute(insert(AuditEvent.__table__), rows)
+    insert_rows(session, AuditEvent.__table__, rows)
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=prev_hash))
 
 

@@ -22,6 +22,7 @@ from ...models import Authority, Certificate, CertificateVersion, HolderCategory
 from ...models.enums import CertificateState, ServiceItem
 from .. import access, status_lists
 from ..audit import record_many
+from ..bulk_insert import insert_rows
 from ..context import IssuingContext
 from ..errors import RuleViolation
 from ..unit_of_work import step
@@ -193,13 +194,16 @@ def write(
             }
             for offset, p in enumerate(chunk)
         ]
-        chunk_ids = [
-            row_id
-            for (row_id,) in session.execute(
-                insert(Certificate.__table__).returning(Certificate.id, sort_by_parameter_order=True),
-                cert_rows,
+        # RETURNING in any order, matched by serial (unique in the range just allocated): asking
+        # for parameter order makes SQLAlchemy insert row by row.
+        cert_id_by_serial = dict(
+            session.execute(
+                insert(Certificate.__table__).returning(Certificate.serial, Certificate.id), cert_rows
             )
-        ]
+            .tuples()
+            .all()
+        )
+        chunk_ids = [cert_id_by_serial[row["serial"]] for row in cert_rows]
         versions, holdings, events = [], [], []
         for offset, (p, cert_row, cert_id) in enumerate(zip(chunk, cert_rows, chunk_ids, strict=True)):
             values = version_values(
@@ -235,8 +239,8 @@ def write(
                     "after": snapshot_values(CertificateState.ACTIVE.value, values),
                 }
             )
-        session.execute(insert(CertificateVersion.__table__), versions)
-        session.execute(insert(HolderCategory.__table__), holdings)
+        insert_rows(session, CertificateVersion.__table__, versions)
+        insert_rows(session, HolderCategory.__table__, holdings)
         record_many(session, events, at=stamp)
         ids += chunk_ids
         if progress:
@@ -273,9 +277,7 @@ def _practitioners(session: Session, chunk: Sequence[Planned]) -> dict[str, int]
     new = [p for p in chunk if p.id_number not in known]
     if new:
         created = session.execute(
-            insert(Practitioner.__table__).returning(
-                Practitioner.id_number, Practitioner.id, sort_by_parameter_order=True
-            ),
+            insert(Practitioner.__table__).returning(Practitioner.id_number, Practitioner.id),
             [
                 {
                     "id_number": p.id_number,
