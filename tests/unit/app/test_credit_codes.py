@@ -21,6 +21,7 @@ from app.web.messages import message_for
 from signing import credit_code_check_char, is_credit_code
 
 from ...functional.partner_helpers import metadata, pdf
+from ...registry import Province
 from .test_cli_graduation import read_report, row, write_manifest
 
 HAIKOU = "11460100MB0000027H"
@@ -93,16 +94,16 @@ def test_graduation_metadata_names_the_school_code_problem(code: str, reason: st
 
 
 def test_backfill_reports_a_wrong_check_character(
-    app: Flask, runner: FlaskCliRunner, session: Session, tmp_path: Path
+    app: Flask, runner: FlaskCliRunner, session: Session, province: Province, tmp_path: Path
 ) -> None:
     folder = tmp_path / "import"
     folder.mkdir()
     (folder / "1.pdf").write_bytes(pdf("JY2025-0001"))
     write_manifest(folder / "manifest.csv", [row("1.pdf", "JY2025-0001", school_credit_code=TYPO)])
 
-    result = runner.invoke(args=["graduation", "backfill", str(folder)])
+    result = runner.invoke(args=["graduation", "backfill", str(folder), "--as", "province"])
 
-    assert result.exit_code == 1
+    assert result.exit_code == 1, result.output
     message = "invalid fields: school_credit_code: credit_code_check_failed"
     assert read_report(folder / "manifest.report.csv")[1] == ["2", "1.pdf", "JY2025-0001", "error", message]
     assert message in result.stderr
