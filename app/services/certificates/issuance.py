@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -179,7 +180,7 @@ def write(
     for start in range(0, len(planned), CHUNK):
         chunk = planned[start : start + CHUNK]
         people = _practitioners(session, chunk)
-        cert_rows = [
+        cert_rows: list[dict[str, Any]] = [
             {
                 "number": p.id_number,
                 "serial": f"{first_serial + start + offset:08d}",
