@@ -25,6 +25,8 @@ from signing import Purpose, id_check_char
 from .table import Row
 
 ROWS = int(os.environ.get("BENCH_BATCH_ROWS", "100000"))
+TARGET = 0.25
+"""Our rate as a fraction of the raw loop's (issue 9: at least a quarter)."""
 ISSUER = "11370100MB00000007"
 
 
@@ -109,13 +111,14 @@ def run() -> list[Row]:
     with tempfile.TemporaryDirectory() as tmp:
         ours = _ours(Path(tmp), csv_bytes)
         raw = _raw(Path(tmp), numbers)
+    ratio = (ROWS / ours) / (ROWS / raw)
     return [
         Row(
             f"batch issuance, {ROWS:,} certificates (SQLite)",
             f"{ours:.1f} s ({ROWS / ours:,.0f}/s)",
             f"raw sign+insert {raw:.1f} s ({ROWS / raw:,.0f}/s)",
-            (ROWS / ours) / (ROWS / raw),
-            "<= 60 s for 100,000",
-            ours * 100_000 / ROWS <= 60,
+            ratio,
+            f">= {TARGET}x of raw",
+            ratio >= TARGET,
         )
     ]
