@@ -44,6 +44,23 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def make_single_read_engine(engine: Engine) -> Engine:
+    """An engine beside ``engine`` for connections that each run one read and close: the
+    statement is its own transaction and sees what was committed when it ran. No BEGIN and
+    ROLLBACK surround it (on PostgreSQL: two round trips fewer), and on SQLite it is an engine of
+    its own, without the listener that begins transactions (any engine-level listener makes
+    SQLAlchemy dispatch events on every statement: 1.6 times the instructions of a read).
+    Disposed with ``engine``."""
+    if engine.dialect.name != "sqlite":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    if engine.url.database in (None, "", ":memory:"):  # a second engine would open another database
+        return engine
+    reads = create_engine(engine.url, hide_parameters=True)
+    event.listen(reads, "connect", _sqlite_pragmas)  # no BEGIN: each statement commits itself
+    event.listen(engine, "engine_disposed", lambda _engine: reads.dispose())
+    return reads
+
+
 def _begin_immediate(connection: Any) -> None:
     # A writing transaction takes SQLite's write lock when it starts, so two writers queue (busy
     # timeout) instead of one failing when it upgrades a read to a write. Read-only sessions
@@ -76,8 +93,9 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
-    read_engine = app.extensions["db_read_engine"] = engine.execution_options(**{WRITE_OPTION: False})
+    read_engine = engine.execution_options(**{WRITE_OPTION: False})
     app.extensions["db_read_sessionmaker"] = sessionmaker(read_engine, expire_on_commit=False)
+    app.extensions["db_read_engine"] = make_single_read_engine(engine)
 
     @app.teardown_appcontext
     def _close(_exc: BaseException | None) -> None:
@@ -107,6 +125,7 @@ def get_engine() -> Engine:
 
 
 def get_read_engine() -> Engine:
-    """The app's engine for reads outside the request's session (SQLite: deferred transactions)."""
+    """The app's engine for single reads outside the request's session (one statement a
+    connection, seeing what was committed: see :func:`make_single_read_engine`)."""
     engine: Engine = current_app.extensions["db_read_engine"]
     return engine

@@ -62,7 +62,7 @@ def _published(context: IssuingContext) -> KeySet:
 
 def online_verifier(engine: Engine, context: IssuingContext) -> Verifier:
     """A verifier that trusts the published keys and requires the live status (read through
-    ``engine``, a read-only one: see :func:`app.db.get_read_engine`)."""
+    ``engine``, one for single reads: see :func:`app.db.get_read_engine`)."""
     return Verifier(_published(context), LiveStatus(engine), require_status=True)
 
 
