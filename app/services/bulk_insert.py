@@ -12,6 +12,7 @@ issuing authority, the action of an audit event, ...) once, and hands the rows t
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,10 +45,21 @@ def _statement(table: Table, columns: tuple[str, ...], dialect: Dialect) -> _Sta
     return _Statement(compiled.string, names, converters, compiled.positional)
 
 
+def _converts_alike(value: Any, first: Any) -> bool:
+    # Only values whose conversion cannot differ when they compare equal: the same object, text,
+    # whole numbers, dates, and times in the same zone (not lists or dicts: [1] == [True]).
+    if value is first:
+        return True
+    if type(value) is not type(first):
+        return False
+    if isinstance(first, dt.datetime):
+        return bool(value == first and value.tzinfo == first.tzinfo)
+    return isinstance(first, str | int | dt.date) and bool(value == first)
+
+
 def _same_in_every_row(rows: Sequence[Mapping[str, Any]], name: str) -> bool:
     first = rows[0][name]
-    kind = type(first)
-    return all(type(value := row[name]) is kind and value == first for row in rows)
+    return all(_converts_alike(row[name], first) for row in rows)
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -70,3 +70,19 @@ def test_a_constraint_violation_is_raised_like_any_other(session: Session) -> No
     insert_rows(session, AuditEvent.__table__, events(1, 2))
     with pytest.raises(IntegrityError):
         insert_rows(session, AuditEvent.__table__, events(2, 1))
+
+
+def test_values_that_compare_equal_but_convert_differently_are_each_converted(session: Session) -> None:
+    """[1] == [True] and 08:30+08:00 == 00:30 UTC, yet they are stored differently: each row
+    keeps its own conversion, as SQLAlchemy's executemany gives it."""
+    cst = dt.timezone(dt.timedelta(hours=8))
+    rows = events(1, 2)
+    rows[0] |= {"after": {"n": [1]}, "occurred_at": AT}
+    rows[1] |= {"after": {"n": [True]}, "occurred_at": AT.astimezone(cst)}
+    session.execute(insert(AuditEvent.__table__), rows)
+    insert_rows(
+        session,
+        AuditEvent.__table__,
+        [{**r, "seq": r["seq"] + 100, "hash": "f" + r["hash"][1:]} for r in rows],
+    )
+    assert stored(session, 101, 2) == stored(session, 1, 2)
