@@ -11,13 +11,13 @@ rollback at the end of the test removes all of it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from alembic import command
 from flask import Flask
-from sqlalchemy import create_engine, text
+from sqlalchemy import Table, create_engine, select, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import sessionmaker
 
@@ -75,18 +75,27 @@ def _drop_database(url: str, name: str) -> None:
     engine.dispose()
 
 
-def empty(conn: Connection) -> None:
-    """Delete every row (the audit chain's head back to its genesis) in ``conn``'s transaction;
-    on PostgreSQL the id sequences start again, so rows made again get the same ids (SQLite
-    reuses ids of deleted rows by itself)."""
-    tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name != "audit_head"]
-    if conn.dialect.name == "postgresql":
-        names = ", ".join(conn.dialect.identifier_preparer.format_table(t) for t in tables)
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
-    else:
-        for table in tables:
-            conn.execute(table.delete())
+def empty(conn: Connection, tables: Sequence[Table] | None = None) -> None:
+    """Delete the rows of ``tables`` (in an order the foreign keys allow), or of every table, in
+    ``conn``'s transaction, and put the audit chain's head back to its genesis. Every table on
+    PostgreSQL is truncated and its id sequences start again, so rows made again get the same
+    ids (SQLite reuses the ids of deleted rows by itself)."""
+    if tables is None:
+        tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name != "audit_head"]
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(conn.dialect.identifier_preparer.format_table(t) for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
+            tables = []
+    for table in tables:
+        conn.execute(table.delete())
     conn.execute(text("UPDATE audit_head SET seq = 0, hash = :h"), {"h": GENESIS_HASH})
+
+
+def filled_tables(conn: Connection) -> list[Table]:
+    """The tables that hold rows (besides the audit chain's head), in the order they can be
+    emptied."""
+    tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name != "audit_head"]
+    return [t for t in tables if conn.execute(select(t).limit(1)).first() is not None]
 
 
 class _SharedConnection:

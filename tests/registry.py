@@ -1,5 +1,5 @@
 """A small province for tests: authorities, service items, staff of every role, keys. Built once
-per test process (``tests/conftest.py``)."""
+per test process (``tests/fixtures.py``)."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ FLAGS = [
 def live_server(app: Flask) -> Iterator[str]:
     """The app served over HTTP on a port of 127.0.0.1 the system picks (so parallel test workers
     never collide); yields its base URL. Its requests run on other threads, so a test using it
-    commits for real (``real_commits``, see tests/conftest.py)."""
+    commits for real (``real_commits``, see tests/fixtures.py)."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
