@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from alembic import command
 from flask import Flask
-from sqlalchemy import Table, create_engine, select, text
+from sqlalchemy import Table, create_engine, insert, select, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import sessionmaker
 
@@ -91,11 +92,45 @@ def empty(conn: Connection, tables: Sequence[Table] | None = None) -> None:
     conn.execute(text("UPDATE audit_head SET seq = 0, hash = :h"), {"h": GENESIS_HASH})
 
 
-def filled_tables(conn: Connection) -> list[Table]:
-    """The tables that hold rows (besides the audit chain's head), in the order they can be
-    emptied."""
-    tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name != "audit_head"]
-    return [t for t in tables if conn.execute(select(t).limit(1)).first() is not None]
+@dataclass(frozen=True)
+class Snapshot:
+    """The rows of the tables that held any (in the order they can be filled again) and the
+    audit chain's head."""
+
+    rows: list[tuple[Table, list[dict[str, Any]]]]
+    head: dict[str, Any]
+
+    @property
+    def tables(self) -> list[Table]:
+        """The tables with rows, in the order they can be emptied."""
+        return [table for table, _ in reversed(self.rows)]
+
+
+def snapshot(conn: Connection) -> Snapshot:
+    """What the database holds now."""
+    rows = []
+    for table in Base.metadata.sorted_tables:
+        if table.name != "audit_head":
+            found = [dict(row) for row in conn.execute(select(table)).mappings()]
+            if found:
+                rows.append((table, found))
+    head = dict(conn.execute(text("SELECT seq, hash FROM audit_head")).mappings().one())
+    return Snapshot(rows, head)
+
+
+def restore(conn: Connection, saved: Snapshot) -> None:
+    """Make the database hold exactly ``saved`` again, ids included (on PostgreSQL the id
+    sequences continue after the largest id restored)."""
+    empty(conn)
+    for table, rows in saved.rows:
+        conn.execute(insert(table), rows)
+        ids = [c for c in table.primary_key.columns if c is table.autoincrement_column]
+        if ids and conn.dialect.name == "postgresql":
+            conn.execute(
+                text("SELECT setval(pg_get_serial_sequence(:table, :column), :last)"),
+                {"table": table.name, "column": ids[0].name, "last": max(row[ids[0].name] for row in rows)},
+            )
+    conn.execute(text("UPDATE audit_head SET seq = :seq, hash = :hash"), saved.head)
 
 
 class _SharedConnection:

@@ -21,14 +21,13 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -38,7 +37,7 @@ from app.db import get_session
 from app.security import limiter
 from app.services.container import issuing_context, services
 from app.services.keys import app_keystore
-from tests.database import bound, empty, filled_tables, worker_database
+from tests.database import Snapshot, bound, empty, restore, snapshot, worker_database
 from tests.registry import Province, add_keys, add_registry
 
 PG_URL = os.environ.get("RTC_TEST_DATABASE_URL")
@@ -110,28 +109,34 @@ class Reference:
     province: Province
     keys: Path
     holds: str = EMPTY
-    tables: list[Table] = field(default_factory=list)  # those the province fills
+    rows: Snapshot | None = None  # the province's rows, once built
 
     def commit(self, wanted: str) -> None:
-        """Make the database hold ``wanted`` (``REFERENCE`` or ``EMPTY``), committed."""
+        """Make the database hold ``wanted`` (``REFERENCE`` or ``EMPTY``), committed. The
+        province is built once; later it is restored from its rows."""
         if self.holds == wanted:
             return
-        engine = self.app.extensions["db_engine"]
-        with engine.begin() as conn:
-            empty(conn)
-        self.holds = EMPTY
-        if wanted == REFERENCE:
-            with self.app.app_context():
-                authority, staff = add_registry(get_session())
-            self.province.authority.update(authority)
-            self.province.staff.update(staff)
-            with engine.connect() as conn:
-                self.tables = filled_tables(conn)
-            self.holds = REFERENCE
+        with self.app.extensions["db_engine"].begin() as conn:
+            if wanted == EMPTY or self.rows is None:
+                empty(conn)
+            else:
+                restore(conn, self.rows)
+        if wanted == REFERENCE and self.rows is None:
+            self._build()
+        self.holds = wanted
+
+    def _build(self) -> None:
+        with self.app.app_context():
+            authority, staff = add_registry(get_session())
+        self.province.authority.update(authority)
+        self.province.staff.update(staff)
+        with self.app.extensions["db_engine"].connect() as conn:
+            self.rows = snapshot(conn)
 
     def hide(self, conn: Connection) -> None:
         """Delete the province's rows in ``conn``'s transaction (the database then holds none)."""
-        empty(conn, self.tables)
+        assert self.rows is not None
+        empty(conn, self.rows.tables)
 
 
 @pytest.fixture(scope="session")
