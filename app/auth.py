@@ -6,15 +6,36 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Flask, g, session
-from flask.sessions import SecureCookieSessionInterface
-from flask_login import LoginManager, login_user
+from flask import Flask, Request, Response, current_app, g, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
+from flask_login import COOKIE_NAME, LoginManager, login_user
 from itsdangerous import URLSafeTimedSerializer
 
 from .db import get_session
 from .models import HolderAccount, Staff
 
-login_manager = LoginManager()
+
+class Logins(LoginManager):  # type: ignore[misc]  # Flask-Login has no type information
+    """Flask-Login's manager, with nothing to work out for a visitor who has no session: nobody is
+    signed in without one here (no remember-me cookie is ever set, no request or header loader).
+    Flask-Login would still hash the visitor's address and browser for session protection, send
+    its signal and look for those first: a third of a public check's page."""
+
+    def _load_user(self) -> None:
+        remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
+        if not session and remember_cookie not in request.cookies:
+            self._update_request_context_with_user()
+        else:
+            super()._load_user()
+
+    def _update_remember_cookie(self, response: Response) -> Response:
+        if not session and not current_app.config.get("REMEMBER_COOKIE_REFRESH_EACH_REQUEST"):
+            return response  # no remember-me cookie to set or clear
+        result: Response = super()._update_remember_cookie(response)
+        return result
+
+
+login_manager = Logins()
 login_manager.login_view = "admin.login"
 login_manager.session_protection = "strong"
 
@@ -61,6 +82,21 @@ class CookieSessions(SecureCookieSessionInterface):
         if secrets not in self._signers:
             self._signers[secrets] = super().get_signing_serializer(app)
         return self._signers[secrets]
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """A new empty session straight away when the request has no session cookie."""
+        if not request.cookies.get(app.config["SESSION_COOKIE_NAME"]) and app.secret_key:
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        """As Flask's, without reading every cookie setting for an empty, unchanged session
+        (a visitor who has none: the response only varies with the cookie)."""
+        if not session and not session.modified:
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
 
 
 def init_app(app: Flask) -> None:

@@ -7,12 +7,15 @@ The language comes from ``?lang=`` (remembered in a cookie), then the cookie, th
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_babel import Babel, format_datetime, get_translations
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 LANGUAGES = ("zh_CN", "en")
 COOKIE = "lang"
@@ -24,7 +27,13 @@ def select_locale() -> str:
     wanted = request.args.get("lang") or request.cookies.get(COOKIE)
     if wanted in LANGUAGES:
         return wanted
-    best = request.accept_languages.best_match(["zh-CN", "zh", "en"])
+    return _from_accept_language(request.environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+
+
+@lru_cache(maxsize=256)
+def _from_accept_language(header: str) -> str:
+    # Browsers send a handful of distinct headers: each is parsed once.
+    best = parse_accept_header(header, LanguageAccept).best_match(["zh-CN", "zh", "en"])
     return "en" if best == "en" else "zh_CN"
 
 
@@ -42,10 +51,24 @@ def _babel_locale() -> Locale:
 
 
 def _catalogue() -> Any:
+    # The request's catalogue, kept in ``g``; the app keeps one a language, so Flask-Babel (which
+    # looks its domain, the locale and the catalogue up again on every call) is asked once each.
     catalogue = g.get("_catalogue")
     if catalogue is None:
-        catalogue = g._catalogue = get_translations()
+        catalogues: dict[str, Any] = current_app.extensions["i18n_catalogues"]
+        locale = g.get("locale") or select_locale()
+        catalogue = catalogues.get(locale)
+        if catalogue is None:
+            catalogue = catalogues[locale] = get_translations()
+        g._catalogue = catalogue
     return catalogue
+
+
+def gettext(message: str) -> str:
+    """``message`` in the request's language (inside a request; what Flask-Babel's ``gettext``
+    gives, from the catalogue looked up once per language)."""
+    text: str = _catalogue().ugettext(message)
+    return text
 
 
 def init_app(app: Flask) -> None:
@@ -53,6 +76,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations"))
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
     Babel(app, locale_selector=_babel_locale)
+    app.extensions["i18n_catalogues"] = {}
     # Templates look the request's catalogue up once instead of once a string (Flask-Babel's
     # callables walk the app and request contexts for every string: half a small page's time).
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # jinja2.ext.i18n adds it

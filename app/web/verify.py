@@ -14,6 +14,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from signing import VerificationError, failure_json, mask_id, mask_name
 
 from ..db import begin_write, get_read_engine, get_session, read_only
+from ..i18n import gettext
 from ..messages import VERDICTS, text_for
 from ..security import csrf_exempt, limiter
 from ..services import access, audit, legacy, photos
@@ -30,13 +31,17 @@ def _verdict(text: str) -> dict[str, Any]:
     try:
         verified = online_verifier(get_read_engine(), services().issuing).verify(text)
     except VerificationError as exc:
-        return {**failure_json(exc), "message": text_for(exc.code) or exc.code, "_verified": None}
+        return {
+            **failure_json(exc),
+            "message": text_for(exc.code, translate=gettext) or exc.code,
+            "_verified": None,
+        }
     data = verified.to_json()
     if verified.kind == "credential":  # the credential carries full details; the public sees masks
         data["holder"] = {"name": mask_name(verified.holder["name"]), "id": mask_id(verified.holder["id"])}
         for private in ("masked", "number"):
             data.pop(private, None)
-    return {**data, "message": text_for("valid"), "_verified": verified}
+    return {**data, "message": text_for("valid", translate=gettext), "_verified": verified}
 
 
 def _is_inspector() -> bool:
