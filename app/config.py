@@ -36,6 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "GRADUATION_PDF_MAX_BYTES": 20 * 1024 * 1024,
     "TRAINING_TYPES": "A2:A2 驾驶培训,B2:B2 驾驶培训,general_cargo:普通货物运输从业资格培训",
     "PARTNER_TOKEN_SECONDS": 600,
+    "BATCH_CHUNK_ROWS": 500,  # certificates a batch stores per transaction (the longest lock it holds)
 }
 _INTEGERS = {
     "PRESENTATION_LIFETIME",
@@ -48,6 +49,7 @@ _INTEGERS = {
     "GRADUATION_PDF_MAX_BYTES",
     "PARTNER_TOKEN_SECONDS",
     "PROXY_COUNT",
+    "BATCH_CHUNK_ROWS",
 }
 _BOOLEANS = {"LOG_JSON", "RATELIMIT_ENABLED"}
 

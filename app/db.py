@@ -82,6 +82,12 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options={WRITE_OPTION: True})
 
 
+def begin_read(session: Session) -> None:
+    """Start the session's transaction as one that only reads (on SQLite: deferred, without the
+    write lock), for a long read outside a request, such as checking a batch's rows."""
+    session.connection(execution_options={WRITE_OPTION: False})
+
+
 def read_only(view: F) -> F:
     """Mark a view that only reads although its method is not GET (e.g. a verification API)."""
     view.read_only = True  # type: ignore[attr-defined]

@@ -166,6 +166,16 @@ MESSAGES = {
     # signing in (the sign-in pages say "wrong user name" or "wrong ID number" in their own words)
     "sign_in_refused": N_("The name or the password is wrong."),
     "sign_in_locked": N_("Too many failed sign-ins: wait %(minutes)s min before trying again."),
+    # batch issuance
+    "number_in_unfinished_batch": N_(
+        "Certificate %(number)s is being issued in a batch that has not finished yet. "
+        "Try again when the batch is done."
+    ),
+    "batch_not_restartable": N_("Only a failed batch can be started again, and only once at a time."),
+    "worker_lost": N_(
+        "The process issuing it stopped before the end. Nothing of it was issued; start it again."
+    ),
+    "internal": N_("An unexpected error stopped it. Nothing of it was issued; start it again."),
 }
 
 VERDICTS = (

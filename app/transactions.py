@@ -4,6 +4,8 @@ rolls it back (the session is closed at teardown). Views and services never comm
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, g
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
@@ -18,11 +20,19 @@ def commit_request() -> None:
         commit(session)
 
 
+def after_commit(action: Callable[[], None]) -> None:
+    """Run ``action`` once the view returned and the request's unit of work is committed (for
+    work that must see what the request wrote, such as a background thread it starts)."""
+    g.setdefault("after_commit", []).append(action)
+
+
 class TransactionalFlask(Flask):
     """Flask whose view dispatch ends by committing the request's unit of work."""
 
     def dispatch_request(self) -> ResponseReturnValue:
-        """Run the view, then commit what it did."""
+        """Run the view, commit what it did, then run what waited for the commit."""
         result = super().dispatch_request()
         commit_request()
+        for action in g.pop("after_commit", ()):
+            action()
         return result

@@ -5,15 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import current_app
 from sqlalchemy import select
 
 from ..db import get_session
-from ..models import Staff
-from ..services import legacy
-from ..services.batch import issue_batch, report_csv
+from ..models import BatchJob, Staff
+from ..services import batch_jobs, legacy
+from ..services.batch import report_csv
 from ..services.container import services
 from ..services.errors import DomainError
-from ..services.spreadsheet import SpreadsheetError, read_rows
+from ..services.spreadsheet import SpreadsheetError
+from ..services.unit_of_work import unit_of_work
 from .transactional import transactional
 
 
@@ -27,33 +29,39 @@ def certificates_cli() -> None:
 @click.option("--as", "username", required=True, help="the staff account that issues (and is audited)")
 @click.option("--partial", is_flag=True, help="issue the valid rows even if others are wrong")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="write the row errors as CSV")
-@transactional
 def batch_command(file: Path, username: str, partial: bool, report: Path | None) -> None:
     """Issue a certificate for every row of FILE (.csv or .xlsx). Without --partial nothing is
-    issued when any row is wrong."""
-    session = get_session()
-    actor = session.scalars(select(Staff).filter_by(username=username)).first()
-    if actor is None:
-        raise click.ClickException(f"no staff account {username}")
-    try:
-        parsed = read_rows(file.name, file.read_bytes())
-    except SpreadsheetError as exc:
-        raise click.ClickException(str(exc)) from exc
-    with click.progressbar(
-        length=len(parsed.rows), label="issuing", file=click.get_text_stream("stderr")
-    ) as bar:
+    issued when any row is wrong. The batch is a job like an upload's (its staff member sees it
+    on the batch page, where a failed one can be started again)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
+    with unit_of_work(app.extensions["db_sessionmaker"]) as session:
+        actor = session.scalars(select(Staff).filter_by(username=username)).first()
+        if actor is None:
+            raise click.ClickException(f"no staff account {username}")
         try:
-            result = issue_batch(
-                session,
-                services().issuing,
-                actor,
-                parsed,
-                all_or_nothing=not partial,
-                progress=bar.update,
+            job = batch_jobs.create(
+                session, services().clock, actor, file.name, file.read_bytes(), all_or_nothing=not partial
             )
-        except DomainError as exc:
+        except SpreadsheetError as exc:
             raise click.ClickException(str(exc)) from exc
-    errors = result.errors
+        job_id, total = job.id, job.total
+    click.echo(f"batch {job_id}", err=True)
+    with click.progressbar(length=total, label="issuing", file=click.get_text_stream("stderr")) as bar:
+        written = 0
+
+        def progress(count: int) -> None:
+            nonlocal written
+            bar.update(count - written)
+            written = count
+
+        batch_jobs.run(app, job_id, 1, progress=progress)
+    with unit_of_work(app.extensions["db_sessionmaker"]) as session:
+        finished = session.get(BatchJob, job_id)
+        assert finished is not None
+        if finished.state == "failed":
+            raise click.ClickException(f"the batch failed: {batch_jobs.failure_text(finished)}")
+        errors = batch_jobs.stored_errors(finished)
+        issued = finished.issued
     for error in errors[:20]:
         click.echo(f"row {error.row}, {error.column}: {error.text()}", err=True)
     if len(errors) > 20:
@@ -61,7 +69,7 @@ def batch_command(file: Path, username: str, partial: bool, report: Path | None)
     if report is not None:
         report.write_bytes(report_csv(errors))
     bad_rows = len({e.row for e in errors})
-    click.echo(f"issued {result.issued} certificates; {bad_rows} rows with {len(errors)} problems")
+    click.echo(f"issued {issued} certificates; {bad_rows} rows with {len(errors)} problems")
     if errors and not partial:
         raise SystemExit(1)
 

@@ -5,14 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
 
 
 class BatchJob(Base):
-    """One uploaded spreadsheet: its state, counts and the row errors to download."""
+    """One uploaded spreadsheet: its state, counts and the row errors to download.
+
+    While ``running`` its certificates are written in short transactions as ``pending`` (seen by
+    nobody) and published in one step at the end; ``worker`` and ``heartbeat_at`` tell whether the
+    process running it is still alive (see :mod:`app.services.batch_jobs`)."""
 
     __tablename__ = "batch_job"
 
@@ -27,3 +31,11 @@ class BatchJob(Base):
     failure: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    written: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    """Rows written so far (not yet published while running)."""
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    worker: Mapped[str | None] = mapped_column(String(80))
+    """``host:pid`` of the process running it."""
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    upload: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    """The uploaded file, kept until the batch is done so that a failed one can be started again."""

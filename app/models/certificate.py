@@ -18,9 +18,11 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from ..db import Base
 from .authority import Authority
+from .enums import CertificateState
 
 
 class Practitioner(Base):
@@ -35,18 +37,23 @@ class Practitioner(Base):
     birth_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
 
 
+NUMBER_HELD = "state IN ('active', 'suspended', 'pending')"
+"""The stored states in which a certificate holds its number (SQL, for the unique index)."""
+
+
 class Certificate(Base):
     """A qualification certificate; what it says lives in its versions."""
 
     __tablename__ = "certificate"
     __table_args__ = (
-        # One live certificate per number (the number is the holder's ID number by default).
+        # One live certificate per number (the number is the holder's ID number by default); a
+        # certificate of a batch still being written holds its number too.
         Index(
             "uq_certificate_live_number",
             "number",
             unique=True,
-            sqlite_where=text("state IN ('active', 'suspended')"),
-            postgresql_where=text("state IN ('active', 'suspended')"),
+            sqlite_where=text(NUMBER_HELD),
+            postgresql_where=text(NUMBER_HELD),
         ),
     )
 
@@ -61,6 +68,8 @@ class Certificate(Base):
     valid_until: Mapped[dt.date] = mapped_column(Date, nullable=False, index=True)
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    batch_job_id: Mapped[int | None] = mapped_column(ForeignKey("batch_job.id"), index=True)
+    """The batch that wrote it (none for a single issue)."""
 
     practitioner: Mapped[Practitioner] = relationship()
     authority: Mapped[Authority] = relationship()
@@ -69,6 +78,17 @@ class Certificate(Base):
     )
 
     __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012 - SQLAlchemy reads it once
+
+    @classmethod
+    def published(cls) -> ColumnElement[bool]:
+        """SQL: not written by a batch that is still being issued (see ``CertificateState.PENDING``);
+        every list, page and count shows only these."""
+        return cls.state != CertificateState.PENDING.value
+
+    @property
+    def is_published(self) -> bool:
+        """:meth:`published` of this certificate."""
+        return self.state != CertificateState.PENDING.value
 
 
 class CertificateVersion(Base):

@@ -42,6 +42,9 @@ class CertificateState(StrEnum):
     SUSPENDED = "suspended"
     REVOKED = "revoked"
     CANCELLED = "cancelled"
+    PENDING = "pending"
+    """Written by a batch still being issued: seen by nobody and acted on by nothing until the
+    batch is published (all its certificates become active in one step) or withdrawn."""
 
 
 class VersionState(StrEnum):

@@ -140,8 +140,9 @@ def _penalty_regions(actor: Staff) -> Select[Any]:
 
 
 def sees_certificate(session: Session, actor: Any, certificate: Certificate) -> bool:
-    """Whether ``actor`` may open ``certificate``'s record (its page, PDF, history)."""
-    if not may_enter(actor, Area.CERTIFICATES):
+    """Whether ``actor`` may open ``certificate``'s record (its page, PDF, history); nobody sees
+    a certificate of a batch not yet published."""
+    if not may_enter(actor, Area.CERTIFICATES) or not certificate.is_published:
         return False
     if is_province(actor) or certificate.authority_id == actor.authority_id:
         return True
@@ -150,6 +151,7 @@ def sees_certificate(session: Session, actor: Any, certificate: Certificate) -> 
 
 def visible_certificates(query: Select[Any], actor: Staff) -> Select[Any]:
     """``query`` (over certificates) limited to those ``actor`` sees (see :func:`sees_certificate`)."""
+    query = query.where(Certificate.published())
     if is_province(actor):
         return query
     penalised = select(Authority.id).where(Authority.region_code.in_(_penalty_regions(actor)))
@@ -187,7 +189,9 @@ def visible_photos(query: Select[Any], actor: Staff) -> Select[Any]:
     """``query`` (over holder photos) limited to holders of certificates ``actor``'s authority issued."""
     if is_province(actor):
         return query
-    holders_here = select(Certificate.practitioner_id).where(Certificate.authority_id == actor.authority_id)
+    holders_here = select(Certificate.practitioner_id).where(
+        Certificate.authority_id == actor.authority_id, Certificate.published()
+    )
     return query.where(HolderPhoto.practitioner_id.in_(holders_here))
 
 
@@ -198,6 +202,7 @@ def manages_holder_of(actor: Any, certificate: Certificate) -> bool:
         may_enter(actor, Area.CERTIFICATES)
         and actor.role in ACTING_ROLES
         and certificate.authority_id == actor.authority_id
+        and certificate.is_published
     )
 
 

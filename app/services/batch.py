@@ -1,5 +1,5 @@
 """Batch issuance from a spreadsheet: its readable rows become issue requests for the one
-issuance core (:func:`app.services.certificates.issue_many`); every problem is reported by row and
+issuance core (:func:`app.services.certificates.run_batch`); every problem is reported by row and
 column, with the message the catalogue has for its code."""
 
 from __future__ import annotations
@@ -7,24 +7,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-
-from sqlalchemy.orm import Session
 
 from ..messages import MESSAGES, N_
-from ..models import Staff
-from .certificates import IssueRequest, Refused, issue_many
-from .certificates.issuance import Progress
-from .context import IssuingContext
+from .certificates import BatchOutcome, BatchRun, IssueRequest, Refused
 from .spreadsheet import COLUMNS, ParsedFile, RowError
-
-
-@dataclass
-class BatchResult:
-    """What a batch did: how many were issued, and every row that was not."""
-
-    issued: int = 0
-    errors: list[RowError] = field(default_factory=list)
 
 
 def row_error(refused: Refused) -> RowError:
@@ -35,30 +21,22 @@ def row_error(refused: Refused) -> RowError:
     )
 
 
-def issue_batch(
-    session: Session,
-    context: IssuingContext,
-    actor: Staff,
-    parsed: ParsedFile,
-    *,
-    all_or_nothing: bool = True,
-    progress: Progress | None = None,
-) -> BatchResult:
-    """Issue a certificate for every row of ``parsed``: all or nothing, or only the valid rows
-    (``all_or_nothing=False``); the problems found while reading the file count like any other."""
-    requests = [IssueRequest(r.id_number, r.name, r.categories, r.valid_from, row=r.row) for r in parsed.rows]
+def batch_run(job_id: int, actor_id: int, parsed: ParsedFile, *, all_or_nothing: bool) -> BatchRun:
+    """The issue requests of ``parsed``'s readable rows (rows with a problem found while reading
+    are left out, and count against ``all_or_nothing``)."""
     bad_rows = {e.row for e in parsed.errors}
-    outcome = issue_many(
-        session,
-        context,
-        actor,
-        [r for r in requests if r.row not in bad_rows],
-        all_or_nothing=all_or_nothing,
-        earlier_problems=len(parsed.errors),
-        progress=progress,
-    )
+    requests = [
+        IssueRequest(r.id_number, r.name, r.categories, r.valid_from, row=r.row)
+        for r in parsed.rows
+        if r.row not in bad_rows
+    ]
+    return BatchRun(job_id, actor_id, requests, all_or_nothing, earlier_problems=len(parsed.errors))
+
+
+def row_errors(parsed: ParsedFile, outcome: BatchOutcome) -> list[RowError]:
+    """Every problem of the batch, by row and column: found reading the file, or refused."""
     errors = parsed.errors + [row_error(r) for r in outcome.refused]
-    return BatchResult(outcome.issued, sorted(errors, key=lambda e: (e.row, e.column)))
+    return sorted(errors, key=lambda e: (e.row, e.column))
 
 
 def report_csv(errors: Sequence[RowError], translate: Callable[[str], str] = str) -> bytes:

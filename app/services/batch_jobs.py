@@ -1,38 +1,64 @@
-"""Batch issuance started from the web: the upload is read at once (so a bad file is refused on
-the spot), then issued in a background thread while the page shows progress.
+"""Batch issuance jobs, from the web page or the command line.
 
-Progress goes to a small file in the instance folder, readable by every worker process, because
-the batch's own transaction holds the database's write lock until it commits.
+The upload is read at once (a bad file is refused on the spot) and kept with the job; the
+certificates are issued through :func:`app.services.certificates.run_batch` — in short
+transactions, published whole at the end — in a background thread (web) or at once (command
+line). The job's row carries the progress, so every worker process can show it.
+
+A job's process can die mid-way (killed, a crash, a deploy). The job names its worker
+(``host:pid``), and while it runs a thread renews its heartbeat every :data:`HEARTBEAT` seconds. A
+running job whose worker is gone from this host, or whose heartbeat is older than :data:`STALE`,
+is marked failed (``worker_lost``) when a page lists or shows it; what it stored is withdrawn
+(nobody ever saw it), and it can be started again from its page. A run that finds its job taken
+from it (marked failed, or started again) stops without touching the new attempt's rows.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import socket
 import threading
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any, cast
 
 from flask import Flask
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
-from ..db import get_session
+from ..db import begin_write
+from ..messages import text_for
 from ..models import BatchJob, Staff
-from ..transactions import commit_request
-from .batch import issue_batch
+from ..transactions import after_commit
+from .batch import batch_run, row_errors
+from .certificates import BatchOutcome, run_batch
+from .certificates.batches import Abandon, withdraw
+from .clock import Clock
 from .container import services
-from .errors import DomainError
-from .spreadsheet import ParsedFile, RowError, read_rows
+from .errors import Conflict, DomainError
+from .spreadsheet import RowError, read_rows
 from .unit_of_work import unit_of_work
 
+HEARTBEAT = 5.0
+"""Seconds between two heartbeats of a running job."""
+STALE = dt.timedelta(seconds=60)
+"""A running job without a heartbeat for this long has lost its worker."""
 
-def _progress_file(app: Flask, job_id: int) -> Path:
-    folder = Path(app.instance_path) / "batches"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{job_id}.progress"
+Progress = Callable[[int], None]
 
 
-def start(app: Flask, actor: Staff, filename: str, data: bytes, *, all_or_nothing: bool) -> BatchJob:
-    """Read the file (raising :class:`SpreadsheetError` for an unreadable one), record the job and
-    issue in the background."""
+def worker_name() -> str:
+    """``host:pid`` of this process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def create(
+    session: Session, clock: Clock, actor: Staff, filename: str, data: bytes, *, all_or_nothing: bool
+) -> BatchJob:
+    """Read the file (raising :class:`SpreadsheetError` for an unreadable one) and record the job,
+    running in this process."""
     parsed = read_rows(filename, data)
-    session = get_session()
+    now = clock.now()
     job = BatchJob(
         staff_id=actor.id,
         filename=filename[:200],
@@ -40,70 +66,209 @@ def start(app: Flask, actor: Staff, filename: str, data: bytes, *, all_or_nothin
         state="running",
         total=len(parsed.rows) + len({e.row for e in parsed.errors}),
         issued=0,
+        written=0,
+        attempts=1,
         errors=[],
-        created_at=services(app).clock.now(),
+        created_at=now,
+        worker=worker_name(),
+        heartbeat_at=now,
+        upload=data,
     )
     session.add(job)
-    commit_request()  # the job must be visible to the thread and the progress page at once
-    thread = threading.Thread(target=_run, args=(app, job.id, actor.id, parsed, all_or_nothing), daemon=True)
-    app.extensions.setdefault("batch_threads", {})[job.id] = thread
-    thread.start()
+    session.flush()
     return job
 
 
-def _run(app: Flask, job_id: int, actor_id: int, parsed: ParsedFile, all_or_nothing: bool) -> None:
-    progress_file = _progress_file(app, job_id)
-    done = 0
+def start(
+    app: Flask, session: Session, actor: Staff, filename: str, data: bytes, *, all_or_nothing: bool
+) -> BatchJob:
+    """Record the job (see :func:`create`) and issue in a background thread once the request
+    committed it."""
+    job = create(session, services(app).clock, actor, filename, data, all_or_nothing=all_or_nothing)
+    job_id, attempt = job.id, job.attempts
+    after_commit(lambda: _in_background(app, job_id, attempt))
+    return job
 
-    def progress(count: int) -> None:
-        nonlocal done
-        done += count
-        progress_file.write_text(str(done))
 
-    sessions = app.extensions["db_sessionmaker"]
+def restart(app: Flask, session: Session, job: BatchJob) -> None:
+    """Start a failed job again (its file is kept) once the request commits; :class:`Conflict`
+    when it is not failed any more (started again meanwhile) or its file is gone."""
+    claimed = session.execute(
+        update(BatchJob)
+        .where(BatchJob.id == job.id, BatchJob.state == "failed", BatchJob.upload.is_not(None))
+        .values(
+            state="running",
+            attempts=BatchJob.attempts + 1,
+            worker=worker_name(),
+            heartbeat_at=services(app).clock.now(),
+            written=0,
+            issued=0,
+            errors=[],
+            failure=None,
+            finished_at=None,
+        )
+        .returning(BatchJob.attempts)
+    ).scalar()
+    if claimed is None:
+        raise Conflict("the batch is not failed", code="batch_not_restartable")
+    job_id = job.id
+    after_commit(lambda: _in_background(app, job_id, claimed))
+
+
+def run(app: Flask, job_id: int, attempt: int, progress: Progress | None = None) -> None:
+    """One attempt of the job, in this thread: withdraw what an earlier attempt left, issue,
+    and record the result in the job."""
+    sessions: sessionmaker[Session] = app.extensions["db_sessionmaker"]
     clock = services(app).clock
-    state, issued, errors, failure = "failed", 0, [], None
-    with app.app_context():
-        try:
-            with unit_of_work(sessions) as session:
-                actor = session.get(Staff, actor_id)
-                assert actor is not None
-                result = issue_batch(
-                    session,
-                    services(app).issuing,
-                    actor,
-                    parsed,
-                    all_or_nothing=all_or_nothing,
-                    progress=progress,
-                )
-                state, issued, errors = "done", result.issued, result.errors
-        except DomainError as exc:
-            failure = exc.code
-        except Exception:
-            app.logger.exception("batch %s failed", job_id)
-            failure = "internal"
+    stop = threading.Event()
+    beat = threading.Thread(target=_beat, args=(sessions, clock, job_id, attempt, stop), daemon=True)
+    beat.start()
+    failure = None
+    try:
         with unit_of_work(sessions) as session:
             job = session.get(BatchJob, job_id)
-            if job is not None:
-                job.state, job.issued, job.failure = state, issued, failure
-                job.errors = [
-                    {"row": e.row, "column": e.column, "message": e.message, "params": e.params}
-                    for e in errors
-                ]
-                job.finished_at = clock.now()
-        progress_file.unlink(missing_ok=True)
+            assert job is not None and job.upload is not None
+            staff = session.get(Staff, job.staff_id)
+            assert staff is not None
+            staff_id, username, all_or_nothing = staff.id, staff.username, job.all_or_nothing
+            parsed = read_rows(job.filename, job.upload)
+        withdraw(sessions, job_id, by=username)
+
+        def written(session: Session, count: int) -> None:
+            _mine(session, clock, job_id, attempt, written=count)
+            if progress is not None:
+                progress(count)
+
+        def finished(session: Session, outcome: BatchOutcome) -> None:
+            _mine(session, clock, job_id, attempt, state="done", issued=outcome.issued, upload=None)
+            job = session.get(BatchJob, job_id)
+            assert job is not None
+            job.errors = [_stored(e) for e in row_errors(parsed, outcome)]
+            job.finished_at = clock.now()
+
+        run_batch(
+            sessions,
+            services(app).issuing,
+            batch_run(job_id, staff_id, parsed, all_or_nothing=all_or_nothing),
+            written=written,
+            finished=finished,
+            chunk=app.config["BATCH_CHUNK_ROWS"],
+        )
+    except Abandon:
+        return
+    except DomainError as exc:
+        failure = exc.code
+    except Exception:
+        app.logger.exception("batch %s failed", job_id)
+        failure = "internal"
+    finally:
+        stop.set()
+        beat.join()
+    if failure is not None:
+        with unit_of_work(sessions) as session:
+            session.execute(
+                update(BatchJob)
+                .where(BatchJob.id == job_id, BatchJob.attempts == attempt, BatchJob.state == "running")
+                .values(state="failed", failure=failure, finished_at=clock.now())
+            )
 
 
-def progress_of(app: Flask, job: BatchJob) -> int:
-    """Rows written so far."""
-    if job.state != "running":
-        return job.issued
-    try:
-        return int(_progress_file(app, job.id).read_text() or 0)
-    except (FileNotFoundError, ValueError):
-        return 0
+def notice_dead(app: Flask, session: Session) -> list[int]:
+    """Mark failed every running job whose worker is gone (see the module) and, once the request
+    committed, withdraw what each stored in the background; their ids. Called by the pages that
+    list or show jobs."""
+    now = services(app).clock.now()
+    running = session.scalars(select(BatchJob).where(BatchJob.state == "running")).all()
+    dead = [(job.id, job.attempts) for job in running if _lost(job, now)]
+    if not dead:
+        return []
+    begin_write(session)
+    for job_id, attempt in dead:
+        session.execute(
+            update(BatchJob)
+            .where(BatchJob.id == job_id, BatchJob.attempts == attempt, BatchJob.state == "running")
+            .values(state="failed", failure="worker_lost", finished_at=now)
+        )
+    sessions = app.extensions["db_sessionmaker"]
+    for job_id, _ in dead:
+        thread = threading.Thread(
+            target=withdraw, args=(sessions, job_id), kwargs={"by": "system"}, daemon=True
+        )
+        after_commit(thread.start)
+    return [job_id for job_id, _ in dead]
 
 
-def row_errors(job: BatchJob) -> list[RowError]:
+def restartable(session: Session, job: BatchJob) -> bool:
+    """Whether ``job`` failed and still has its file, so it can be started again."""
+    if job.state != "failed":
+        return False
+    return bool(session.scalar(select(BatchJob.upload.is_not(None)).where(BatchJob.id == job.id)))
+
+
+def progress_of(job: BatchJob) -> int:
+    """Rows written so far (issued, once done)."""
+    return job.written if job.state == "running" else job.issued
+
+
+def stored_errors(job: BatchJob) -> list[RowError]:
     """The job's row errors."""
     return [RowError(e["row"], e["column"], e["message"], e.get("params") or {}) for e in job.errors]
+
+
+def failure_text(job: BatchJob) -> str | None:
+    """Why ``job`` failed, in the user's language."""
+    if job.failure is None:
+        return None
+    return text_for(job.failure) or job.failure
+
+
+def _stored(error: RowError) -> dict[str, object]:
+    return {"row": error.row, "column": error.column, "message": error.message, "params": error.params}
+
+
+def _lost(job: BatchJob, now: dt.datetime) -> bool:
+    host, _, pid = (job.worker or "").rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:  # alive, another user's
+            pass
+    heartbeat = job.heartbeat_at
+    if heartbeat is not None and heartbeat.tzinfo is None:  # SQLite keeps no zone: stored as UTC
+        heartbeat = heartbeat.replace(tzinfo=dt.UTC)
+    return heartbeat is None or now - heartbeat > STALE
+
+
+def _mine(session: Session, clock: Clock, job_id: int, attempt: int, **values: object) -> None:
+    """Update the job if this attempt still runs it, with a heartbeat; else :class:`Abandon`."""
+    mine = update(BatchJob).where(
+        BatchJob.id == job_id, BatchJob.attempts == attempt, BatchJob.state == "running"
+    )
+    changed = cast(
+        "CursorResult[Any]", session.execute(mine.values(heartbeat_at=clock.now(), **values))
+    ).rowcount
+    if not changed:
+        raise Abandon(f"batch {job_id} is no longer run by attempt {attempt}")
+
+
+def _beat(
+    sessions: sessionmaker[Session], clock: Clock, job_id: int, attempt: int, stop: threading.Event
+) -> None:
+    while not stop.wait(HEARTBEAT):
+        try:
+            with unit_of_work(sessions) as session:
+                _mine(session, clock, job_id, attempt)
+        except Abandon:
+            return
+
+
+def _in_background(app: Flask, job_id: int, attempt: int) -> None:
+    def target() -> None:
+        with app.app_context():
+            run(app, job_id, attempt)
+
+    thread = threading.Thread(target=target, daemon=True)
+    app.extensions.setdefault("batch_threads", {})[job_id] = thread
+    thread.start()

@@ -123,7 +123,7 @@ def own_certificates(session: Session, account: HolderAccount) -> list[Certifica
     return list(
         session.scalars(
             select(Certificate)
-            .where(Certificate.practitioner_id == account.practitioner_id)
+            .where(Certificate.practitioner_id == account.practitioner_id, Certificate.published())
             .order_by(Certificate.id.desc())
         )
     )

@@ -14,7 +14,7 @@ from signing import KeySet, StatusReading, Verified, Verifier
 from signing.errors import StatusUnavailable
 
 from ..db import begin_write
-from ..models import Authority, CertificateVersion, Staff, StatusListRow
+from ..models import Authority, Certificate, CertificateVersion, Staff, StatusListRow
 from .audit import record
 from .context import IssuingContext
 from .status_lists import entries
@@ -69,7 +69,9 @@ def online_verifier(engine: Engine, context: IssuingContext) -> Verifier:
 def full_record(session: Session, verified: Verified, viewer: Staff) -> CertificateVersion | None:
     """The stored version behind ``verified``, for a signed-in inspector; every look is audited."""
     version = session.scalars(
-        select(CertificateVersion).where(CertificateVersion.identifier == verified.identifier)
+        select(CertificateVersion)
+        .join(Certificate)
+        .where(CertificateVersion.identifier == verified.identifier, Certificate.published())
     ).first()
     if version is not None:
         begin_write(session)

@@ -16,7 +16,7 @@ from ..models import BatchJob
 from ..services import batch_jobs
 from ..services.batch import report_csv
 from ..services.spreadsheet import SpreadsheetError
-from .forms import BatchForm
+from .forms import BatchForm, RestartForm
 from .guards import staff_required
 
 bp = Blueprint("batches", __name__, url_prefix="/admin/batches")
@@ -40,6 +40,7 @@ def index() -> Any:
         try:
             job = batch_jobs.start(
                 current_app._get_current_object(),  # type: ignore[attr-defined]  # the app behind the proxy
+                get_session(),
                 current_user,
                 upload.filename or "upload",
                 upload.read(),
@@ -52,6 +53,7 @@ def index() -> Any:
             return redirect(url_for("batches.job", job_id=job.id))
     elif request.method == "POST":
         status = 422
+    batch_jobs.notice_dead(current_app._get_current_object(), get_session())  # type: ignore[attr-defined]
     jobs = (
         get_session()
         .scalars(
@@ -66,9 +68,12 @@ def index() -> Any:
 
 
 def _job(job_id: int) -> BatchJob:
-    job = get_session().get(BatchJob, job_id)
+    session = get_session()
+    job = session.get(BatchJob, job_id)
     if job is None or job.staff_id != current_user.id:
         abort(404)
+    if job.state == "running" and batch_jobs.notice_dead(current_app._get_current_object(), session):  # type: ignore[attr-defined]
+        session.refresh(job)
     return job
 
 
@@ -77,15 +82,30 @@ def _job(job_id: int) -> BatchJob:
 def job(job_id: int) -> str:
     """A batch's progress and result."""
     job = _job(job_id)
-    errors = batch_jobs.row_errors(job)
+    errors = batch_jobs.stored_errors(job)
     rows = [(e.row, e.column, e.text(_)) for e in errors[:100]]
     return render_template(
         "admin/batch.html",
         job=job,
-        done=batch_jobs.progress_of(current_app, job),
+        done=batch_jobs.progress_of(job),
         errors=rows,
         error_count=len(errors),
+        failure=batch_jobs.failure_text(job),
+        restartable=batch_jobs.restartable(get_session(), job),
+        form=RestartForm(),
     )
+
+
+@bp.post("/<id:job_id>/restart")
+@staff_required
+def restart(job_id: int) -> Response:
+    """Start a failed batch again with the file it was given."""
+    form = RestartForm()
+    if not form.validate_on_submit():
+        abort(400)
+    batch_jobs.restart(current_app._get_current_object(), get_session(), _job(job_id))  # type: ignore[attr-defined]
+    flash(_("The batch was started again."), "ok")
+    return redirect(url_for("batches.job", job_id=job_id))
 
 
 @bp.get("/<id:job_id>/progress")
@@ -93,7 +113,7 @@ def job(job_id: int) -> str:
 def progress(job_id: int) -> dict[str, Any]:
     """Progress as JSON, for the page's polling."""
     job = _job(job_id)
-    return {"state": job.state, "done": batch_jobs.progress_of(current_app, job), "total": job.total}
+    return {"state": job.state, "done": batch_jobs.progress_of(job), "total": job.total}
 
 
 @bp.get("/<id:job_id>/report.csv")
@@ -101,7 +121,7 @@ def progress(job_id: int) -> dict[str, Any]:
 def report(job_id: int) -> Response:
     """The row errors as a CSV file to download."""
     job = _job(job_id)
-    body = report_csv(batch_jobs.row_errors(job), translate=_)
+    body = report_csv(batch_jobs.stored_errors(job), translate=_)
     return Response(
         body,
         mimetype="text/csv",

@@ -116,6 +116,10 @@ class BatchForm(FlaskForm):
     confirm = BooleanField(_l("I have checked the file"), validators=[DataRequired()])
 
 
+class RestartForm(FlaskForm):
+    """Start a failed batch again (a button: the CSRF token is the whole form)."""
+
+
 class StaffForm(FlaskForm):
     """A new staff account with its role and per-item, per-stage permissions."""
 

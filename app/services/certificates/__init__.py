@@ -2,7 +2,8 @@
 :func:`perform`), the shown state, and signed versions. Everything that creates or changes a
 certificate — the forms, batch files, legacy renewal, applications — goes through here."""
 
-from .issuance import ActionResult, BatchResult, IssueRequest, Refused, issue, issue_many
+from .batches import BatchOutcome, BatchRun, run_batch
+from .issuance import ActionResult, IssueRequest, Refused, issue
 from .lifecycle import ACTIONS, ActionInput, load, perform
 from .signed import current_version
 from .state import LIVE, shown_state, shown_state_of, shown_state_sql
@@ -12,14 +13,15 @@ __all__ = [
     "LIVE",
     "ActionInput",
     "ActionResult",
-    "BatchResult",
+    "BatchOutcome",
+    "BatchRun",
     "IssueRequest",
     "Refused",
     "current_version",
     "issue",
-    "issue_many",
     "load",
     "perform",
+    "run_batch",
     "shown_state",
     "shown_state_of",
     "shown_state_sql",

@@ -1,17 +1,18 @@
 """Issuing certificates (核发): one path for one certificate or a hundred thousand.
 
 :func:`plan` checks every request with the certificate's content rules and the registry (no
-live certificate already, no number twice); :func:`write` writes the planned ones with bulk
-inserts in chunks — practitioner, certificate, signed version, categories, status index and audit
-event for each, never half a row. The single form (:func:`issue`) and a spreadsheet
-(:func:`issue_many`) call the same two functions.
+live certificate already, no number twice); :func:`reserve` takes status-list indexes and serials,
+:func:`sign` signs the first versions and :func:`store` writes them with bulk inserts —
+practitioner, certificate, signed version, categories and audit event for each, never half a row.
+The single form (:func:`issue`, through :func:`write`) and a spreadsheet
+(:mod:`app.services.certificates.batches`, in short transactions) call the same functions.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -29,10 +30,9 @@ from ..errors import RuleViolation
 from ..unit_of_work import step
 from . import idempotency, rules
 from .signed import allocate_serials, certificate_signer, version_values
-from .state import LIVE
+from .state import HOLDS_NUMBER
 
 CHUNK = 1000
-Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -75,14 +75,6 @@ class ActionResult:
 
     certificate: Certificate
     repeated: bool = False
-
-
-@dataclass
-class BatchResult:
-    """What a batch did: how many were issued, and every request that was not."""
-
-    issued: int = 0
-    refused: list[Refused] = field(default_factory=list)
 
 
 def _check(request: IssueRequest, context: IssuingContext, today: dt.date) -> Planned | list[Refused]:
@@ -132,31 +124,159 @@ def plan(
         else:
             first_row[result.id_number] = result.row
             checked.append(result)
-    live: set[str] = set()
-    numbers = [p.id_number for p in checked]
+    held = numbers_held(session, [p.id_number for p in checked])
+    refused += [Refused(p.row, "id_number", held[p.id_number]) for p in checked if p.id_number in held]
+    refused.sort(key=lambda r: r.row)
+    return [p for p in checked if p.id_number not in held], refused
+
+
+def numbers_held(session: Session, numbers: Sequence[str]) -> dict[str, RuleViolation]:
+    """Which of ``numbers`` a certificate already holds (a live one, or one of a batch still being
+    issued), each with the problem to report."""
+    held: dict[str, RuleViolation] = {}
     for start in range(0, len(numbers), CHUNK):
-        live.update(
-            session.scalars(
-                select(Certificate.number).where(
-                    Certificate.number.in_(numbers[start : start + CHUNK]), Certificate.state.in_(LIVE)
-                )
+        rows = session.execute(
+            select(Certificate.number, Certificate.state).where(
+                Certificate.number.in_(numbers[start : start + CHUNK]), Certificate.state.in_(HOLDS_NUMBER)
             )
         )
-    for p in checked:
-        if p.id_number in live:
-            refused.append(
-                Refused(
-                    p.row,
-                    "id_number",
-                    RuleViolation(
-                        f"the holder already has certificate {p.id_number}; add categories by changing it",
-                        code="live_certificate_exists",
-                        number=p.id_number,
-                    ),
+        for number, state in rows.tuples():
+            if state == CertificateState.PENDING:
+                held[number] = RuleViolation(
+                    f"certificate {number} is being issued in a batch that has not finished",
+                    code="number_in_unfinished_batch",
+                    number=number,
                 )
-            )
-    refused.sort(key=lambda r: r.row)
-    return [p for p in checked if p.id_number not in live], refused
+            else:
+                held[number] = RuleViolation(
+                    f"the holder already has certificate {number}; add categories by changing it",
+                    code="live_certificate_exists",
+                    number=number,
+                )
+    return held
+
+
+def reserve(session: Session, authority: Authority, count: int) -> tuple[int, int]:
+    """Reserve ``count`` status-list indexes and identifier serials of ``authority``; (the first
+    index, the first serial).
+
+    Every transaction that issues or changes certificates locks rows in one order: the status
+    list row, then the authority row, then the certificates it writes, then the audit head (last,
+    when the events are recorded). Two orders would let a batch and a single issue deadlock."""
+    first_index = status_lists.allocate(session, authority.id, count)
+    first_serial = allocate_serials(session, authority, count)
+    return first_index, first_serial
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A planned certificate with its serial and signed first version (column values)."""
+
+    planned: Planned
+    serial: str
+    version: dict[str, Any]
+
+
+def sign(
+    context: IssuingContext,
+    authority: Authority,
+    planned: Sequence[Planned],
+    *,
+    first_index: int,
+    first_serial: int,
+    now: int,
+) -> list[Signed]:
+    """Sign the first version of each of ``planned``, numbered from the reserved ranges (no
+    database work: a batch signs outside its short writing transactions)."""
+    signer = certificate_signer(context, authority, now)
+    today = context.clock.today()
+    signed = []
+    for offset, p in enumerate(planned):
+        serial = f"{first_serial + offset:08d}"
+        version = version_values(
+            context,
+            signer,
+            authority,
+            serial=serial,
+            number=p.id_number,
+            holder_id=p.id_number,
+            first_issued=p.first_issued,
+            version=1,
+            holder_name=p.name,
+            categories=p.categories,
+            issued=today,
+            valid_from=p.valid_from,
+            valid_until=p.valid_until,
+            status_index=first_index + offset,
+            now=now,
+        )
+        signed.append(Signed(p, serial, version))
+    return signed
+
+
+def store(
+    session: Session,
+    actor: Staff,
+    signed: Sequence[Signed],
+    *,
+    reason: str | None = None,
+    batch_job_id: int | None = None,
+) -> list[int]:
+    """Insert ``signed`` certificates of ``actor``'s authority (practitioner, certificate,
+    version, categories, audit event each); their ids, in order. A batch's are ``pending``."""
+    authority = actor.authority
+    state = CertificateState.PENDING if batch_job_id is not None else CertificateState.ACTIVE
+    stamp = signed[0].version["signed_at"] if signed else None
+    people = _practitioners(session, [s.planned for s in signed])
+    cert_rows: list[dict[str, Any]] = [
+        {
+            "number": s.planned.id_number,
+            "serial": s.serial,
+            "practitioner_id": people[s.planned.id_number],
+            "authority_id": authority.id,
+            "first_issued": s.planned.first_issued,
+            "state": state.value,
+            "current_version": 1,
+            "valid_until": s.planned.valid_until,
+            "lock_version": 1,
+            "updated_at": stamp,
+            "batch_job_id": batch_job_id,
+        }
+        for s in signed
+    ]
+    # RETURNING in any order, matched by serial (unique in the range just reserved): asking for
+    # parameter order makes SQLAlchemy insert row by row.
+    id_by_serial = dict(
+        session.execute(
+            insert(Certificate.__table__).returning(Certificate.serial, Certificate.id), cert_rows
+        )
+        .tuples()
+        .all()
+    )
+    ids = [id_by_serial[s.serial] for s in signed]
+    versions, holdings, events = [], [], []
+    for s, cert_id in zip(signed, ids, strict=True):
+        versions.append({**s.version, "certificate_id": cert_id})
+        holdings += [
+            {"practitioner_id": people[s.planned.id_number], "category": c, "certificate_id": cert_id}
+            for c in s.planned.categories
+        ]
+        events.append(
+            {
+                "actor": actor.username,
+                "action": "certificate.issue",
+                "target_type": "certificate",
+                "target_id": str(cert_id),
+                "authority": authority.credit_code,
+                "reason": reason,
+                "after": snapshot_values(state.value, s.version),
+            }
+        )
+    insert_rows(session, CertificateVersion.__table__, versions)
+    insert_rows(session, HolderCategory.__table__, holdings)
+    if stamp is not None:
+        record_many(session, events, at=stamp)
+    return ids
 
 
 def write(
@@ -166,86 +286,24 @@ def write(
     planned: Sequence[Planned],
     *,
     reason: str | None = None,
-    progress: Progress | None = None,
 ) -> list[int]:
-    """Write and sign ``planned`` certificates for ``actor``'s authority; their ids, in order."""
-    authority: Authority = actor.authority
+    """Reserve, sign and store ``planned`` certificates for ``actor``'s authority in the
+    session's transaction; their ids, in order."""
     now = context.clock.timestamp()
-    signer = certificate_signer(context, authority, now)
-    first_index = status_lists.allocate(session, authority.id, len(planned))
-    first_serial = allocate_serials(session, authority, len(planned))
-    stamp = dt.datetime.fromtimestamp(now, dt.UTC)
-    today = context.clock.today()
+    certificate_signer(context, actor.authority, now)  # no key: refused before reserving
+    first_index, first_serial = reserve(session, actor.authority, len(planned))
     ids: list[int] = []
     for start in range(0, len(planned), CHUNK):
         chunk = planned[start : start + CHUNK]
-        people = _practitioners(session, chunk)
-        cert_rows: list[dict[str, Any]] = [
-            {
-                "number": p.id_number,
-                "serial": f"{first_serial + start + offset:08d}",
-                "practitioner_id": people[p.id_number],
-                "authority_id": authority.id,
-                "first_issued": p.first_issued,
-                "state": CertificateState.ACTIVE.value,
-                "current_version": 1,
-                "valid_until": p.valid_until,
-                "lock_version": 1,
-                "updated_at": stamp,
-            }
-            for offset, p in enumerate(chunk)
-        ]
-        # RETURNING in any order, matched by serial (unique in the range just allocated): asking
-        # for parameter order makes SQLAlchemy insert row by row.
-        cert_id_by_serial = dict(
-            session.execute(
-                insert(Certificate.__table__).returning(Certificate.serial, Certificate.id), cert_rows
-            )
-            .tuples()
-            .all()
+        signed = sign(
+            context,
+            actor.authority,
+            chunk,
+            first_index=first_index + start,
+            first_serial=first_serial + start,
+            now=now,
         )
-        chunk_ids = [cert_id_by_serial[row["serial"]] for row in cert_rows]
-        versions, holdings, events = [], [], []
-        for offset, (p, cert_row, cert_id) in enumerate(zip(chunk, cert_rows, chunk_ids, strict=True)):
-            values = version_values(
-                context,
-                signer,
-                authority,
-                serial=str(cert_row["serial"]),
-                number=p.id_number,
-                holder_id=p.id_number,
-                first_issued=p.first_issued,
-                version=1,
-                holder_name=p.name,
-                categories=p.categories,
-                issued=today,
-                valid_from=p.valid_from,
-                valid_until=p.valid_until,
-                status_index=first_index + start + offset,
-                now=now,
-            )
-            versions.append({**values, "certificate_id": cert_id})
-            holdings += [
-                {"practitioner_id": people[p.id_number], "category": c, "certificate_id": cert_id}
-                for c in p.categories
-            ]
-            events.append(
-                {
-                    "actor": actor.username,
-                    "action": "certificate.issue",
-                    "target_type": "certificate",
-                    "target_id": str(cert_id),
-                    "authority": authority.credit_code,
-                    "reason": reason,
-                    "after": snapshot_values(CertificateState.ACTIVE.value, values),
-                }
-            )
-        insert_rows(session, CertificateVersion.__table__, versions)
-        insert_rows(session, HolderCategory.__table__, holdings)
-        record_many(session, events, at=stamp)
-        ids += chunk_ids
-        if progress:
-            progress(len(chunk))
+        ids += store(session, actor, signed, reason=reason)
     return ids
 
 
@@ -325,26 +383,3 @@ def issue(
             also(certificate)
         idempotency.remember(session, context.clock, request_key, actor, "issue", certificate)
         return ActionResult(certificate)
-
-
-def issue_many(
-    session: Session,
-    context: IssuingContext,
-    actor: Staff,
-    requests: Sequence[IssueRequest],
-    *,
-    all_or_nothing: bool = True,
-    earlier_problems: int = 0,
-    progress: Progress | None = None,
-) -> BatchResult:
-    """Issue every request that passes :func:`plan` — or none if ``all_or_nothing`` and any
-    request (or ``earlier_problems``, found while reading the file) was refused."""
-    with step(session):
-        access.require(session, actor, ServiceItem.ISSUE, action="certificate.batch", target=("batch", "-"))
-        planned, refused = plan(session, context, requests)
-        result = BatchResult(refused=refused)
-        if ((refused or earlier_problems) and all_or_nothing) or not planned:
-            return result
-        write(session, context, actor, planned, reason="batch", progress=progress)
-        result.issued = len(planned)
-        return result

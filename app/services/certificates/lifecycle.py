@@ -54,9 +54,9 @@ class Action:
 
 
 def load(session: Session, certificate_id: int) -> Certificate:
-    """A certificate by id, or :class:`NotFound`."""
+    """A certificate by id, or :class:`NotFound` (also for one of a batch not yet published)."""
     certificate = session.get(Certificate, certificate_id)
-    if certificate is None:
+    if certificate is None or not certificate.is_published:
         raise NotFound("no such certificate", code="certificate_not_found")
     return certificate
 

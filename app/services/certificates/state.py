@@ -17,6 +17,10 @@ from ...models.enums import CertificateState
 LIVE = (CertificateState.ACTIVE.value, CertificateState.SUSPENDED.value)
 """Stored states in which a certificate can still be acted on (and holds its categories)."""
 
+HOLDS_NUMBER = (*LIVE, CertificateState.PENDING.value)
+"""Stored states in which a certificate holds its number: no other may be issued with it (the
+same states as the unique index ``uq_certificate_live_number``)."""
+
 EXPIRED = "expired"
 """The shown state of a live certificate whose validity has ended (never stored)."""
 

@@ -5,24 +5,64 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
+from flask import current_app
 from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.messages import MESSAGES
-from app.models import AuditEvent, Certificate, CertificateVersion, HolderCategory
+from app.models import (
+    AuditEvent,
+    BatchJob,
+    Certificate,
+    CertificateVersion,
+    HolderCategory,
+    Practitioner,
+    Staff,
+)
+from app.services import access, queries
 from app.services import certificates as certs
 from app.services.audit import verify_chain
-from app.services.batch import issue_batch, report_csv
-from app.services.errors import RuleViolation
-from app.services.spreadsheet import ParsedFile, ParsedRow, SpreadsheetError, read_rows
+from app.services.batch import batch_run, report_csv, row_errors
+from app.services.certificates import run_batch
+from app.services.context import IssuingContext
+from app.services.errors import NotFound, RuleViolation
+from app.services.spreadsheet import ParsedFile, ParsedRow, RowError, SpreadsheetError, read_rows
 
 from ...helpers import id_number
 from ...registry import Province
 
 A, B, C = id_number("37010219900307123"), id_number("11010519491231002"), id_number("37010219850101001")
+
+
+@dataclass
+class Result:
+    issued: int
+    errors: list[RowError]
+
+
+def issue_batch(
+    session: Session, context: IssuingContext, actor: Staff, parsed: ParsedFile, **options: Any
+) -> Result:
+    """Run a batch job of ``parsed`` as ``actor``, the way an upload does."""
+    all_or_nothing = options.pop("all_or_nothing", True)
+    job = BatchJob(
+        staff_id=actor.id,
+        filename="b.csv",
+        all_or_nothing=all_or_nothing,
+        state="running",
+        total=0,
+        created_at=context.clock.now(),
+    )
+    session.add(job)
+    session.flush()
+    run = batch_run(job.id, actor.id, parsed, all_or_nothing=all_or_nothing)
+    outcome = run_batch(current_app.extensions["db_sessionmaker"], context, run, **options)
+    return Result(outcome.issued, row_errors(parsed, outcome))
 
 
 def xlsx(rows: list[list[object]]) -> bytes:
@@ -142,7 +182,9 @@ def test_valid_rows_only_and_everything_written(session: Session, province: Prov
     certs.issue(session, province.context, actor, certs.IssueRequest(B, "李四", [1]))
     rows = rows_for(f"{A},张三明,cargo;passenger", f"{B},李四,taxi", f"{C},王五,taxi")
     seen: list[int] = []
-    result = issue_batch(session, province.context, actor, rows, all_or_nothing=False, progress=seen.append)
+    result = issue_batch(
+        session, province.context, actor, rows, all_or_nothing=False, written=lambda _s, n: seen.append(n)
+    )
     assert result.issued == 2 and seen == [2]
     assert [e.text() for e in result.errors] == [
         f"The holder already has certificate {B}. To add categories, change that certificate."
@@ -154,6 +196,8 @@ def test_valid_rows_only_and_everything_written(session: Session, province: Prov
     indexes = sorted(session.scalars(select(CertificateVersion.status_index)))
     assert indexes == [0, 1, 2]
     assert session.scalar(select(func.count()).where(AuditEvent.action == "certificate.issue")) == 3
+    assert session.scalar(select(func.count()).where(AuditEvent.action == "certificate.batch_publish")) == 1
+    assert set(session.scalars(select(Certificate.state))) == {"active"}
     count, problems = verify_chain(session)
     assert problems == [] and count > 3
 
@@ -182,3 +226,97 @@ def test_command_line_batch(tmp_path, runner, session: Session, province: Provin
     assert "issued 0 certificates; 1 rows with 1 problems" in result.output
     assert "身份证号码" in report.read_text(encoding="utf-8-sig")
     assert session.scalar(select(func.count()).select_from(Certificate)) == 2
+
+
+D = id_number("37010219851231002")
+
+
+def visible(session: Session, actor: Staff) -> int:
+    query = access.visible_certificates(select(func.count()).select_from(Certificate), actor)
+    return int(session.scalar(query) or 0)
+
+
+def test_a_batch_is_seen_by_nobody_until_it_is_published(session: Session, province: Province) -> None:
+    clerk, province_admin = province.actor(session, "jinan_clerk"), province.actor(session, "province")
+    today = province.context.clock.today()
+    seen: list[int] = []
+
+    def written(chunk_session: Session, count: int) -> None:
+        seen.append(count)
+        pending = chunk_session.scalars(select(Certificate).where(Certificate.state == "pending")).all()
+        assert len(pending) == count
+        for actor in (clerk, province_admin):
+            assert visible(chunk_session, actor) == 0
+            assert queries.search(chunk_session, actor, A).items == []
+            assert queries.dashboard(chunk_session, actor, today).counts == {"expiring": 0}
+            assert not access.sees_certificate(chunk_session, actor, pending[0])
+        with pytest.raises(NotFound):
+            certs.load(chunk_session, pending[0].id)
+        with pytest.raises(RuleViolation) as refused:  # its number is held meanwhile
+            certs.issue(chunk_session, province.context, clerk, certs.IssueRequest(A, "张三明", [2]))
+        assert refused.value.code == "number_in_unfinished_batch"
+        assert MESSAGES[refused.value.code] % refused.value.params == (
+            f"Certificate {A} is being issued in a batch that has not finished yet. "
+            "Try again when the batch is done."
+        )
+
+    rows = rows_for(f"{A},张三明,cargo", f"{C},王五,taxi", f"{D},赵六,taxi")
+    result = issue_batch(session, province.context, clerk, rows, written=written, chunk=1)
+    assert result.issued == 3 and result.errors == [] and seen == [1, 2, 3]
+    assert visible(session, clerk) == 3 and set(session.scalars(select(Certificate.state))) == {"active"}
+    assert verify_chain(session)[1] == []
+
+
+def test_a_batch_that_fails_midway_leaves_nothing(session: Session, province: Province) -> None:
+    clerk = province.actor(session, "jinan_clerk")
+    certs.issue(session, province.context, clerk, certs.IssueRequest(B, "李四", [1]))
+
+    def written(_session: Session, count: int) -> None:
+        if count == 2:
+            raise RuntimeError("the disk is full")
+
+    rows = rows_for(f"{A},张三明,cargo", f"{C},王五,taxi", f"{D},赵六,taxi")
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        issue_batch(session, province.context, clerk, rows, written=written, chunk=1)
+    assert session.scalars(select(Certificate.number)).all() == [B]
+    assert session.scalars(select(Practitioner.id_number)).all() == [B]  # the batch's own removed
+    assert session.scalar(select(func.count()).select_from(CertificateVersion)) == 1
+    assert session.scalar(select(func.count()).select_from(HolderCategory)) == 1
+    withdrawn = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "certificate.batch_withdraw")
+    ).one()
+    assert withdrawn.after == {"withdrawn": 1} and withdrawn.actor == "jinan_clerk"
+    assert verify_chain(session)[1] == []
+    # The serials reserved for the batch stay unused: the next certificate takes the one after them.
+    later = certs.issue(session, province.context, clerk, certs.IssueRequest(A, "张三明", [2])).certificate
+    assert later.serial == "00000005"
+
+
+@pytest.mark.parametrize(("all_or_nothing", "issued"), [(True, 0), (False, 1)])
+def test_a_number_issued_while_the_batch_is_written(
+    session: Session, province: Province, all_or_nothing: bool, issued: int
+) -> None:
+    clerk = province.actor(session, "jinan_clerk")
+
+    calls = []
+
+    def written(chunk_session: Session, count: int) -> None:
+        calls.append(count)
+        if len(calls) == 1:  # someone issues the next row's number at the window meanwhile
+            certs.issue(chunk_session, province.context, clerk, certs.IssueRequest(C, "王五", [3]))
+
+    rows = rows_for(f"{A},张三明,cargo", f"{C},王五,taxi")
+    result = issue_batch(
+        session, province.context, clerk, rows, written=written, chunk=1, all_or_nothing=all_or_nothing
+    )
+    assert result.issued == issued
+    assert [(e.row, e.column, e.text()) for e in result.errors] == [
+        (
+            3,
+            "身份证号码",
+            f"The holder already has certificate {C}. To add categories, change that certificate.",
+        )
+    ]
+    numbers = set(session.scalars(select(Certificate.number).where(Certificate.state == "active")))
+    assert numbers == ({C} if all_or_nothing else {A, C})
+    assert session.scalar(select(func.count()).where(Certificate.state == "pending")) == 0

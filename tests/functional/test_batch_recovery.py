@@ -1,0 +1,153 @@
+"""A batch whose process is killed mid-import (``kill -9``): its job is shown as failed, nothing of
+it is seen or kept, and it can be started again from its page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import AuditEvent, BatchJob, Certificate, Practitioner
+from app.services.audit import verify_chain
+from app.services.batch_jobs import STALE, notice_dead
+from app.services.clock import FixedClock
+from app.services.container import services
+
+from ..helpers import id_number
+from ..registry import Province
+from .admin_client import csrf, login
+
+pytestmark = pytest.mark.real_commits  # a second process and a background thread write
+ROOT = Path(__file__).resolve().parents[2]
+ROWS = 600
+SURNAMES = "张王李赵刘陈杨黄"
+
+
+def _csv(path: Path) -> None:
+    day = dt.date(1975, 1, 1)
+    lines = [
+        f"{id_number(f'370102{day + dt.timedelta(days=n):%Y%m%d}003')},{SURNAMES[n % 8]}明,cargo"
+        for n in range(ROWS)
+    ]
+    path.write_text("身份证号码,姓名,从业资格类别\n" + "\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _count(session: Session, query: object) -> int:
+    """Count in a transaction of its own (a test holding one would hold SQLite's write lock)."""
+    try:
+        return int(session.scalar(query) or 0)  # type: ignore[call-overload]
+    finally:
+        session.rollback()
+
+
+def _wait(condition: object, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_a_killed_batch_fails_leaves_nothing_and_starts_again(
+    app: Flask, client: FlaskClient, session: Session, province: Province, tmp_path: Path
+) -> None:
+    upload = tmp_path / "list.csv"
+    _csv(upload)
+    env = {
+        **os.environ,
+        "RTC_DATABASE_URL": app.config["DATABASE_URL"],
+        "RTC_KEYS_DIR": app.config["KEYS_DIR"],
+        "RTC_INSTANCE_PATH": str(tmp_path / "cli"),
+        "RTC_SECRET_KEY": "x",
+        "RTC_BATCH_CHUNK_ROWS": "10",
+    }
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "certificates", "batch", str(upload)]
+    worker = subprocess.Popen(
+        [*command, "--as", "jinan_clerk"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    pending = select(func.count()).where(Certificate.state == "pending")
+    try:
+        _wait(lambda: _count(session, pending) >= 20 or worker.poll() is not None)
+        assert worker.poll() is None, worker.stderr.read().decode()  # type: ignore[union-attr]
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+    job = session.scalars(select(BatchJob)).one()
+    job_id, state = job.id, job.state
+    session.rollback()
+    assert state == "running" and 0 < _count(session, pending) < ROWS
+    people = _count(session, select(func.count()).select_from(Practitioner))
+    assert people >= 20
+
+    login(client, "jinan_clerk")
+    page = client.get(f"/admin/batches/{job_id}").get_data(as_text=True)
+    assert "失败" in page
+    assert "办理该批次的进程在完成前中止，本批次未核发任何证书，请重新开始。" in page
+    withdraw_events = select(func.count()).where(AuditEvent.action == "certificate.batch_withdraw")
+    _wait(lambda: _count(session, withdraw_events) == 1)  # withdrawn in the background
+    assert _count(session, pending) == 0
+    assert _count(session, select(func.count()).select_from(Certificate)) == 0
+    assert _count(session, select(func.count()).select_from(Practitioner)) == 0
+    withdrawn = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "certificate.batch_withdraw")
+    ).one()
+    assert withdrawn.actor == "system" and withdrawn.after["withdrawn"] >= 20  # type: ignore[index]
+    assert verify_chain(session)[1] == []
+    session.rollback()
+
+    token = csrf(page)
+    response = client.post(f"/admin/batches/{job_id}/restart", data={"csrf_token": token})
+    assert response.status_code == 302
+    for thread in app.extensions.get("batch_threads", {}).values():
+        thread.join(timeout=120)
+    page = client.get(f"/admin/batches/{job_id}").get_data(as_text=True)
+    assert f"已核发 {ROWS} 本证书；发现 0 个问题。" in page
+    assert _count(session, select(func.count()).where(Certificate.state == "active")) == ROWS
+    again = client.post(f"/admin/batches/{job_id}/restart", data={"csrf_token": token})
+    assert again.status_code == 409
+    assert "只有失败的批次才能重新开始" in again.get_data(as_text=True)
+
+
+def test_a_batch_without_heartbeat_is_noticed_as_dead(
+    app: Flask, session: Session, province: Province
+) -> None:
+    """A worker on another host cannot be asked whether it lives: its heartbeat can."""
+    clock = services(app).clock
+    beat = clock.now()
+    job = BatchJob(
+        staff_id=province.staff["jinan_clerk"],
+        filename="b.csv",
+        all_or_nothing=True,
+        state="running",
+        total=1,
+        created_at=beat,
+        worker="another-host:1234",
+        heartbeat_at=beat,
+    )
+    session.add(job)
+    session.commit()
+    with app.test_request_context("/admin/batches"):
+        assert notice_dead(app, session) == []
+        built = app.extensions["services"]
+        app.extensions["services"] = replace(built, clock=FixedClock(beat + STALE + dt.timedelta(seconds=1)))
+        try:
+            assert notice_dead(app, session) == [job.id]
+        finally:
+            app.extensions["services"] = built
+        session.commit()
+    session.refresh(job)
+    assert (job.state, job.failure) == ("failed", "worker_lost")
