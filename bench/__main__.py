@@ -4,9 +4,28 @@ from __future__ import annotations
 
 import sys
 
-from . import batch_contention, batch_issue, browser_verify, graduation_ingest, http_verify, qr_size, render, table, verify_rate
+from . import (
+    batch_contention,
+    batch_issue,
+    browser_verify,
+    graduation_ingest,
+    http_verify,
+    qr_size,
+    render,
+    table,
+    verify_rate,
+)
 
-BENCHMARKS = (qr_size, verify_rate, render, browser_verify, http_verify, batch_issue, batch_contention, graduation_ingest)
+BENCHMARKS = (
+    qr_size,
+    verify_rate,
+    render,
+    browser_verify,
+    http_verify,
+    batch_issue,
+    batch_contention,
+    graduation_ingest,
+)
 
 
 def main() -> int:
