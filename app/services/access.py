@@ -217,6 +217,12 @@ def owns(user: Any, practitioner_id: int) -> bool:
     return is_holder(user) and user.practitioner_id == practitioner_id
 
 
+def owns_certificate(user: Any, certificate: Certificate) -> bool:
+    """Whether ``user`` is the holder of ``certificate`` and may open it (its PDF, its code);
+    a certificate of a batch not yet published is nobody's yet."""
+    return owns(user, certificate.practitioner_id) and certificate.is_published
+
+
 def may_inspect(user: Any) -> bool:
     """Whether ``user`` sees the full record behind a verified code (an active inspector)."""
     return bool(getattr(user, "is_authenticated", False)) and may_enter(user, Area.INSPECTION)

@@ -137,9 +137,7 @@ def home() -> str:
 @holder_required
 def pdf(certificate_id: int) -> Response:
     """The printable PDF of one of the holder's own certificates (anyone else's: not found)."""
-    certificate = get_session().get(Certificate, certificate_id)
-    if certificate is None or not access.owns(current_user, certificate.practitioner_id):
-        abort(404)
+    certificate = _own(certificate_id)
     version = certs.current_version(certificate)
     return Response(
         certificate_pdf(
@@ -184,7 +182,7 @@ def password() -> Any:
 
 def _own(certificate_id: int) -> Certificate:
     certificate = get_session().get(Certificate, certificate_id)
-    if certificate is None or not access.owns(current_user, certificate.practitioner_id):
+    if certificate is None or not access.owns_certificate(current_user, certificate):
         abort(404)
     return certificate
 

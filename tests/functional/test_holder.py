@@ -245,3 +245,57 @@ def test_signing_out_after_the_session_ended_says_so(app) -> None:  # type: igno
     response = expired.post("/me/logout", data={"csrf_token": "from-an-old-page"}, follow_redirects=True)
     assert response.request.path == "/me/login"
     assert "您已退出登录。" in response.get_data(as_text=True)
+
+
+def test_a_holder_cannot_open_a_certificate_of_an_unpublished_batch(
+    app, client: FlaskClient, province: Province
+) -> None:  # type: ignore[no-untyped-def]
+    """The holder's own new certificate, still pending in a batch: not listed, no PDF, no code."""
+    from flask import current_app
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from app.db import get_session
+    from app.models import BatchJob, Certificate
+    from app.services import certificates as certs
+
+    code = issue_with_code(client, A, "张三明", "k1")
+    phone = app.test_client()
+    activate(phone, A, code)
+    with app.app_context():
+        session = get_session()
+        admin = province.actor(session, "jinan_admin")
+        first = session.scalars(select(Certificate)).one()
+        certs.perform(
+            session,
+            province.context,
+            admin,
+            "cancel",
+            first.id,
+            certs.ActionInput(reason="本人申请", cancel_reason="own_request"),
+        )
+        job = BatchJob(
+            staff_id=admin.id,
+            filename="b.csv",
+            all_or_nothing=True,
+            state="running",
+            total=1,
+            created_at=province.context.clock.now(),
+        )
+        session.add(job)
+        session.commit()
+        opened = []
+
+        def written(chunk_session: Session, _count: int) -> None:
+            pending = chunk_session.scalars(select(Certificate).where(Certificate.state == "pending")).one()
+            for path in (f"/me/certificates/{pending.id}.pdf", f"/me/show/{pending.id}"):
+                opened.append((path, phone.get(path).status_code))
+            listed = phone.get("/me").get_data(as_text=True)
+            opened.append(("/me", f"/me/show/{pending.id}" in listed or f"/{pending.id}.pdf" in listed))
+
+        run = certs.BatchRun(job.id, admin.id, [certs.IssueRequest(A, "张三明", [2], row=2)])
+        outcome = certs.run_batch(
+            current_app.extensions["db_sessionmaker"], province.context, run, written=written
+        )
+    assert outcome.issued == 1
+    assert [result for _, result in opened] == [404, 404, False]

@@ -28,10 +28,12 @@ from sqlalchemy import CursorResult, delete, exists, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
+from signing import Status
+
 from ...db import Base, begin_read
 from ...models import Certificate, CertificateVersion, HolderCategory, Practitioner, Staff
 from ...models.enums import CertificateState, ServiceItem
-from .. import access
+from .. import access, status_lists
 from ..audit import record
 from ..context import IssuingContext
 from ..unit_of_work import step, unit_of_work
@@ -211,6 +213,7 @@ def withdraw(sessions: sessionmaker[Session], job_id: int, *, by: str, chunk: in
             if not rows:
                 break
             ids = [row.id for row in rows]
+            _revoke_indexes(session, ids)
             session.execute(delete(HolderCategory).where(HolderCategory.certificate_id.in_(ids)))
             session.execute(delete(CertificateVersion).where(CertificateVersion.certificate_id.in_(ids)))
             session.execute(delete(Certificate).where(Certificate.id.in_(ids)))
@@ -228,6 +231,21 @@ def withdraw(sessions: sessionmaker[Session], job_id: int, *, by: str, chunk: in
                 after={"withdrawn": total},
             )
     return total
+
+
+def _revoke_indexes(session: Session, certificate_ids: list[int]) -> None:
+    """Mark the status-list entries of withdrawn versions revoked: their credentials were never
+    handed out, but one that had leaked must not verify as valid."""
+    entries = session.execute(
+        select(CertificateVersion.authority_id, CertificateVersion.status_index).where(
+            CertificateVersion.certificate_id.in_(certificate_ids)
+        )
+    ).tuples()
+    by_authority: dict[int, dict[int, Status]] = {}
+    for authority_id, index in entries:
+        by_authority.setdefault(authority_id, {})[index] = Status.REVOKED
+    for authority_id, changes in by_authority.items():
+        status_lists.set_statuses(session, authority_id, changes)
 
 
 def _unreferenced() -> list[ColumnElement[bool]]:

@@ -24,7 +24,7 @@ from app.models import (
     Practitioner,
     Staff,
 )
-from app.services import access, queries
+from app.services import access, queries, status_lists
 from app.services import certificates as certs
 from app.services.audit import verify_chain
 from app.services.batch import batch_run, report_csv, row_errors
@@ -32,6 +32,7 @@ from app.services.certificates import run_batch
 from app.services.context import IssuingContext
 from app.services.errors import NotFound, RuleViolation
 from app.services.spreadsheet import ParsedFile, ParsedRow, RowError, SpreadsheetError, read_rows
+from signing import Status
 
 from ...helpers import id_number
 from ...registry import Province
@@ -287,6 +288,11 @@ def test_a_batch_that_fails_midway_leaves_nothing(session: Session, province: Pr
     ).one()
     assert withdrawn.after == {"withdrawn": 1} and withdrawn.actor == "jinan_clerk"
     assert verify_chain(session)[1] == []
+    # The one credential stored (index 1) can never verify, had it leaked; indexes 2 and 3 were
+    # reserved but never signed.
+    jinan = province.authority["jinan"]
+    statuses = [status_lists.get_status(session, jinan, index) for index in range(4)]
+    assert statuses == [Status.VALID, Status.REVOKED, Status.VALID, Status.VALID]
     # The serials reserved for the batch stay unused: the next certificate takes the one after them.
     later = certs.issue(session, province.context, clerk, certs.IssueRequest(A, "张三明", [2])).certificate
     assert later.serial == "00000005"
