@@ -134,7 +134,7 @@ def test_reads_do_not_wait_for_a_writer(app: Flask) -> None:
         writer.rollback()
 
 
-BATCH_ROWS = 120
+BATCH_ROWS = 300
 
 
 def test_a_batch_and_single_issues_and_suspensions_at_once(app: Flask, province: Province) -> None:
