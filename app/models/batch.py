@@ -29,6 +29,8 @@ class BatchJob(Base):
     issued: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
     failure: Mapped[str | None] = mapped_column(Text)
+    failure_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The values the failure's message names (a domain error's ``params``)."""
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     written: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

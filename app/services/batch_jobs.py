@@ -105,6 +105,7 @@ def restart(app: Flask, session: Session, job: BatchJob) -> None:
             issued=0,
             errors=[],
             failure=None,
+            failure_params=None,
             finished_at=None,
         )
         .returning(BatchJob.attempts)
@@ -123,7 +124,7 @@ def run(app: Flask, job_id: int, attempt: int, progress: Progress | None = None)
     stop = threading.Event()
     beat = threading.Thread(target=_beat, args=(sessions, clock, job_id, attempt, stop), daemon=True)
     beat.start()
-    failure = None
+    failure: tuple[str, dict[str, Any]] | None = None
     try:
         with unit_of_work(sessions) as session:
             job = session.get(BatchJob, job_id)
@@ -157,10 +158,10 @@ def run(app: Flask, job_id: int, attempt: int, progress: Progress | None = None)
     except Abandon:
         return
     except DomainError as exc:
-        failure = exc.code
+        failure = exc.code, dict(exc.params)
     except Exception:
         app.logger.exception("batch %s failed", job_id)
-        failure = "internal"
+        failure = "internal", {}
     finally:
         stop.set()
         beat.join()
@@ -169,7 +170,9 @@ def run(app: Flask, job_id: int, attempt: int, progress: Progress | None = None)
             session.execute(
                 update(BatchJob)
                 .where(BatchJob.id == job_id, BatchJob.attempts == attempt, BatchJob.state == "running")
-                .values(state="failed", failure=failure, finished_at=clock.now())
+                .values(
+                    state="failed", failure=failure[0], failure_params=failure[1], finished_at=clock.now()
+                )
             )
 
 
@@ -219,7 +222,7 @@ def failure_text(job: BatchJob) -> str | None:
     """Why ``job`` failed, in the user's language."""
     if job.failure is None:
         return None
-    return text_for(job.failure) or job.failure
+    return text_for(job.failure, job.failure_params) or job.failure
 
 
 def _stored(error: RowError) -> dict[str, object]:

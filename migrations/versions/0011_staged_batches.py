@@ -10,9 +10,10 @@ unique index of live numbers now covers ``pending`` too, so a number being issue
 cannot be issued a second time meanwhile.
 
 ``batch_job`` gains the rows ``written`` so far, the ``attempts``, the ``worker`` (``host:pid``)
-running it and its ``heartbeat_at``, and the ``upload`` (kept until the batch is done, to start a
-failed one again). A job left ``running`` by the code before this revision cannot be resumed: it
-is marked failed (``worker_lost``); the one transaction it ran in was rolled back with its process.
+running it and its ``heartbeat_at``, the values its failure's message names, and the ``upload``
+(kept until the batch is done, to start a failed one again). A job left ``running`` by the code
+before this revision cannot be resumed: it is marked failed (``worker_lost``); the one
+transaction it ran in was rolled back with its process.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("worker", sa.String(length=80), nullable=True))
         batch_op.add_column(sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("upload", sa.LargeBinary(), nullable=True))
+        batch_op.add_column(sa.Column("failure_params", sa.JSON(), nullable=True))
     op.execute("UPDATE batch_job SET state = 'failed', failure = 'worker_lost' WHERE state = 'running'")
     # The partial index is dropped around the batch operation, which copies the table on SQLite.
     op.drop_index("uq_certificate_live_number", table_name="certificate")
@@ -74,5 +76,5 @@ def downgrade() -> None:
         batch_op.drop_column("batch_job_id")
     _number_index(OLD_HELD)
     with op.batch_alter_table("batch_job", schema=None) as batch_op:
-        for column in ("upload", "heartbeat_at", "worker", "attempts", "written"):
+        for column in ("failure_params", "upload", "heartbeat_at", "worker", "attempts", "written"):
             batch_op.drop_column(column)

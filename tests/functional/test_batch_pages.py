@@ -86,3 +86,24 @@ def test_other_staff_cannot_see_a_job(app: Flask, client: FlaskClient, province:
     other = app.test_client()
     login(other, "jinan_admin")
     assert other.get(job_url).status_code == 404
+
+
+def test_a_refused_batch_says_why_in_full_and_can_be_started_again(
+    app: Flask, client: FlaskClient, session: Session, province: Province
+) -> None:
+    from app.models.enums import ServiceItem
+    from app.services import authorities
+
+    # A second body for issuing in Jinan: the item is suspended there until the province fixes it.
+    authorities.assign_item(session, "370100", ServiceItem.ISSUE, province.body(session, "qingdao"))
+    session.commit()
+    login(client, "jinan_clerk")
+    job_url = upload(
+        client, "list.csv", f"身份证号码,姓名,从业资格类别\n{A},张三明,cargo\n".encode()
+    ).headers["Location"]
+    wait(app)
+    page = client.get(job_url).get_data(as_text=True)
+    assert "批量核发失败，未核发任何证书。" in page
+    assert "该事项在地区 370100 配置了多个实施主体，在省级管理员修正之前暂停办理。" in page
+    assert 'id="batch-restart"' in page
+    assert session.scalar(select(func.count()).select_from(Certificate)) == 0
