@@ -14,18 +14,28 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from .audit import record
 from .errors import Conflict, DomainError, PermissionDenied
 
-DATABASE_CONFLICTS = (IntegrityError, StaleDataError)
+DATABASE_ERRORS = (IntegrityError, StaleDataError, OperationalError)
+LOST_RACE_STATES = frozenset({"40P01", "40001"})
+"""PostgreSQL's deadlock_detected and serialization_failure: it aborted us to let another go on."""
+
+
+def lost_race(exc: BaseException) -> bool:
+    """Whether a database error means another transaction got there first: a unique or version
+    conflict, or a deadlock or serialization failure the database broke by aborting this one."""
+    if isinstance(exc, (IntegrityError, StaleDataError)):
+        return True
+    return isinstance(exc, OperationalError) and getattr(exc.orig, "sqlstate", None) in LOST_RACE_STATES
 
 
 def conflict(exc: Exception) -> Conflict:
-    """The domain error a lost race (a unique or version conflict) turns into."""
+    """The domain error a lost race (see :func:`lost_race`) turns into."""
     conflict = Conflict("someone else changed this first; reload and try again", code="concurrent_change")
     conflict.__cause__ = exc
     return conflict
@@ -35,8 +45,10 @@ def commit(session: Session) -> None:
     """Commit ``session``; a database conflict rolls back and raises :class:`Conflict`."""
     try:
         session.commit()
-    except DATABASE_CONFLICTS as exc:
+    except DATABASE_ERRORS as exc:
         session.rollback()
+        if not lost_race(exc):
+            raise
         raise conflict(exc) from exc
 
 
@@ -57,9 +69,11 @@ def step(session: Session) -> Iterator[None]:
         if savepoint.is_active:
             savepoint.rollback()
         raise
-    except DATABASE_CONFLICTS as exc:
+    except DATABASE_ERRORS as exc:
         if savepoint.is_active:
             savepoint.rollback()
+        if not lost_race(exc):
+            raise
         raise conflict(exc) from exc
     except BaseException:
         if savepoint.is_active:

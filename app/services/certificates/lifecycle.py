@@ -75,10 +75,12 @@ def _snapshot(certificate: Certificate) -> dict[str, object]:
 
 
 def _set_state(session: Session, certificate: Certificate, state: CertificateState) -> None:
-    certificate.state = state.value
+    # The status list row first, then the certificate (the one lock order: assigning the state
+    # first would let the list's UPDATE flush the certificate's before it).
     status_lists.set_statuses(
         session, certificate.authority_id, {current_version(certificate).status_index: STATUS_OF_STATE[state]}
     )
+    certificate.state = state.value
 
 
 def _new_version(
