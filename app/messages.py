@@ -172,10 +172,8 @@ MESSAGES = {
         "Try again when the batch is done."
     ),
     "batch_not_restartable": N_("Only a failed batch can be started again, and only once at a time."),
-    "worker_lost": N_(
-        "The process issuing it stopped before the end. Nothing of it was issued; start it again."
-    ),
-    "internal": N_("An unexpected error stopped it. Nothing of it was issued; start it again."),
+    "worker_lost": N_("The process issuing it stopped before the end."),
+    "internal": N_("An unexpected error stopped it."),
 }
 
 VERDICTS = (

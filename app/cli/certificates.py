@@ -60,6 +60,10 @@ def batch_command(file: Path, username: str, partial: bool, report: Path | None)
         assert finished is not None
         if finished.state == "failed":
             raise click.ClickException(f"the batch failed: {batch_jobs.failure_text(finished)}")
+        if finished.state == "running":
+            raise click.ClickException(
+                f"batch {job_id} was taken over (started again elsewhere); see its page"
+            )
         errors = batch_jobs.stored_errors(finished)
         issued = finished.issued
     for error in errors[:20]:

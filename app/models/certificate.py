@@ -55,6 +55,9 @@ class Certificate(Base):
             sqlite_where=text(NUMBER_HELD),
             postgresql_where=text(NUMBER_HELD),
         ),
+        # Ids are never reused (SQLite would reuse a withdrawn batch's last ids, and the audit
+        # events naming them would show in another certificate's history).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

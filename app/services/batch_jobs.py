@@ -20,15 +20,17 @@ import os
 import socket
 import threading
 from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
 from typing import Any, cast
 
 from flask import Flask
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, exists, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..db import begin_write
 from ..messages import text_for
-from ..models import BatchJob, Staff
+from ..models import BatchJob, Certificate, Staff
 from ..transactions import after_commit
 from .batch import batch_run, row_errors
 from .certificates import BatchOutcome, run_batch
@@ -122,7 +124,7 @@ def run(app: Flask, job_id: int, attempt: int, progress: Progress | None = None)
     sessions: sessionmaker[Session] = app.extensions["db_sessionmaker"]
     clock = services(app).clock
     stop = threading.Event()
-    beat = threading.Thread(target=_beat, args=(sessions, clock, job_id, attempt, stop), daemon=True)
+    beat = threading.Thread(target=_beat, args=(app, clock, job_id, attempt, stop), daemon=True)
     beat.start()
     failure: tuple[str, dict[str, Any]] | None = None
     try:
@@ -133,7 +135,7 @@ def run(app: Flask, job_id: int, attempt: int, progress: Progress | None = None)
             assert staff is not None
             staff_id, username, all_or_nothing = staff.id, staff.username, job.all_or_nothing
             parsed = read_rows(job.filename, job.upload)
-        withdraw(sessions, job_id, by=username)
+        withdraw(sessions, job_id, attempt, by=username)
 
         def written(session: Session, count: int) -> None:
             _mine(session, clock, job_id, attempt, written=count)
@@ -150,7 +152,7 @@ def run(app: Flask, job_id: int, attempt: int, progress: Progress | None = None)
         run_batch(
             sessions,
             services(app).issuing,
-            batch_run(job_id, staff_id, parsed, all_or_nothing=all_or_nothing),
+            replace(batch_run(job_id, staff_id, parsed, all_or_nothing=all_or_nothing), attempt=attempt),
             written=written,
             finished=finished,
             chunk=app.config["BATCH_CHUNK_ROWS"],
@@ -176,29 +178,45 @@ def run(app: Flask, job_id: int, attempt: int, progress: Progress | None = None)
             )
 
 
-def notice_dead(app: Flask, session: Session) -> list[int]:
-    """Mark failed every running job whose worker is gone (see the module) and, once the request
-    committed, withdraw what each stored in the background; their ids. Called by the pages that
-    list or show jobs."""
+def notice_dead(app: Flask, session: Session, job_ids: list[int] | None = None) -> list[int]:
+    """Mark failed every running job (of ``job_ids``, or all) whose worker is gone (see the
+    module); once the request committed, withdraw in the background what each stored, and what
+    any failed job still holds (a withdrawal cut short). The ids of the jobs marked failed.
+    Called by the pages that list or show jobs."""
     now = services(app).clock.now()
-    running = session.scalars(select(BatchJob).where(BatchJob.state == "running")).all()
-    dead = [(job.id, job.attempts) for job in running if _lost(job, now)]
-    if not dead:
-        return []
-    begin_write(session)
+    query = select(BatchJob).where(BatchJob.state == "running")
+    if job_ids is not None:
+        query = query.where(BatchJob.id.in_(job_ids))
+    dead = [(job.id, job.attempts) for job in session.scalars(query) if _lost(job, now)]
+    if dead:
+        begin_write(session)
+    marked = []
     for job_id, attempt in dead:
-        session.execute(
-            update(BatchJob)
-            .where(BatchJob.id == job_id, BatchJob.attempts == attempt, BatchJob.state == "running")
-            .values(state="failed", failure="worker_lost", finished_at=now)
+        stale = update(BatchJob).where(
+            BatchJob.id == job_id, BatchJob.attempts == attempt, BatchJob.state == "running"
         )
-    sessions = app.extensions["db_sessionmaker"]
-    for job_id, _ in dead:
-        thread = threading.Thread(
-            target=withdraw, args=(sessions, job_id), kwargs={"by": "system"}, daemon=True
-        )
-        after_commit(thread.start)
-    return [job_id for job_id, _ in dead]
+        changed = session.execute(stale.values(state="failed", failure="worker_lost", finished_at=now))
+        if cast("CursorResult[Any]", changed).rowcount:
+            marked.append((job_id, attempt))
+    holding = select(Certificate.id).where(
+        Certificate.batch_job_id == BatchJob.id, Certificate.state == "pending"
+    )
+    left = session.execute(
+        select(BatchJob.id, BatchJob.attempts).where(BatchJob.state == "failed", exists(holding))
+    )
+    for job_id, attempt in {*marked, *left.tuples()}:
+        after_commit(partial(_withdraw_in_background, app, job_id, attempt))
+    return [job_id for job_id, _ in marked]
+
+
+def _withdraw_in_background(app: Flask, job_id: int, attempt: int) -> None:
+    def target() -> None:
+        try:
+            withdraw(app.extensions["db_sessionmaker"], job_id, attempt, by="system")
+        except Exception:  # noticed again, and withdrawn again, at the next look at the batches
+            app.logger.exception("withdrawing batch %s failed", job_id)
+
+    threading.Thread(target=target, daemon=True).start()
 
 
 def restartable(session: Session, job: BatchJob) -> bool:

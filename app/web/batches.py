@@ -72,7 +72,8 @@ def _job(job_id: int) -> BatchJob:
     job = session.get(BatchJob, job_id)
     if job is None or job.staff_id != current_user.id:
         abort(404)
-    if job.state == "running" and batch_jobs.notice_dead(current_app._get_current_object(), session):  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
+    if job.state == "running" and batch_jobs.notice_dead(app, session, [job.id]):
         session.refresh(job)
     return job
 
@@ -104,7 +105,7 @@ def restart(job_id: int) -> Response:
     if not form.validate_on_submit():
         abort(400)
     batch_jobs.restart(current_app._get_current_object(), get_session(), _job(job_id))  # type: ignore[attr-defined]
-    flash(_("The batch was started again."), "ok")
+    flash(_("The batch was started again."), "success")
     return redirect(url_for("batches.job", job_id=job_id))
 
 

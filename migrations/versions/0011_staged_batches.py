@@ -7,7 +7,9 @@ Create Date: 2026-11-29 12:30:00.000000
 ``certificate`` gains ``batch_job_id`` (the batch that wrote it), and a certificate of a batch
 still being written is stored as ``pending``: seen by nobody until the batch is published. The
 unique index of live numbers now covers ``pending`` too, so a number being issued in a batch
-cannot be issued a second time meanwhile.
+cannot be issued a second time meanwhile. On SQLite the table is copied with ``AUTOINCREMENT``:
+the ids of a withdrawn batch's certificates are never given again (the audit events naming them
+would show in another certificate's history); PostgreSQL's sequences never reuse one.
 
 ``batch_job`` gains the rows ``written`` so far, the ``attempts``, the ``worker`` (``host:pid``)
 running it and its ``heartbeat_at``, the values its failure's message names, and the ``upload``
@@ -52,7 +54,10 @@ def upgrade() -> None:
     op.execute("UPDATE batch_job SET state = 'failed', failure = 'worker_lost' WHERE state = 'running'")
     # The partial index is dropped around the batch operation, which copies the table on SQLite.
     op.drop_index("uq_certificate_live_number", table_name="certificate")
-    with op.batch_alter_table("certificate", schema=None) as batch_op:
+    copy = "always" if op.get_bind().dialect.name == "sqlite" else "auto"
+    with op.batch_alter_table(
+        "certificate", schema=None, recreate=copy, table_kwargs={"sqlite_autoincrement": True}
+    ) as batch_op:
         batch_op.add_column(sa.Column("batch_job_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key("fk_certificate_batch_job_id", "batch_job", ["batch_job_id"], ["id"])
         batch_op.create_index(batch_op.f("ix_certificate_batch_job_id"), ["batch_job_id"], unique=False)

@@ -96,7 +96,7 @@ def test_a_killed_batch_fails_leaves_nothing_and_starts_again(
     login(client, "jinan_clerk")
     page = client.get(f"/admin/batches/{job_id}").get_data(as_text=True)
     assert "失败" in page
-    assert "办理该批次的进程在完成前中止，本批次未核发任何证书，请重新开始。" in page
+    assert "批量核发失败，未核发任何证书。 办理该批次的进程在完成前中止。" in page
     withdraw_events = select(func.count()).where(AuditEvent.action == "certificate.batch_withdraw")
     _wait(lambda: _count(session, withdraw_events) == 1)  # withdrawn in the background
     assert _count(session, pending) == 0

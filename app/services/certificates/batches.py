@@ -31,11 +31,12 @@ from sqlalchemy.sql.elements import ColumnElement
 from signing import Status
 
 from ...db import Base, begin_read
-from ...models import Certificate, CertificateVersion, HolderCategory, Practitioner, Staff
+from ...models import BatchJob, Certificate, CertificateVersion, HolderCategory, Practitioner, Staff
 from ...models.enums import CertificateState, ServiceItem
 from .. import access, status_lists
 from ..audit import record
 from ..context import IssuingContext
+from ..errors import Conflict
 from ..unit_of_work import step, unit_of_work
 from .issuance import IssueRequest, Planned, Refused, numbers_held, plan, reserve, sign, store
 from .signed import certificate_signer
@@ -56,6 +57,8 @@ class BatchRun:
     all_or_nothing: bool = True
     earlier_problems: int = 0
     """Problems found while reading the file (they count against ``all_or_nothing``)."""
+    attempt: int = 1
+    """Which attempt at the job this run is (a job started again is run by a new one)."""
 
 
 @dataclass
@@ -112,9 +115,10 @@ def run_batch(
         _finish(sessions, run, nothing, finished)
         return nothing
     try:
-        late = _store_in_chunks(sessions, context, run, planned, written, chunk or CHUNK)
+        stored, late = _store_in_chunks(sessions, context, run, planned, written, chunk or CHUNK)
         with unit_of_work(sessions) as session:
-            outcome = BatchOutcome(publish(session, _actor(session, run), run.job_id), refused + late)
+            _hold(session, run)
+            outcome = BatchOutcome(publish(session, _actor(session, run), run.job_id, stored), refused + late)
             outcome.refused.sort(key=lambda r: r.row)
             if finished is not None:
                 finished(session, outcome)
@@ -122,12 +126,12 @@ def run_batch(
     except Abandon:
         raise
     except _RefusedLate as exc:
-        withdraw(sessions, run.job_id, by=_username(sessions, run))
+        withdraw(sessions, run.job_id, run.attempt, by=_username(sessions, run))
         refused = sorted(refused + exc.refused, key=lambda r: r.row)
         _finish(sessions, run, BatchOutcome(refused=refused), finished)
         return BatchOutcome(refused=refused)
     except BaseException:
-        withdraw(sessions, run.job_id, by=_username(sessions, run))
+        withdraw(sessions, run.job_id, run.attempt, by=_username(sessions, run))
         raise
 
 
@@ -138,8 +142,9 @@ def _store_in_chunks(
     planned: Sequence[Planned],
     written: Written | None,
     chunk: int,
-) -> list[Refused]:
-    """Steps 2 and 3; the requests refused because their number was taken meanwhile."""
+) -> tuple[int, list[Refused]]:
+    """Steps 2 and 3; (how many were stored, the requests refused because their number was
+    taken meanwhile)."""
     now = context.clock.timestamp()
     with unit_of_work(sessions) as session:
         authority = _actor(session, run).authority
@@ -157,6 +162,7 @@ def _store_in_chunks(
             now=now,
         )
         with unit_of_work(sessions) as session:
+            _hold(session, run)
             held = numbers_held(session, [s.planned.id_number for s in signed])
             if held:
                 taken = [
@@ -179,14 +185,19 @@ def _store_in_chunks(
             done += len(signed)
             if written is not None:
                 written(session, done)
-    return late
+    return done, late
 
 
-def publish(session: Session, actor: Staff, job_id: int) -> int:
-    """Make every certificate the batch stored active at once; how many."""
+def publish(session: Session, actor: Staff, job_id: int, stored: int) -> int:
+    """Make every certificate the batch stored active at once; how many (:class:`Conflict`, and
+    nothing published, unless exactly the ``stored`` ones are there)."""
     table = Certificate.__table__
     published = update(table).where(table.c.batch_job_id == job_id, table.c.state == PENDING)
     count = cast("CursorResult[Any]", session.execute(published.values(state="active"))).rowcount
+    if count != stored:
+        raise Conflict(
+            f"batch {job_id}: {count} certificates to publish, {stored} stored", code="concurrent_change"
+        )
     record(
         session,
         actor=actor.username,
@@ -199,12 +210,19 @@ def publish(session: Session, actor: Staff, job_id: int) -> int:
     return int(count)
 
 
-def withdraw(sessions: sessionmaker[Session], job_id: int, *, by: str, chunk: int = CHUNK) -> int:
+def withdraw(
+    sessions: sessionmaker[Session], job_id: int, attempt: int, *, by: str, chunk: int = CHUNK
+) -> int:
     """Delete what an unpublished batch stored (certificates, versions, categories, and the
-    practitioners it created that nothing else refers to), chunk by chunk; how many certificates."""
+    practitioners it created that nothing else refers to), chunk by chunk, for ``attempt`` at the
+    job: it stops when another attempt runs the job (its rows are that attempt's to keep or
+    withdraw). How many certificates it deleted."""
     total = 0
     while True:
         with unit_of_work(sessions) as session:
+            state, attempts = _job_row(session, job_id)
+            if state == "running" and attempts != attempt:
+                break
             rows = session.execute(
                 select(Certificate.id, Certificate.practitioner_id)
                 .where(Certificate.batch_job_id == job_id, Certificate.state == PENDING)
@@ -216,7 +234,7 @@ def withdraw(sessions: sessionmaker[Session], job_id: int, *, by: str, chunk: in
             _revoke_indexes(session, ids)
             session.execute(delete(HolderCategory).where(HolderCategory.certificate_id.in_(ids)))
             session.execute(delete(CertificateVersion).where(CertificateVersion.certificate_id.in_(ids)))
-            session.execute(delete(Certificate).where(Certificate.id.in_(ids)))
+            session.execute(delete(Certificate).where(Certificate.id.in_(ids), Certificate.state == PENDING))
             people = [row.practitioner_id for row in rows]
             session.execute(delete(Practitioner).where(Practitioner.id.in_(people), *_unreferenced()))
             total += len(ids)
@@ -257,6 +275,22 @@ def _unreferenced() -> list[ColumnElement[bool]]:
         for fk in table.foreign_keys
         if fk.references(practitioner)
     ]
+
+
+def _job_row(session: Session, job_id: int) -> tuple[str, int]:
+    """The job's state and attempt, its row locked: a batch's every transaction takes it first
+    (before the status list, the authority, the certificates and the audit head)."""
+    state, attempts = session.execute(
+        select(BatchJob.state, BatchJob.attempts).where(BatchJob.id == job_id).with_for_update()
+    ).one()
+    return str(state), int(attempts)
+
+
+def _hold(session: Session, run: BatchRun) -> None:
+    """Lock the job's row; :class:`Abandon` unless this run's attempt still runs the job."""
+    state, attempts = _job_row(session, run.job_id)
+    if state != "running" or attempts != run.attempt:
+        raise Abandon(f"batch {run.job_id} is no longer run by attempt {run.attempt}")
 
 
 def _finish(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -28,7 +28,7 @@ from app.services import access, queries, status_lists
 from app.services import certificates as certs
 from app.services.audit import verify_chain
 from app.services.batch import batch_run, report_csv, row_errors
-from app.services.certificates import run_batch
+from app.services.certificates import batches, run_batch
 from app.services.context import IssuingContext
 from app.services.errors import NotFound, RuleViolation
 from app.services.spreadsheet import ParsedFile, ParsedRow, RowError, SpreadsheetError, read_rows
@@ -51,7 +51,9 @@ def issue_batch(
 ) -> Result:
     """Run a batch job of ``parsed`` as ``actor``, the way an upload does."""
     all_or_nothing = options.pop("all_or_nothing", True)
+    attempt = options.pop("attempt", 1)
     job = BatchJob(
+        attempts=attempt,
         staff_id=actor.id,
         filename="b.csv",
         all_or_nothing=all_or_nothing,
@@ -61,7 +63,7 @@ def issue_batch(
     )
     session.add(job)
     session.flush()
-    run = batch_run(job.id, actor.id, parsed, all_or_nothing=all_or_nothing)
+    run = replace(batch_run(job.id, actor.id, parsed, all_or_nothing=all_or_nothing), attempt=attempt)
     outcome = run_batch(current_app.extensions["db_sessionmaker"], context, run, **options)
     return Result(outcome.issued, row_errors(parsed, outcome))
 
@@ -279,6 +281,9 @@ def test_a_batch_that_fails_midway_leaves_nothing(session: Session, province: Pr
     rows = rows_for(f"{A},张三明,cargo", f"{C},王五,taxi", f"{D},赵六,taxi")
     with pytest.raises(RuntimeError, match="the disk is full"):
         issue_batch(session, province.context, clerk, rows, written=written, chunk=1)
+    withdrawn_id = int(
+        session.scalars(select(AuditEvent.target_id).where(AuditEvent.reason.startswith("batch "))).one()
+    )
     assert session.scalars(select(Certificate.number)).all() == [B]
     assert session.scalars(select(Practitioner.id_number)).all() == [B]  # the batch's own removed
     assert session.scalar(select(func.count()).select_from(CertificateVersion)) == 1
@@ -296,6 +301,7 @@ def test_a_batch_that_fails_midway_leaves_nothing(session: Session, province: Pr
     # The serials reserved for the batch stay unused: the next certificate takes the one after them.
     later = certs.issue(session, province.context, clerk, certs.IssueRequest(A, "张三明", [2])).certificate
     assert later.serial == "00000005"
+    assert later.id > withdrawn_id  # never given again: its audit events stay the withdrawn one's
 
 
 @pytest.mark.parametrize(("all_or_nothing", "issued"), [(True, 0), (False, 1)])
@@ -326,3 +332,20 @@ def test_a_number_issued_while_the_batch_is_written(
     numbers = set(session.scalars(select(Certificate.number).where(Certificate.state == "active")))
     assert numbers == ({C} if all_or_nothing else {A, C})
     assert session.scalar(select(func.count()).where(Certificate.state == "pending")) == 0
+
+
+def test_a_stale_withdrawal_leaves_a_restarted_batch_alone(session: Session, province: Province) -> None:
+    """A withdrawal for attempt 1 (its worker was declared dead) that runs late, while attempt 2
+    stores its chunks, stops at once: attempt 2 publishes every row."""
+    clerk = province.actor(session, "jinan_clerk")
+    stale: list[int] = []
+
+    def written(_session: Session, count: int) -> None:
+        if count == 1:
+            job_id = session.scalars(select(BatchJob.id)).one()
+            stale.append(batches.withdraw(current_app.extensions["db_sessionmaker"], job_id, 1, by="system"))
+
+    rows = rows_for(f"{A},张三明,cargo", f"{C},王五,taxi", f"{D},赵六,taxi")
+    result = issue_batch(session, province.context, clerk, rows, written=written, chunk=1, attempt=2)
+    assert stale == [0] and result.issued == 3 and result.errors == []
+    assert session.scalar(select(func.count()).where(Certificate.state == "active")) == 3
