@@ -14,6 +14,9 @@ from typing import Any
 from babel import Locale
 from flask import Flask, Response, current_app, g, request
 from flask_babel import Babel, format_datetime, get_translations
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
@@ -24,7 +27,11 @@ _PARSED = {code: Locale.parse(code) for code in LANGUAGES}
 
 def select_locale() -> str:
     """The locale for this request."""
-    wanted = request.args.get("lang") or request.cookies.get(COOKIE)
+    # The query and the cookies are parsed only when the request has any (a public check has none).
+    environ = request.environ
+    wanted = (request.args.get("lang") if environ.get("QUERY_STRING") else None) or (
+        request.cookies.get(COOKIE) if environ.get("HTTP_COOKIE") else None
+    )
     if wanted in LANGUAGES:
         return wanted
     return _from_accept_language(request.environ.get("HTTP_ACCEPT_LANGUAGE", ""))
@@ -64,6 +71,19 @@ def _catalogue() -> Any:
     return catalogue
 
 
+@pass_context
+def _template_gettext(context: Context, message: str, **variables: Any) -> str:
+    # What Jinja's newstyle ``gettext`` (and its ``_`` alias) does, in one call instead of three:
+    # the translation, as markup under autoescaping, always formatted with ``variables`` (skipped
+    # when there are none and nothing to format, which leaves the text as it is).
+    text: str = _catalogue().ugettext(message)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - the catalogue's own text, as Jinja's gettext marks it
+    if variables or "%" in text:
+        text = text % variables
+    return text
+
+
 def gettext(message: str) -> str:
     """``message`` in the request's language (inside a request; what Flask-Babel's ``gettext``
     gives, from the catalogue looked up once per language)."""
@@ -86,6 +106,8 @@ def init_app(app: Flask) -> None:
         pgettext=lambda c, s: _catalogue().upgettext(c, s),
         npgettext=lambda c, s, p, n: _catalogue().unpgettext(c, s, p, n),
     )
+    # ``_`` would look ``gettext`` up and call it through the context again; both are one function.
+    app.jinja_env.globals["gettext"] = app.jinja_env.globals["_"] = _template_gettext
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["day"] = local_day
@@ -96,7 +118,7 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _remember(response: Response) -> Response:
-        wanted = request.args.get("lang")
+        wanted = request.args.get("lang") if request.environ.get("QUERY_STRING") else None
         if wanted in LANGUAGES:
             response.set_cookie(COOKIE, wanted, max_age=365 * 86400, samesite="Lax", httponly=True)
         return response

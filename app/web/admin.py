@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -238,11 +239,18 @@ def _reason_words(reason: str) -> str:
     return text_for(reason) or str(cancelled.get(reason, reason))
 
 
+_CATEGORY_NAMES = {
+    english: MappingProxyType({c.code: c.name_en if english else c.name_zh for c in CATEGORIES})
+    for english in (False, True)
+}
+"""Category names by code, in English and in Chinese (built once: every page renders with them)."""
+
+
 @bp.app_context_processor
 def _names() -> dict[str, Any]:
-    english = str(get_locale()) == "en"
     return {
-        "CATEGORY_NAMES": {c.code: c.name_en if english else c.name_zh for c in CATEGORIES},
+        # The locale's language, not its text (Babel builds that anew each time): en or zh_CN.
+        "CATEGORY_NAMES": _CATEGORY_NAMES[getattr(get_locale(), "language", None) == "en"],
         "ACTION_NAMES": ACTION_NAMES,
         "shown_state": lambda certificate: certs.shown_state_of(certificate, services().clock.today()),
         "reason_words": _reason_words,

@@ -92,3 +92,78 @@ def test_rate_limits_refuse_when_on_and_check_nothing_when_off(
     monkeypatch.setattr(limiter, "enabled", True)
     codes = [client.post("/api/v1/verify", json={"payload": payload}).status_code for _ in range(61)]
     assert codes[:60] == [200] * 60 and codes[60] == 429
+
+
+TEMPLATE_TEXTS = [
+    '{{ _("Currently valid") }}',
+    '{{ gettext("Not valid") }}|{{ _("Holder") }}',
+    '{{ _("%(total)s found", total="<b>3</b>") }}',  # a value is escaped, the text is not
+    '{{ _("100%% sure") }}',
+    "{% trans %}Holder{% endtrans %}|{% trans n=2 %}Page {{ n }}{% endtrans %}",
+]
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_templates_translate_as_jinjas_own_gettext_would(app: Flask, language: str) -> None:
+    from flask_babel import get_translations
+    from jinja2 import Environment
+
+    from app import i18n
+
+    with app.test_request_context(f"/?lang={language}"):
+        app.preprocess_request()
+        reference = Environment(autoescape=True, extensions=["jinja2.ext.i18n"])
+        reference.install_gettext_callables(  # type: ignore[attr-defined]
+            gettext=get_translations().ugettext, ngettext=get_translations().ungettext, newstyle=True
+        )
+        assert app.jinja_env.globals["_"] is app.jinja_env.globals["gettext"] is i18n._template_gettext
+        for source in TEMPLATE_TEXTS:
+            ours = app.jinja_env.from_string(source).render()
+            assert ours == reference.from_string(source).render(), source
+        english = app.jinja_env.from_string(TEMPLATE_TEXTS[0]).render() == "Currently valid"
+        assert english is (language == "en")
+
+
+def test_a_plain_url_is_built_once_for_each_script_root(app: Flask) -> None:
+    from flask import Flask as PlainFlask
+    from flask import url_for
+
+    calls = [("static", {"filename": "css/app.css"}), ("verify.scan", {}), ("main.index", {})]
+    for root in ("", "/prefix", "", "/other/root"):
+        with app.test_request_context("/", environ_overrides={"SCRIPT_NAME": root}):
+            for endpoint, values in calls:
+                built = url_for(endpoint, **values)
+                assert built == PlainFlask.url_for(app, endpoint, **values)
+                assert built.startswith(f"{root}/")
+            # Values, anchors, external URLs and relative endpoints are built each time.
+            assert url_for("verify.page", payload="123") == f"{root}/v/123"
+            assert url_for("verify.page", payload="456") == f"{root}/v/456"
+            assert url_for("verify.scan", _anchor="x") == f"{root}/scan#x"
+            assert url_for("verify.scan", _external=True).endswith(f"localhost{root}/scan")
+            assert url_for("static", filename="css/app.css", v=2) == f"{root}/static/css/app.css?v=2"
+    keys = set(app._plain_urls)  # type: ignore[attr-defined]
+    assert keys == {(root, e, v.get("filename")) for root in ("", "/prefix", "/other/root") for e, v in calls}
+
+
+def test_a_plain_function_is_remembered_weakly_and_a_coroutine_function_still_wrapped(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    def plain() -> None:
+        pass
+
+    async def coroutine() -> None:
+        pass
+
+    wrapped: list[object] = []
+    monkeypatch.setattr(app, "async_to_sync", lambda func: wrapped.append(func) or "sync version")
+    assert app.ensure_sync(plain) is plain and app.ensure_sync(plain) is plain
+    assert app.ensure_sync(coroutine) == "sync version" and app.ensure_sync(coroutine) == "sync version"
+    assert wrapped == [coroutine, coroutine]
+    remembered = app._sync_functions  # type: ignore[attr-defined]
+    assert plain in remembered and coroutine not in remembered
+    count = len(remembered)
+    del plain
+    gc.collect()
+    assert len(remembered) == count - 1
