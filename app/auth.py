@@ -23,7 +23,7 @@ class Logins(LoginManager):  # type: ignore[misc]  # Flask-Login has no type inf
 
     def _load_user(self) -> None:
         remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
-        if not session and remember_cookie not in request.cookies:
+        if not session and (not request.environ.get("HTTP_COOKIE") or remember_cookie not in request.cookies):
             self._update_request_context_with_user()
         else:
             super()._load_user()
@@ -84,8 +84,12 @@ class CookieSessions(SecureCookieSessionInterface):
         return self._signers[secrets]
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        """A new empty session straight away when the request has no session cookie."""
-        if not request.cookies.get(app.config["SESSION_COOKIE_NAME"]) and app.secret_key:
+        """A new empty session straight away when the request has no session cookie (the
+        cookies are not even parsed when it has none at all)."""
+        if app.secret_key and (
+            not request.environ.get("HTTP_COOKIE")
+            or not request.cookies.get(app.config["SESSION_COOKIE_NAME"])
+        ):
             return self.session_class()
         return super().open_session(app, request)
 
@@ -94,7 +98,10 @@ class CookieSessions(SecureCookieSessionInterface):
         (a visitor who has none: the response only varies with the cookie)."""
         if not session and not session.modified:
             if session.accessed:
-                response.vary.add("Cookie")
+                if "Vary" in response.headers:
+                    response.vary.add("Cookie")
+                else:  # what ``vary.add`` writes, without parsing and writing back a header set
+                    response.headers["Vary"] = "Cookie"
             return
         super().save_session(app, session, response)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from babel import Locale
 from flask import Flask, Response, current_app, g, request
+from flask.globals import _cv_app
 from flask_babel import Babel, format_datetime, get_translations
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -60,14 +61,17 @@ def _babel_locale() -> Locale:
 def _catalogue() -> Any:
     # The request's catalogue, kept in ``g``; the app keeps one a language, so Flask-Babel (which
     # looks its domain, the locale and the catalogue up again on every call) is asked once each.
-    catalogue = g.get("_catalogue")
+    # The request's ``g`` itself, not through the proxy: a page asks a dozen times.
+    app_context = _cv_app.get(None)
+    request_g = app_context.g if app_context is not None else g._get_current_object()  # Flask's error
+    catalogue = getattr(request_g, "_catalogue", None)
     if catalogue is None:
         catalogues: dict[str, Any] = current_app.extensions["i18n_catalogues"]
         locale = g.get("locale") or select_locale()
         catalogue = catalogues.get(locale)
         if catalogue is None:
             catalogue = catalogues[locale] = get_translations()
-        g._catalogue = catalogue
+        request_g._catalogue = catalogue
     return catalogue
 
 

@@ -167,3 +167,23 @@ def test_a_plain_function_is_remembered_weakly_and_a_coroutine_function_still_wr
     del plain
     gc.collect()
     assert len(remembered) == count - 1
+
+
+@pytest.mark.parametrize("cookie", [None, "lang=en", "remember_token=x|y; other=1"])
+@pytest.mark.parametrize("vary", [None, "Accept-Encoding"])
+def test_a_visitor_without_a_session_gets_no_cookie_and_vary_names_the_cookie_once(
+    make_app, cookie: str | None, vary: str | None
+) -> None:  # type: ignore[no-untyped-def]
+    from flask import session
+    from flask_login import current_user
+
+    app: Flask = make_app()
+
+    def view() -> Response:
+        assert not session and not current_user.is_authenticated
+        return Response("x", headers={"Vary": vary} if vary else {})
+
+    app.add_url_rule("/session-reader", "session_reader", view)
+    response = app.test_client().get("/session-reader", headers={"Cookie": cookie} if cookie else {})
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    assert response.headers.getlist("Vary") == [f"{vary}, Cookie" if vary else "Cookie"]
