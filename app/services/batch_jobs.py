@@ -124,7 +124,7 @@ def run(app: Flask, job_id: int, attempt: int, progress: Progress | None = None)
     sessions: sessionmaker[Session] = app.extensions["db_sessionmaker"]
     clock = services(app).clock
     stop = threading.Event()
-    beat = threading.Thread(target=_beat, args=(app, clock, job_id, attempt, stop), daemon=True)
+    beat = threading.Thread(target=partial(_beat, app, clock, job_id, attempt, stop), daemon=True)
     beat.start()
     failure: tuple[str, dict[str, Any]] | None = None
     try:
@@ -274,15 +274,16 @@ def _mine(session: Session, clock: Clock, job_id: int, attempt: int, **values: o
         raise Abandon(f"batch {job_id} is no longer run by attempt {attempt}")
 
 
-def _beat(
-    sessions: sessionmaker[Session], clock: Clock, job_id: int, attempt: int, stop: threading.Event
-) -> None:
+def _beat(app: Flask, clock: Clock, job_id: int, attempt: int, stop: threading.Event) -> None:
+    sessions: sessionmaker[Session] = app.extensions["db_sessionmaker"]
     while not stop.wait(HEARTBEAT):
         try:
             with unit_of_work(sessions) as session:
                 _mine(session, clock, job_id, attempt)
         except Abandon:
             return
+        except Exception:  # a busy database: the next beat comes in HEARTBEAT seconds
+            app.logger.warning("batch %s: heartbeat failed", job_id, exc_info=True)
 
 
 def _in_background(app: Flask, job_id: int, attempt: int) -> None:

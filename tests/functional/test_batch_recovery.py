@@ -151,3 +151,36 @@ def test_a_batch_without_heartbeat_is_noticed_as_dead(
         session.commit()
     session.refresh(job)
     assert (job.state, job.failure) == ("failed", "worker_lost")
+
+
+def test_a_running_job_beats_its_heartbeat(
+    app: Flask, session: Session, province: Province, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between chunks (planning a large file, publishing), the heartbeat thread keeps the job alive."""
+    import threading
+
+    from app.services import batch_jobs
+
+    monkeypatch.setattr(batch_jobs, "HEARTBEAT", 0.01)
+    job = BatchJob(
+        staff_id=province.staff["jinan_clerk"],
+        filename="b.csv",
+        all_or_nothing=True,
+        state="running",
+        total=1,
+        created_at=services(app).clock.now(),
+        heartbeat_at=None,
+    )
+    session.add(job)
+    session.commit()
+    job_id = job.id
+    later = FixedClock(dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+    stop = threading.Event()
+    beat = threading.Thread(target=batch_jobs._beat, args=(app, later, job_id, 1, stop))
+    beat.start()
+    _wait(lambda: _count(session, select(func.count()).where(BatchJob.heartbeat_at.is_not(None))) == 1, 10)
+    stop.set()
+    beat.join()
+    session.expire_all()
+    beat_at = session.get(BatchJob, job_id).heartbeat_at  # type: ignore[union-attr]
+    assert beat_at is not None and beat_at.replace(tzinfo=dt.UTC) == later.now()
