@@ -5,6 +5,8 @@ Services receive the session as an argument; views get it from :func:`get_sessio
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -26,7 +28,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(WRITE_WAIT * 1000)}")
     cursor.close()
 
 
@@ -61,12 +63,42 @@ def make_single_read_engine(engine: Engine) -> Engine:
     return reads
 
 
+WRITE_WAIT = 5.0
+"""Seconds a SQLite writer waits for the write lock before "database is locked"."""
+WRITE_POLL = 0.001
+"""How often a waiting SQLite writer tries again."""
+
+
 def _begin_immediate(connection: Any) -> None:
-    # A writing transaction takes SQLite's write lock when it starts, so two writers queue (busy
-    # timeout) instead of one failing when it upgrades a read to a write. Read-only sessions
-    # (GET requests) begin deferred and never block each other.
-    write = connection.get_execution_options().get(WRITE_OPTION, True)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    # A writing transaction takes SQLite's write lock when it starts, so two writers queue
+    # instead of one failing when it upgrades a read to a write. Read-only sessions (GET
+    # requests) begin deferred and never block each other.
+    if not connection.get_execution_options().get(WRITE_OPTION, True):
+        connection.exec_driver_sql("BEGIN")
+        return
+    _take_write_lock(connection)
+
+
+def _take_write_lock(connection: Any) -> None:
+    """``BEGIN IMMEDIATE``, trying again every millisecond while another writer holds the lock.
+    SQLite's own busy wait sleeps longer and longer (up to 100 ms between tries), so a writer
+    that takes the lock back within a few milliseconds — a batch between two of its chunks —
+    kept a waiting one out for seconds; polling this often, the waiting writer gets in."""
+    raw: sqlite3.Connection = connection.connection.dbapi_connection
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline = time.monotonic() + WRITE_WAIT
+        while time.monotonic() < deadline:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                    raise
+            time.sleep(WRITE_POLL)
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # the last try: "database is locked", as SQLAlchemy's
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={int(WRITE_WAIT * 1000)}")
 
 
 F = TypeVar("F", bound=Callable[..., Any])

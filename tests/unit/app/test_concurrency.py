@@ -212,3 +212,42 @@ def test_a_batch_and_single_issues_and_suspensions_at_once(app: Flask, province:
         assert states == {"active": BATCH_ROWS, "suspended": n}
         for column in (CertificateVersion.identifier, CertificateVersion.status_index):
             assert session.scalar(select(func.count(func.distinct(column)))) == BATCH_ROWS + n
+
+
+def test_a_waiting_writer_gets_in_between_another_writers_transactions(app: Flask, tmp_path: Path) -> None:
+    """SQLite: a writer that takes the lock back within milliseconds (a batch between chunks)
+    does not keep a waiting one out (SQLite's own busy wait sleeps up to 100 ms between tries
+    and kept missing the gaps)."""
+    import threading
+    import time
+
+    from app.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'locks.sqlite3'}")
+    with engine.begin() as setup:
+        setup.exec_driver_sql("CREATE TABLE t (n INTEGER)")
+    stop = threading.Event()
+
+    def hog() -> None:
+        with engine.connect() as conn:
+            while not stop.is_set():
+                with conn.begin():
+                    conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+                    time.sleep(0.02)  # holds the write lock 20 ms, then lets go for half a millisecond
+                time.sleep(0.0005)
+
+    thread = threading.Thread(target=hog)
+    thread.start()
+    try:
+        time.sleep(0.05)
+        waits = []
+        for _ in range(20):
+            started = time.perf_counter()
+            with engine.begin() as conn:
+                conn.exec_driver_sql("INSERT INTO t VALUES (2)")
+            waits.append(time.perf_counter() - started)
+    finally:
+        stop.set()
+        thread.join()
+        engine.dispose()
+    assert max(waits) < 0.5, waits
