@@ -36,7 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "GRADUATION_PDF_MAX_BYTES": 20 * 1024 * 1024,
     "TRAINING_TYPES": "A2:A2 驾驶培训,B2:B2 驾驶培训,general_cargo:普通货物运输从业资格培训",
     "PARTNER_TOKEN_SECONDS": 600,
-    "BATCH_CHUNK_ROWS": 500,  # certificates a batch stores per transaction (the longest lock it holds)
+    "BATCH_CHUNK_ROWS": 1000,  # certificates a batch stores per transaction (the longest lock it holds)
 }
 _INTEGERS = {
     "PRESENTATION_LIFETIME",

@@ -73,11 +73,11 @@ def _ours(folder: Path, csv_bytes: bytes) -> float:
         context = issuing_context(app)
         context.keys.generate("EdDSA", Purpose.CERTIFICATE, now=1, issuer=ISSUER)
         start = time.perf_counter()
-        job = batch_jobs.create(
+        job, parsed = batch_jobs.create(
             session, services(app).clock, actor, "batch.csv", csv_bytes, all_or_nothing=True
         )
         session.commit()
-        batch_jobs.run(app, job.id, job.attempts)
+        batch_jobs.run(app, job.id, job.attempts, parsed=parsed)
         elapsed = time.perf_counter() - start
         session.refresh(job)
         assert (job.state, job.issued, job.errors) == ("done", ROWS, []), (

@@ -39,7 +39,7 @@ def batch_command(file: Path, username: str, partial: bool, report: Path | None)
         if actor is None:
             raise click.ClickException(f"no staff account {username}")
         try:
-            job = batch_jobs.create(
+            job, parsed = batch_jobs.create(
                 session, services().clock, actor, file.name, file.read_bytes(), all_or_nothing=not partial
             )
         except SpreadsheetError as exc:
@@ -54,7 +54,7 @@ def batch_command(file: Path, username: str, partial: bool, report: Path | None)
             bar.update(count - written)
             written = count
 
-        batch_jobs.run(app, job_id, 1, progress=progress)
+        batch_jobs.run(app, job_id, 1, progress=progress, parsed=parsed)
     with unit_of_work(app.extensions["db_sessionmaker"]) as session:
         finished = session.get(BatchJob, job_id)
         assert finished is not None

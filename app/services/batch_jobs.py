@@ -38,7 +38,7 @@ from .certificates.batches import Abandon, withdraw
 from .clock import Clock
 from .container import services
 from .errors import Conflict, DomainError
-from .spreadsheet import RowError, read_rows
+from .spreadsheet import ParsedFile, RowError, read_rows
 from .unit_of_work import unit_of_work
 
 HEARTBEAT = 5.0
@@ -56,9 +56,10 @@ def worker_name() -> str:
 
 def create(
     session: Session, clock: Clock, actor: Staff, filename: str, data: bytes, *, all_or_nothing: bool
-) -> BatchJob:
+) -> tuple[BatchJob, ParsedFile]:
     """Read the file (raising :class:`SpreadsheetError` for an unreadable one) and record the job,
-    running in this process."""
+    running in this process; the job and what the file holds (handed to :func:`run`, so a
+    first attempt does not read it again)."""
     parsed = read_rows(filename, data)
     now = clock.now()
     job = BatchJob(
@@ -78,7 +79,7 @@ def create(
     )
     session.add(job)
     session.flush()
-    return job
+    return job, parsed
 
 
 def start(
@@ -86,9 +87,8 @@ def start(
 ) -> BatchJob:
     """Record the job (see :func:`create`) and issue in a background thread once the request
     committed it."""
-    job = create(session, services(app).clock, actor, filename, data, all_or_nothing=all_or_nothing)
-    job_id, attempt = job.id, job.attempts
-    after_commit(lambda: _in_background(app, job_id, attempt))
+    job, parsed = create(session, services(app).clock, actor, filename, data, all_or_nothing=all_or_nothing)
+    after_commit(partial(_in_background, app, job.id, job.attempts, parsed))
     return job
 
 
@@ -118,9 +118,12 @@ def restart(app: Flask, session: Session, job: BatchJob) -> None:
     after_commit(lambda: _in_background(app, job_id, claimed))
 
 
-def run(app: Flask, job_id: int, attempt: int, progress: Progress | None = None) -> None:
+def run(
+    app: Flask, job_id: int, attempt: int, progress: Progress | None = None, parsed: ParsedFile | None = None
+) -> None:
     """One attempt of the job, in this thread: withdraw what an earlier attempt left, issue,
-    and record the result in the job."""
+    and record the result in the job (``parsed``: the file as :func:`create` read it; read
+    again from the job when not given)."""
     sessions: sessionmaker[Session] = app.extensions["db_sessionmaker"]
     clock = services(app).clock
     stop = threading.Event()
@@ -134,7 +137,8 @@ def run(app: Flask, job_id: int, attempt: int, progress: Progress | None = None)
             staff = session.get(Staff, job.staff_id)
             assert staff is not None
             staff_id, username, all_or_nothing = staff.id, staff.username, job.all_or_nothing
-            parsed = read_rows(job.filename, job.upload)
+            if parsed is None:
+                parsed = read_rows(job.filename, job.upload)
         withdraw(sessions, job_id, attempt, by=username)
 
         def written(session: Session, count: int) -> None:
@@ -286,10 +290,10 @@ def _beat(app: Flask, clock: Clock, job_id: int, attempt: int, stop: threading.E
             app.logger.warning("batch %s: heartbeat failed", job_id, exc_info=True)
 
 
-def _in_background(app: Flask, job_id: int, attempt: int) -> None:
+def _in_background(app: Flask, job_id: int, attempt: int, parsed: ParsedFile | None = None) -> None:
     def target() -> None:
         with app.app_context():
-            run(app, job_id, attempt)
+            run(app, job_id, attempt, parsed=parsed)
 
     thread = threading.Thread(target=target, daemon=True)
     app.extensions.setdefault("batch_threads", {})[job_id] = thread
