@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, exists, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -38,7 +39,7 @@ from ..audit import record
 from ..context import IssuingContext
 from ..errors import Conflict
 from ..unit_of_work import step, unit_of_work
-from .issuance import IssueRequest, Planned, Refused, numbers_held, plan, reserve, sign, store
+from .issuance import IssueRequest, Planned, Refused, Signed, numbers_held, plan, reserve, sign, store
 from .signed import certificate_signer
 
 CHUNK = 1000
@@ -46,6 +47,8 @@ CHUNK = 1000
 write lock, and one commit (a disk flush) per thousand certificates."""
 
 PENDING = CertificateState.PENDING.value
+CHUNK_TRIES = 3
+"""How often a chunk is tried when a number it checked is issued elsewhere before its insert."""
 
 
 @dataclass(frozen=True)
@@ -162,31 +165,41 @@ def _store_in_chunks(
             first_serial=first_serial + start,
             now=now,
         )
-        with unit_of_work(sessions) as session:
-            _hold(session, run)
-            held = numbers_held(session, [s.planned.id_number for s in signed])
-            if held:
-                taken = [
-                    Refused(s.planned.row, "id_number", held[s.planned.id_number])
-                    for s in signed
-                    if s.planned.id_number in held
-                ]
-                if run.all_or_nothing:
-                    raise _RefusedLate(taken)
-                late += taken
-                signed = [s for s in signed if s.planned.id_number not in held]
-            if signed:
-                store(
-                    session,
-                    _actor(session, run),
-                    signed,
-                    reason=f"batch {run.job_id}",
-                    batch_job_id=run.job_id,
-                )
-            done += len(signed)
-            if written is not None:
-                written(session, done)
+        for tries_left in reversed(range(CHUNK_TRIES)):
+            try:
+                stored, taken = _store_chunk(sessions, run, signed, written, done)
+                break
+            except IntegrityError:  # a number issued at a desk between the check and the insert
+                if not tries_left:
+                    raise
+        done += stored
+        late += taken
     return done, late
+
+
+def _store_chunk(
+    sessions: sessionmaker[Session], run: BatchRun, signed: list[Signed], written: Written | None, done: int
+) -> tuple[int, list[Refused]]:
+    """Store one signed chunk in a transaction of its own, but the rows whose number was taken
+    since planning; (how many were stored, the rows refused)."""
+    with unit_of_work(sessions) as session:
+        _hold(session, run)
+        held = numbers_held(session, [s.planned.id_number for s in signed])
+        taken = [
+            Refused(s.planned.row, "id_number", held[s.planned.id_number])
+            for s in signed
+            if s.planned.id_number in held
+        ]
+        if taken and run.all_or_nothing:
+            raise _RefusedLate(taken)
+        signed = [s for s in signed if s.planned.id_number not in held]
+        if signed:
+            store(
+                session, _actor(session, run), signed, reason=f"batch {run.job_id}", batch_job_id=run.job_id
+            )
+        if written is not None:
+            written(session, done + len(signed))
+    return len(signed), taken
 
 
 def publish(session: Session, actor: Staff, job_id: int, stored: int) -> int:

@@ -12,6 +12,7 @@ import pytest
 from flask import current_app
 from openpyxl import Workbook
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.messages import MESSAGES
@@ -349,3 +350,36 @@ def test_a_stale_withdrawal_leaves_a_restarted_batch_alone(session: Session, pro
     result = issue_batch(session, province.context, clerk, rows, written=written, chunk=1, attempt=2)
     assert stale == [0] and result.issued == 3 and result.errors == []
     assert session.scalar(select(func.count()).where(Certificate.state == "active")) == 3
+
+
+def test_a_number_issued_between_the_chunks_check_and_its_insert(
+    session: Session, province: Province, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a desk's certificate can land after a chunk looked at its numbers: the
+    chunk's insert then hits the unique index (IntegrityError), and the chunk is tried again,
+    skipping the number the second look finds taken. The race is played by the database's
+    answers: the first insert fails as it would, the second look sees the desk's certificate."""
+    clerk = province.actor(session, "jinan_clerk")
+    looks: list[list[str]] = []
+    real_held, real_store = batches.numbers_held, batches.store
+
+    def held(chunk_session: Session, numbers: list[str]) -> dict[str, RuleViolation]:
+        looks.append(list(numbers))
+        if len(looks) == 1:
+            return {}
+        return {C: RuleViolation("taken", code="live_certificate_exists", number=C)} | real_held(
+            chunk_session, [n for n in numbers if n != C]
+        )
+
+    def store(*args: Any, **kwargs: Any) -> list[int]:
+        if len(looks) == 1:
+            raise IntegrityError("INSERT INTO certificate", {}, Exception("uq_certificate_live_number"))
+        return real_store(*args, **kwargs)
+
+    monkeypatch.setattr(batches, "numbers_held", held)
+    monkeypatch.setattr(batches, "store", store)
+    rows = rows_for(f"{A},张三明,cargo", f"{C},王五,taxi")
+    result = issue_batch(session, province.context, clerk, rows, all_or_nothing=False)
+    assert looks == [[A, C], [A, C]] and result.issued == 1
+    assert [(e.row, e.column) for e in result.errors] == [(3, "身份证号码")]
+    assert session.scalars(select(Certificate.number).where(Certificate.state == "active")).all() == [A]
