@@ -34,6 +34,7 @@ from sqlalchemy import create_engine, text
 
 from .batch_issue import id_numbers
 from .graduation_ingest import make_pdf, metadata, multipart
+from .instance import PASSWORD, seed
 from .serve import THREADED, gunicorn
 from .table import Row
 
@@ -42,39 +43,7 @@ TARGET = 1.0
 THINK = 0.2
 QUIET = 5.0
 """Seconds the same clients run before the batch starts (the baseline)."""
-PASSWORD = "benchmark-only"
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-SETUP = """
-import sys
-from app import create_app
-from app.cli.database import upgrade
-from app.db import get_session
-from app.models.enums import Role, ServiceItem
-from app.services import authorities, certificates, partners
-from app.services.container import issuing_context
-from app.services.keys import DEFAULT_ALGORITHM
-from app.services.presentations import present
-from signing import Purpose
-app = create_app()
-upgrade(app.config["DATABASE_URL"])
-with app.app_context():
-    s = get_session()
-    body = authorities.create_authority(s, name="济南市交通运输局", credit_code="11370100MB00000007",
-                                        region_code="370100", level="city")
-    authorities.assign_item(s, "370100", ServiceItem.ISSUE, body)
-    actor = authorities.create_staff(s, username="bench", display_name="bench", password=sys.argv[1],
-                                     authority=body, role=Role.AUTHORITY_ADMIN)
-    client, secret = partners.register(s, name="计时平台", scopes=["graduation:write"], actor="bench",
-                                       schools=[sys.argv[2]])
-    s.commit()
-    ctx = issuing_context(app)
-    ctx.keys.generate(DEFAULT_ALGORITHM, Purpose.CERTIFICATE, now=1, issuer="11370100MB00000007")
-    ctx.keys.generate(DEFAULT_ALGORITHM, Purpose.PRESENTATION, now=1)
-    cert = certificates.issue(s, ctx, actor, certificates.IssueRequest("370102199003071238", "张三明", [1]))
-    s.commit()
-    print(client.client_id, secret, present(ctx, cert.certificate, 86400).payload)
-"""
 
 
 class Browser:
@@ -168,16 +137,12 @@ def _measure(folder: Path, database_url: str | None) -> tuple[dict[str, tuple[fl
         with engine.begin() as connection:  # the benchmark's own database: start empty
             connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         engine.dispose()
-    school = metadata("")["school_credit_code"]
-    out = subprocess.run(
-        [sys.executable, "-c", SETUP, PASSWORD, school], env=env, check=True, capture_output=True, text=True
-    ).stdout.split()
-    client_id, secret, payload = out[-3:]
+    seeded = seed(env)
     upload = folder / "batch.csv"
     lines = [f"{n},张三明,经营性道路货物运输驾驶员" for n in id_numbers(ROWS)]
     upload.write_text("身份证号码,姓名,从业资格类别\n" + "\n".join(lines) + "\n", encoding="utf-8")
     with gunicorn("wsgi:app", env, *THREADED) as (port, _):
-        clients = _clients(port, client_id, secret, payload)
+        clients = _clients(port, seeded.client_id, seeded.secret, seeded.payload)
         quiet_until = time.monotonic() + QUIET
         alone = _desks(clients, lambda: time.monotonic() < quiet_until)
         started = time.perf_counter()

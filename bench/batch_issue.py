@@ -19,6 +19,7 @@ from app.db import get_session
 from app.models.enums import Role, ServiceItem
 from app.services import authorities, batch_jobs
 from app.services.container import issuing_context, services
+from app.services.spreadsheet import read_rows
 from signing import Purpose, id_check_char
 
 from .table import Row
@@ -73,8 +74,9 @@ def _ours(folder: Path, csv_bytes: bytes) -> float:
         context = issuing_context(app)
         context.keys.generate("EdDSA", Purpose.CERTIFICATE, now=1, issuer=ISSUER)
         start = time.perf_counter()
-        job, parsed = batch_jobs.create(
-            session, services(app).clock, actor, "batch.csv", csv_bytes, all_or_nothing=True
+        parsed = read_rows("batch.csv", csv_bytes)
+        job = batch_jobs.create(
+            session, services(app).clock, actor, "batch.csv", csv_bytes, parsed, all_or_nothing=True
         )
         session.commit()
         batch_jobs.run(app, job.id, job.attempts, parsed=parsed)

@@ -10,13 +10,12 @@ import http.client
 import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
+from .instance import seed
 from .serve import THREADED, gunicorn, run_threads
 from .table import Row
 
@@ -63,40 +62,7 @@ def _prepare(folder: Path) -> tuple[dict[str, str], str]:
         "RTC_LOG_JSON": "1",
         "RTC_PUBLIC_BASE_URL": "https://dzzz.jtt.example.gov.cn",
     }
-    script = """
-from app import create_app
-from app.cli.database import upgrade
-from app.db import get_session
-from app.models.enums import Role, ServiceItem
-from app.services import authorities, certificates
-from app.services.container import issuing_context
-from app.services.keys import DEFAULT_ALGORITHM
-from app.services.presentations import present
-from signing import Purpose
-app = create_app()
-upgrade(app.config["DATABASE_URL"])
-with app.app_context():
-    s = get_session()
-    body = authorities.create_authority(s, name="济南市交通运输局", credit_code="11370100MB00000007",
-                                        region_code="370100", level="city")
-    authorities.assign_item(s, "370100", ServiceItem.ISSUE, body)
-    actor = authorities.create_staff(s, username="bench", display_name="bench", password="benchmark-only",
-                                     authority=body, role=Role.AUTHORITY_ADMIN)
-    s.commit()
-    ctx = issuing_context(app)
-    ctx.keys.generate(DEFAULT_ALGORITHM, Purpose.CERTIFICATE, now=1, issuer="11370100MB00000007")
-    ctx.keys.generate(DEFAULT_ALGORITHM, Purpose.PRESENTATION, now=1)
-    request = certificates.IssueRequest("370102199003071238", "张三明", [1, 2])
-    cert = certificates.issue(s, ctx, actor, request)
-    s.commit()
-    print(present(ctx, cert.certificate, 3600).payload)
-"""
-    payload = (
-        subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True, text=True)
-        .stdout.strip()
-        .splitlines()[-1]
-    )
-    return env, payload
+    return env, seed(env).payload
 
 
 TARGET = 0.8

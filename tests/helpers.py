@@ -7,7 +7,9 @@ import datetime as dt
 from dataclasses import replace
 
 import cbor2
+from sqlalchemy.orm import Session
 
+from app.models import BatchJob
 from app.services.clock import CHINA, FixedClock
 from app.services.context import IssuingContext
 from signing import CertificateFacts, Identifier, LocalKey, Purpose, id_check_char
@@ -88,3 +90,12 @@ def cose_sign1_parts(payload: str) -> tuple[bytes, bytes]:
 def on_day(context: IssuingContext, day: dt.date) -> IssuingContext:
     """``context`` with a clock standing at noon (China time) of ``day``."""
     return replace(context, clock=FixedClock(dt.datetime.combine(day, dt.time(12), CHINA)))
+
+
+def running_job(session: Session, staff_id: int, at: dt.datetime, **fields: object) -> BatchJob:
+    """A batch job running in this process, as an upload starts one (flushed, so it has an id)."""
+    defaults: dict[str, object] = {"filename": "b.csv", "all_or_nothing": True, "total": 0, "attempts": 1}
+    job = BatchJob(staff_id=staff_id, state="running", created_at=at, **{**defaults, **fields})
+    session.add(job)
+    session.flush()
+    return job

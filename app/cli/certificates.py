@@ -14,7 +14,7 @@ from ..services import batch_jobs, legacy
 from ..services.batch import report_csv
 from ..services.container import services
 from ..services.errors import DomainError
-from ..services.spreadsheet import SpreadsheetError
+from ..services.spreadsheet import SpreadsheetError, read_rows
 from ..services.unit_of_work import unit_of_work
 from .transactional import transactional
 
@@ -34,16 +34,18 @@ def batch_command(file: Path, username: str, partial: bool, report: Path | None)
     issued when any row is wrong. The batch is a job like an upload's (its staff member sees it
     on the batch page, where a failed one can be started again)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
+    data = file.read_bytes()
+    try:
+        parsed = read_rows(file.name, data)  # before the transaction: nobody waits while it reads
+    except SpreadsheetError as exc:
+        raise click.ClickException(str(exc)) from exc
     with unit_of_work(app.extensions["db_sessionmaker"]) as session:
         actor = session.scalars(select(Staff).filter_by(username=username)).first()
         if actor is None:
             raise click.ClickException(f"no staff account {username}")
-        try:
-            job, parsed = batch_jobs.create(
-                session, services().clock, actor, file.name, file.read_bytes(), all_or_nothing=not partial
-            )
-        except SpreadsheetError as exc:
-            raise click.ClickException(str(exc)) from exc
+        job = batch_jobs.create(
+            session, services().clock, actor, file.name, data, parsed, all_or_nothing=not partial
+        )
         job_id, total = job.id, job.total
     click.echo(f"batch {job_id}", err=True)
     with click.progressbar(length=total, label="issuing", file=click.get_text_stream("stderr")) as bar:

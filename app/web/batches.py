@@ -15,7 +15,8 @@ from ..db import get_session
 from ..models import BatchJob
 from ..services import batch_jobs
 from ..services.batch import report_csv
-from ..services.spreadsheet import SpreadsheetError
+from ..services.spreadsheet import SpreadsheetError, read_rows
+from ..transactions import commit_request
 from .forms import BatchForm, RestartForm
 from .guards import staff_required
 
@@ -37,19 +38,23 @@ def index() -> Any:
     status = 200
     if form.validate_on_submit():
         upload = form.file.data
+        filename, data = upload.filename or "upload", upload.read()
+        commit_request()  # on SQLite, let the write lock go while the file is read
         try:
-            job = batch_jobs.start(
-                current_app._get_current_object(),  # type: ignore[attr-defined]  # the app behind the proxy
-                get_session(),
-                current_user,
-                upload.filename or "upload",
-                upload.read(),
-                all_or_nothing=not form.partial.data,
-            )
+            parsed = read_rows(filename, data)
         except SpreadsheetError as exc:
             flash(_("The file cannot be read: %(detail)s", detail=str(exc)), "error")
             status = 422
         else:
+            job = batch_jobs.start(
+                current_app._get_current_object(),  # type: ignore[attr-defined]  # the app behind the proxy
+                get_session(),
+                current_user,
+                filename,
+                data,
+                parsed,
+                all_or_nothing=not form.partial.data,
+            )
             return redirect(url_for("batches.job", job_id=job.id))
     elif request.method == "POST":
         status = 422

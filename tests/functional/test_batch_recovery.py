@@ -24,7 +24,7 @@ from app.services.batch_jobs import STALE, notice_dead
 from app.services.clock import FixedClock
 from app.services.container import services
 
-from ..helpers import id_number
+from ..helpers import id_number, running_job
 from ..registry import Province
 from .admin_client import csrf, login
 
@@ -128,17 +128,9 @@ def test_a_batch_without_heartbeat_is_noticed_as_dead(
     """A worker on another host cannot be asked whether it lives: its heartbeat can."""
     clock = services(app).clock
     beat = clock.now()
-    job = BatchJob(
-        staff_id=province.staff["jinan_clerk"],
-        filename="b.csv",
-        all_or_nothing=True,
-        state="running",
-        total=1,
-        created_at=beat,
-        worker="another-host:1234",
-        heartbeat_at=beat,
+    job = running_job(
+        session, province.staff["jinan_clerk"], beat, worker="another-host:1234", heartbeat_at=beat
     )
-    session.add(job)
     session.commit()
     with app.test_request_context("/admin/batches"):
         assert notice_dead(app, session) == []
@@ -162,16 +154,7 @@ def test_a_running_job_beats_its_heartbeat(
     from app.services import batch_jobs
 
     monkeypatch.setattr(batch_jobs, "HEARTBEAT", 0.01)
-    job = BatchJob(
-        staff_id=province.staff["jinan_clerk"],
-        filename="b.csv",
-        all_or_nothing=True,
-        state="running",
-        total=1,
-        created_at=services(app).clock.now(),
-        heartbeat_at=None,
-    )
-    session.add(job)
+    job = running_job(session, province.staff["jinan_clerk"], services(app).clock.now())
     session.commit()
     job_id = job.id
     later = FixedClock(dt.datetime(2030, 1, 1, tzinfo=dt.UTC))

@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from app.models import HolderAccount
 
-from ..helpers import id_number
+from ..helpers import id_number, running_job
 from ..registry import Province
 from .admin_client import csrf, login, post_form
 
@@ -256,7 +256,7 @@ def test_a_holder_cannot_open_a_certificate_of_an_unpublished_batch(
     from sqlalchemy.orm import Session
 
     from app.db import get_session
-    from app.models import BatchJob, Certificate
+    from app.models import Certificate
     from app.services import certificates as certs
 
     code = issue_with_code(client, A, "张三明", "k1")
@@ -274,15 +274,7 @@ def test_a_holder_cannot_open_a_certificate_of_an_unpublished_batch(
             first.id,
             certs.ActionInput(reason="本人申请", cancel_reason="own_request"),
         )
-        job = BatchJob(
-            staff_id=admin.id,
-            filename="b.csv",
-            all_or_nothing=True,
-            state="running",
-            total=1,
-            created_at=province.context.clock.now(),
-        )
-        session.add(job)
+        job = running_job(session, admin.id, province.context.clock.now())
         session.commit()
         opened = []
 

@@ -35,7 +35,7 @@ from app.services.errors import NotFound, RuleViolation
 from app.services.spreadsheet import ParsedFile, ParsedRow, RowError, SpreadsheetError, read_rows
 from signing import Status
 
-from ...helpers import id_number
+from ...helpers import id_number, running_job
 from ...registry import Province
 
 A, B, C = id_number("37010219900307123"), id_number("11010519491231002"), id_number("37010219850101001")
@@ -53,17 +53,7 @@ def issue_batch(
     """Run a batch job of ``parsed`` as ``actor``, the way an upload does."""
     all_or_nothing = options.pop("all_or_nothing", True)
     attempt = options.pop("attempt", 1)
-    job = BatchJob(
-        attempts=attempt,
-        staff_id=actor.id,
-        filename="b.csv",
-        all_or_nothing=all_or_nothing,
-        state="running",
-        total=0,
-        created_at=context.clock.now(),
-    )
-    session.add(job)
-    session.flush()
+    job = running_job(session, actor.id, context.clock.now(), attempts=attempt, all_or_nothing=all_or_nothing)
     run = replace(batch_run(job.id, actor.id, parsed, all_or_nothing=all_or_nothing), attempt=attempt)
     outcome = run_batch(current_app.extensions["db_sessionmaker"], context, run, **options)
     return Result(outcome.issued, row_errors(parsed, outcome))

@@ -16,7 +16,7 @@ from app.models import Certificate, CertificateVersion
 from app.services import certificates as certs
 from app.services import queries
 
-from ...helpers import id_number
+from ...helpers import id_number, running_job
 from ...registry import Province
 
 pytestmark = pytest.mark.real_commits  # other processes and connections see what is committed
@@ -148,24 +148,14 @@ def test_a_batch_and_single_issues_and_suspensions_at_once(app: Flask, province:
     import threading
     import time
 
-    from app.models import BatchJob, Staff
+    from app.models import Staff
     from app.services.unit_of_work import unit_of_work
 
     sessions = app.extensions["db_sessionmaker"]
     context = province.context
     admin_id = province.staff["jinan_admin"]
     with unit_of_work(sessions) as session:
-        job = BatchJob(
-            staff_id=admin_id,
-            filename="b.csv",
-            all_or_nothing=True,
-            state="running",
-            total=BATCH_ROWS,
-            created_at=context.clock.now(),
-        )
-        session.add(job)
-        session.flush()
-        job_id = job.id
+        job_id = running_job(session, admin_id, context.clock.now(), total=BATCH_ROWS).id
     rows = [
         certs.IssueRequest(id_number(f"3701021970{n // 28 + 1:02d}{n % 28 + 1:02d}001"), "批量", [2], row=n)
         for n in range(BATCH_ROWS)
