@@ -308,3 +308,20 @@ def test_hostile_pdf_content_is_refused_not_a_crash(app: Flask, client: FlaskCli
 def test_metadata_over_the_form_limit_says_so(app: Flask, client: FlaskClient) -> None:
     huge = push(client, bearer(client, app, WRITE), None, pdf(), raw='"' + "x" * 600_000 + '"')
     assert huge.status_code == 413 and huge.get_json()["message"] == "元数据超过 500 KB。"
+
+
+@pytest.mark.real_commits
+def test_the_token_check_waits_for_no_writer(app: Flask, client: FlaskClient) -> None:
+    """While another writer holds SQLite's write lock (a batch storing a chunk), a push is turned
+    down for what it lacks at once: its token check only reads, only storing takes the lock."""
+    import time
+
+    headers = bearer(client, app, ["graduation:write"])
+    with app.extensions["db_engine"].connect() as writer:
+        writer.exec_driver_sql("UPDATE audit_head SET seq = seq WHERE id = 1")
+        started = time.perf_counter()
+        response = client.post("/api/v1/graduation-certificates", headers=headers, data={})
+        waited = time.perf_counter() - started
+        writer.rollback()
+    assert response.status_code == 422 and "metadata" in response.get_json()["fields"]
+    assert waited < 2, f"waited {waited:.1f} s"
