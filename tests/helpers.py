@@ -93,9 +93,16 @@ def on_day(context: IssuingContext, day: dt.date) -> IssuingContext:
 
 
 def running_job(session: Session, staff_id: int, at: dt.datetime, **fields: object) -> BatchJob:
-    """A batch job running in this process, as an upload starts one (flushed, so it has an id)."""
-    defaults: dict[str, object] = {"filename": "b.csv", "all_or_nothing": True, "total": 0, "attempts": 1}
-    job = BatchJob(staff_id=staff_id, state="running", created_at=at, **{**defaults, **fields})
+    """A batch job running in this process, as an upload starts one (flushed, so it has an id);
+    ``fields`` change any column."""
+    defaults: dict[str, object] = {
+        "filename": "b.csv",
+        "all_or_nothing": True,
+        "state": "running",
+        "total": 0,
+        "attempts": 1,
+    }
+    job = BatchJob(staff_id=staff_id, created_at=at, **{**defaults, **fields})
     session.add(job)
     session.flush()
     return job

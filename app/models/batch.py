@@ -40,4 +40,5 @@ class BatchJob(Base):
     """``host:pid`` of the process running it."""
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     upload: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
-    """The uploaded file, kept until the batch is done so that a failed one can be started again."""
+    """The uploaded file, kept until the batch is done so that a failed one can be started again
+    (for 30 days after it failed: ``batch_jobs.UPLOAD_KEPT``)."""

@@ -45,6 +45,8 @@ HEARTBEAT = 5.0
 """Seconds between two heartbeats of a running job."""
 STALE = dt.timedelta(seconds=60)
 """A running job without a heartbeat for this long has lost its worker."""
+UPLOAD_KEPT = dt.timedelta(days=30)
+"""How long a failed job keeps its file, to be started again."""
 
 Progress = Callable[[int], None]
 
@@ -198,8 +200,8 @@ def run(
 def notice_dead(app: Flask, session: Session, job_ids: list[int] | None = None) -> list[int]:
     """Mark failed every running job (of ``job_ids``, or all) whose worker is gone (see the
     module); once the request committed, withdraw in the background what each stored, and what
-    any failed job still holds (a withdrawal cut short). The ids of the jobs marked failed.
-    Called by the pages that list or show jobs."""
+    any failed job still holds (a withdrawal cut short); drop the files of jobs failed long ago.
+    The ids of the jobs marked failed. Called by the pages that list or show jobs."""
     now = services(app).clock.now()
     query = select(BatchJob).where(BatchJob.state == "running")
     if job_ids is not None:
@@ -223,7 +225,17 @@ def notice_dead(app: Flask, session: Session, job_ids: list[int] | None = None) 
     )
     for job_id, attempt in {*marked, *left.tuples()}:
         after_commit(partial(_withdraw_in_background, app, job_id, attempt))
+    _forget_old_uploads(session, now)
     return [job_id for job_id, _ in marked]
+
+
+def _forget_old_uploads(session: Session, now: dt.datetime) -> None:
+    """Drop the file (names and ID numbers) of a job failed more than :data:`UPLOAD_KEPT` ago:
+    it can no longer be started again, only uploaded anew."""
+    old = (BatchJob.state == "failed", BatchJob.upload.is_not(None), BatchJob.finished_at < now - UPLOAD_KEPT)
+    if session.scalar(select(exists().where(*old))):
+        begin_write(session)
+        session.execute(update(BatchJob).where(*old).values(upload=None))
 
 
 def _withdraw_in_background(app: Flask, job_id: int, attempt: int) -> None:

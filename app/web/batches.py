@@ -78,7 +78,7 @@ def _job(job_id: int) -> BatchJob:
     if job is None or job.staff_id != current_user.id:
         abort(404)
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app behind the proxy
-    if job.state == "running" and batch_jobs.notice_dead(app, session, [job.id]):
+    if batch_jobs.notice_dead(app, session, [job.id]):
         session.refresh(job)
     return job
 

@@ -167,3 +167,26 @@ def test_a_running_job_beats_its_heartbeat(
     session.expire_all()
     beat_at = session.get(BatchJob, job_id).heartbeat_at  # type: ignore[union-attr]
     assert beat_at is not None and beat_at.replace(tzinfo=dt.UTC) == later.now()
+
+
+def test_a_failed_jobs_file_is_dropped_after_thirty_days(
+    app: Flask, session: Session, province: Province
+) -> None:
+    """Names and ID numbers are not kept for a restart that never comes."""
+    from app.services.batch_jobs import UPLOAD_KEPT, restartable
+
+    now = services(app).clock.now()
+    clerk = province.staff["jinan_clerk"]
+    old = running_job(
+        session, clerk, now, state="failed", finished_at=now - UPLOAD_KEPT - dt.timedelta(hours=1)
+    )
+    recent = running_job(session, clerk, now, state="failed", finished_at=now - dt.timedelta(days=1))
+    old.upload = recent.upload = "身份证号码,姓名\n".encode()
+    session.commit()
+    old_id, recent_id = old.id, recent.id
+    with app.test_request_context("/admin/batches"):
+        notice_dead(app, session)
+        session.commit()
+    session.expire_all()
+    kept = {job_id: restartable(session, session.get(BatchJob, job_id)) for job_id in (old_id, recent_id)}  # type: ignore[arg-type]
+    assert kept == {old_id: False, recent_id: True}
