@@ -173,6 +173,10 @@ MESSAGES = {
     ),
     "batch_not_restartable": N_("Only a failed batch can be started again, and only once at a time."),
     "worker_lost": N_("The process issuing it stopped before the end."),
+    "signing_key_compromised": N_(
+        "The authority's signing key was withdrawn while the batch was issued. "
+        "Start it again once the authority has a new key."
+    ),
     "internal": N_("An unexpected error stopped it."),
 }
 

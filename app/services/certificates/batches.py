@@ -37,7 +37,7 @@ from ...models.enums import CertificateState, ServiceItem
 from .. import access, status_lists
 from ..audit import record
 from ..context import IssuingContext
-from ..errors import Conflict
+from ..errors import Conflict, RuleViolation
 from ..unit_of_work import step, unit_of_work
 from .issuance import IssueRequest, Planned, Refused, Signed, numbers_held, plan, reserve, sign, store
 from .signed import certificate_signer
@@ -119,9 +119,10 @@ def run_batch(
         _finish(sessions, run, nothing, finished)
         return nothing
     try:
-        stored, late = _store_in_chunks(sessions, context, run, planned, written, chunk or CHUNK)
+        stored, late, kid = _store_in_chunks(sessions, context, run, planned, written, chunk or CHUNK)
         with unit_of_work(sessions) as session:
             _hold(session, run)
+            _still_trusted(context, kid)
             outcome = BatchOutcome(publish(session, _actor(session, run), run.job_id, stored), refused + late)
             outcome.refused.sort(key=lambda r: r.row)
             if finished is not None:
@@ -146,13 +147,13 @@ def _store_in_chunks(
     planned: Sequence[Planned],
     written: Written | None,
     chunk: int,
-) -> tuple[int, list[Refused]]:
+) -> tuple[int, list[Refused], str]:
     """Steps 2 and 3; (how many were stored, the requests refused because their number was
-    taken meanwhile)."""
+    taken meanwhile, the key that signed them)."""
     now = context.clock.timestamp()
     with unit_of_work(sessions) as session:
         authority = _actor(session, run).authority
-        certificate_signer(context, authority, now)  # no key: refused before reserving
+        kid = certificate_signer(context, authority, now).public.kid  # no key: refused before reserving
         first_index, first_serial = reserve(session, authority, len(planned))
     late: list[Refused] = []
     done = 0
@@ -174,7 +175,16 @@ def _store_in_chunks(
                     raise
         done += stored
         late += taken
-    return done, late
+    return done, late, kid
+
+
+def _still_trusted(context: IssuingContext, kid: str) -> None:
+    """Refuse to publish what a key compromised while the batch ran has signed: nothing it
+    signed verifies any more (the batch is withdrawn, and started again with the new key)."""
+    if any(info.kid == kid and info.compromised_at is not None for info in context.keys.infos()):
+        raise RuleViolation(
+            f"key {kid} was marked compromised during the batch", code="signing_key_compromised"
+        )
 
 
 def _store_chunk(

@@ -33,7 +33,7 @@ from app.services.certificates import batches, run_batch
 from app.services.context import IssuingContext
 from app.services.errors import NotFound, RuleViolation
 from app.services.spreadsheet import ParsedFile, ParsedRow, RowError, SpreadsheetError, read_rows
-from signing import Status
+from signing import Purpose, Status
 
 from ...helpers import id_number, running_job
 from ...registry import Province
@@ -373,3 +373,24 @@ def test_a_number_issued_between_the_chunks_check_and_its_insert(
     assert looks == [[A, C], [A, C]] and result.issued == 1
     assert [(e.row, e.column) for e in result.errors] == [(3, "身份证号码")]
     assert session.scalars(select(Certificate.number).where(Certificate.state == "active")).all() == [A]
+
+
+def test_a_key_compromised_during_the_batch_publishes_nothing(session: Session, province: Province) -> None:
+    """What a key marked compromised has signed never verifies: the batch is withdrawn."""
+    clerk = province.actor(session, "jinan_clerk")
+    keys = province.context.keys
+    kid = keys.signer(
+        Purpose.CERTIFICATE, now=province.context.clock.timestamp(), issuer=clerk.authority.credit_code
+    )
+    marked: list[str] = []
+
+    def written(_session: Session, count: int) -> None:
+        if count == 2:  # after the last chunk, before publishing (earlier, signing the next fails)
+            keys.mark_compromised(kid.public.kid, now=province.context.clock.timestamp())
+            marked.append(kid.public.kid)
+
+    rows = rows_for(f"{A},张三明,cargo", f"{C},王五,taxi")
+    with pytest.raises(RuleViolation) as refused:
+        issue_batch(session, province.context, clerk, rows, written=written, chunk=1)
+    assert refused.value.code == "signing_key_compromised" and marked
+    assert session.scalar(select(func.count()).select_from(Certificate)) == 0
