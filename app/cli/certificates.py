@@ -80,6 +80,15 @@ def batch_command(file: Path, username: str, partial: bool, report: Path | None)
         raise SystemExit(1)
 
 
+@certificates_cli.command("batch-sweep")
+def batch_sweep_command() -> None:
+    """Mark failed the batches whose process died, withdraw what failed batches still hold, and
+    drop the files of batches failed over 30 days ago (the batch pages do the same when opened;
+    run this from a timer where nobody may open them for a while)."""
+    marked, withdrawn = batch_jobs.sweep(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo(f"{len(marked)} batches marked failed; {withdrawn} certificates withdrawn")
+
+
 @certificates_cli.command("import-legacy")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--as", "username", required=True, help="the staff account that imports (and is audited)")

@@ -202,7 +202,28 @@ def notice_dead(app: Flask, session: Session, job_ids: list[int] | None = None) 
     module); once the request committed, withdraw in the background what each stored, and what
     any failed job still holds (a withdrawal cut short); drop the files of jobs failed long ago.
     The ids of the jobs marked failed. Called by the pages that list or show jobs."""
-    now = services(app).clock.now()
+    marked, holding = _look(session, services(app).clock.now(), job_ids)
+    for job_id, attempt in holding:
+        after_commit(partial(_withdraw_in_background, app, job_id, attempt))
+    return marked
+
+
+def sweep(app: Flask) -> tuple[list[int], int]:
+    """What :func:`notice_dead` does, for every job, from a command or a timer (nobody needs to
+    open a page): committed, then withdrawn at once. (The jobs marked failed, the certificates
+    withdrawn.)"""
+    sessions: sessionmaker[Session] = app.extensions["db_sessionmaker"]
+    with unit_of_work(sessions) as session:
+        marked, holding = _look(session, services(app).clock.now(), None)
+    withdrawn = sum(withdraw(sessions, job_id, attempt, by="system") for job_id, attempt in holding)
+    return marked, withdrawn
+
+
+def _look(
+    session: Session, now: dt.datetime, job_ids: list[int] | None
+) -> tuple[list[int], set[tuple[int, int]]]:
+    """Mark the dead jobs failed and drop old files; (the jobs marked, every failed job with
+    rows to withdraw, with its attempt)."""
     query = select(BatchJob).where(BatchJob.state == "running")
     if job_ids is not None:
         query = query.where(BatchJob.id.in_(job_ids))
@@ -223,10 +244,8 @@ def notice_dead(app: Flask, session: Session, job_ids: list[int] | None = None) 
     left = session.execute(
         select(BatchJob.id, BatchJob.attempts).where(BatchJob.state == "failed", exists(holding))
     )
-    for job_id, attempt in {*marked, *left.tuples()}:
-        after_commit(partial(_withdraw_in_background, app, job_id, attempt))
     _forget_old_uploads(session, now)
-    return [job_id for job_id, _ in marked]
+    return [job_id for job_id, _ in marked], {*marked, *left.tuples()}
 
 
 def _forget_old_uploads(session: Session, now: dt.datetime) -> None:

@@ -190,3 +190,21 @@ def test_a_failed_jobs_file_is_dropped_after_thirty_days(
     session.expire_all()
     kept = {job_id: restartable(session, session.get(BatchJob, job_id)) for job_id in (old_id, recent_id)}  # type: ignore[arg-type]
     assert kept == {old_id: False, recent_id: True}
+
+
+def test_the_sweep_command_does_what_opening_the_pages_does(
+    app: Flask, session: Session, province: Province
+) -> None:
+    """Where nobody may open the batch pages for a while, a timer runs the sweep."""
+    now = services(app).clock.now()
+    clerk = province.staff["jinan_clerk"]
+    dead = running_job(session, clerk, now, worker="another-host:1", heartbeat_at=now - 2 * STALE)
+    alive = running_job(session, clerk, now, worker="another-host:2", heartbeat_at=now)
+    session.commit()
+    dead_id, alive_id = dead.id, alive.id
+    result = app.test_cli_runner().invoke(args=["certificates", "batch-sweep"])
+    assert result.exit_code == 0, result.output
+    assert "1 batches marked failed; 0 certificates withdrawn" in result.output
+    session.expire_all()
+    states = {job_id: session.get(BatchJob, job_id).state for job_id in (dead_id, alive_id)}  # type: ignore[union-attr]
+    assert states == {dead_id: "failed", alive_id: "running"}
