@@ -340,5 +340,6 @@ def _in_background(app: Flask, job_id: int, attempt: int, parsed: ParsedFile | N
             run(app, job_id, attempt, parsed=parsed)
 
     thread = threading.Thread(target=target, daemon=True)
-    app.extensions.setdefault("batch_threads", {})[job_id] = thread
+    running = {k: t for k, t in app.extensions.get("batch_threads", {}).items() if t.is_alive()}
+    app.extensions["batch_threads"] = {**running, job_id: thread}  # the finished ones are let go
     thread.start()

@@ -107,3 +107,33 @@ def test_a_refused_batch_says_why_in_full_and_can_be_started_again(
     assert "该事项在地区 370100 配置了多个实施主体，在省级管理员修正之前暂停办理。" in page
     assert 'id="batch-restart"' in page
     assert session.scalar(select(func.count()).select_from(Certificate)) == 0
+
+
+def test_nobody_else_sees_or_restarts_a_failed_job(
+    app: Flask, client: FlaskClient, province: Province
+) -> None:
+    from app.db import get_session
+    from app.models.enums import ServiceItem
+    from app.services import authorities
+
+    with app.app_context():
+        session = get_session()
+        authorities.assign_item(session, "370100", ServiceItem.ISSUE, province.body(session, "qingdao"))
+        session.commit()
+    login(client, "jinan_clerk")
+    job_url = upload(
+        client, "list.csv", f"身份证号码,姓名,从业资格类别\n{A},张三明,cargo\n".encode()
+    ).headers["Location"]
+    wait(app)
+    token = csrf(client.get(job_url).get_data(as_text=True))
+    # Another authority's clerk, the same authority's administrator, nobody.
+    for other in ("qingdao_clerk", "jinan_admin", None):
+        stranger = app.test_client()
+        if other:
+            login(stranger, other)
+        for path in (job_url, f"{job_url}/progress", f"{job_url}/report.csv"):
+            assert stranger.get(path).status_code == (404 if other else 302), (other, path)
+        own_token = csrf(stranger.get("/admin/batches").get_data(as_text=True)) if other else token
+        restart = stranger.post(f"{job_url}/restart", data={"csrf_token": own_token})
+        assert restart.status_code == (404 if other else 400), other  # nobody: no session, no CSRF token
+    assert 'id="batch-restart"' in client.get(job_url).get_data(as_text=True)  # still failed, restartable

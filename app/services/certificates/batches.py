@@ -153,13 +153,14 @@ def _store_in_chunks(
     now = context.clock.timestamp()
     with unit_of_work(sessions) as session:
         authority = _actor(session, run).authority
-        kid = certificate_signer(context, authority, now).public.kid  # no key: refused before reserving
+        signer = certificate_signer(context, authority, now)  # no key: refused before reserving
         first_index, first_serial = reserve(session, authority, len(planned))
     late: list[Refused] = []
     done = 0
     for start in range(0, len(planned), chunk):
         signed = sign(
             context,
+            signer,
             authority,
             planned[start : start + chunk],
             first_index=first_index + start,
@@ -175,7 +176,7 @@ def _store_in_chunks(
                     raise
         done += stored
         late += taken
-    return done, late, kid
+    return done, late, signer.public.kid
 
 
 def _still_trusted(context: IssuingContext, kid: str) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from signing import birth_date, sex_from_id
+from signing import Signer, birth_date, sex_from_id
 
 from ...models import Authority, Certificate, CertificateVersion, HolderCategory, Practitioner, Staff
 from ...models.enums import CertificateState, ServiceItem
@@ -179,6 +179,7 @@ class Signed:
 
 def sign(
     context: IssuingContext,
+    signer: Signer,
     authority: Authority,
     planned: Sequence[Planned],
     *,
@@ -187,8 +188,8 @@ def sign(
     now: int,
 ) -> list[Signed]:
     """Sign the first version of each of ``planned``, numbered from the reserved ranges (no
-    database work: a batch signs outside its short writing transactions)."""
-    signer = certificate_signer(context, authority, now)
+    database work: a batch signs outside its short writing transactions) with ``signer``, the
+    key :func:`~app.services.certificates.signed.certificate_signer` chose before reserving."""
     today = context.clock.today()
     signed = []
     for offset, p in enumerate(planned):
@@ -290,13 +291,14 @@ def write(
     """Reserve, sign and store ``planned`` certificates for ``actor``'s authority in the
     session's transaction; their ids, in order."""
     now = context.clock.timestamp()
-    certificate_signer(context, actor.authority, now)  # no key: refused before reserving
+    signer = certificate_signer(context, actor.authority, now)  # no key: refused before reserving
     first_index, first_serial = reserve(session, actor.authority, len(planned))
     ids: list[int] = []
     for start in range(0, len(planned), CHUNK):
         chunk = planned[start : start + CHUNK]
         signed = sign(
             context,
+            signer,
             actor.authority,
             chunk,
             first_index=first_index + start,
