@@ -1,6 +1,7 @@
 """SQLAlchemy 2.0 typed models. Import every model here so Alembic sees the whole schema."""
 
 from ..db import Base
+from .application import Application, ApplicationEvent, ApplicationMaterial, ExamResult, PlatformMessage
 from .audit import AuditEvent, AuditHead
 from .authority import Authority, ServiceItemAssignment
 from .batch import BatchJob
@@ -20,6 +21,11 @@ from .sign_in import SignInLock
 from .staff import Staff, StaffPermission
 
 __all__ = [
+    "Application",
+    "ApplicationEvent",
+    "ApplicationMaterial",
+    "ExamResult",
+    "PlatformMessage",
     "BUREAU",
     "AuditEvent",
     "AuditHead",

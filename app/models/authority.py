@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base
@@ -35,5 +35,8 @@ class ServiceItemAssignment(Base):
     region_code: Mapped[str] = mapped_column(String(6), nullable=False)
     item: Mapped[str] = mapped_column(String(20), nullable=False)
     authority_id: Mapped[int] = mapped_column(ForeignKey("authority.id"), nullable=False)
+    connected: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
+    """Whether the item is connected to the government service platform in this region (是否与省一体化
+    在线政务服务平台对接): its applications come from and are reported to the platform."""
 
     authority: Mapped[Authority] = relationship()

@@ -118,6 +118,8 @@ class CertificateVersion(Base):
     credential: Mapped[str] = mapped_column(Text, nullable=False)
     kid: Mapped[str] = mapped_column(String(11), nullable=False)
     signed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"), index=True)
+    """The application (办件) whose conclusion made this version, if one did."""
 
     certificate: Mapped[Certificate] = relationship(back_populates="versions")
 

@@ -62,3 +62,45 @@ class CancelReason(StrEnum):
     OVER_AGE = "over_age"
     DRIVING_LICENCE_CANCELLED = "driving_licence_cancelled"
     EXPIRED_UNRENEWED = "expired_unrenewed"
+
+
+class CaseStage(StrEnum):
+    """Where an application (办件) stands. The first three wait for a staff member holding the
+    item at the :class:`Stage` of the same name; the last three are final."""
+
+    ACCEPT = "accept"
+    """Received, waiting to be accepted (受理), refused (不予受理) or told what is missing."""
+    MATERIALS = "materials"
+    """A one-time notice of missing materials (一次性告知) was given: the clock stops until they arrive."""
+    REVIEW = "review"
+    """Accepted, waiting for review (审核)."""
+    CONCLUDE = "conclude"
+    """Reviewed, waiting for the conclusion (办结)."""
+    GRANTED = "granted"
+    REFUSED = "refused"
+    """Concluded, refused (办结, 不予许可)."""
+    NOT_ACCEPTED = "not_accepted"
+    """Refused at acceptance (不予受理)."""
+
+
+FINAL_STAGES = frozenset({CaseStage.GRANTED, CaseStage.REFUSED, CaseStage.NOT_ACCEPTED})
+
+
+class Channel(StrEnum):
+    """How an application came in."""
+
+    PLATFORM_ONLINE = "platform_online"
+    """Filed online on the government service platform."""
+    PLATFORM_WINDOW = "platform_window"
+    """Taken at a window of the platform's service hall and pushed here."""
+    WINDOW = "window"
+    """Taken at our own window by a clerk."""
+
+
+class MessageState(StrEnum):
+    """The delivery state of a message for the government service platform."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    DEAD = "dead"
+    """Refused for good (a 4xx) or too many failed attempts: staff look and send it again."""
