@@ -178,6 +178,41 @@ MESSAGES = {
         "Start it again once the authority has a new key."
     ),
     "internal": N_("An unexpected error stopped it."),
+    # applications (办件)
+    "other_authority_case": N_("This case is handled by %(body)s. The attempt was recorded."),
+    "case_not_found": N_("No such case."),
+    "case_moved_on": N_("The case is no longer at this stage. Reload the page to see where it is."),
+    "case_changed": N_("Someone else acted on this case first. Reload the page and check before acting."),
+    "opinion_required": N_("Give the reason or opinion."),
+    "review_not_approved": N_("The review did not approve this case; it can only be refused."),
+    "unknown_step": N_("There is no such step."),
+    "unknown_item": N_("Unknown service item."),
+    "unknown_field": N_("This field is not part of the form."),
+    "too_long": N_("This is too long."),
+    "invalid_phone": N_("Give a phone number of 7 to 15 digits."),
+    "invalid_categories": N_("Give the categories as a list of category codes."),
+    "case_certificate_not_found": N_("There is no valid certificate with the number %(number)s."),
+    "case_certificate_other_holder": N_("Certificate %(number)s is not the applicant’s."),
+    "case_number_conflict": N_("Case %(number)s was already pushed with different content."),
+    "unknown_implementing_body": N_("No authority has this unified social credit code."),
+    "not_implementing_body": N_("In this region the service is provided by %(body)s."),
+    "item_not_connected": N_(
+        "This service is not connected to the government service platform in this region."
+    ),
+    "case_not_waiting": N_("This case is not waiting for materials."),
+    "materials_required": N_("Hand in the missing materials."),
+    "material_kind": N_("Unknown kind of material for %(filename)s."),
+    "material_type": N_("%(filename)s: only PDF, JPEG and PNG files are accepted."),
+    "material_too_large": N_("%(filename)s is larger than %(mb)s MB."),
+    "material_mismatch": N_("%(filename)s is not what its name says (a PDF, JPEG or PNG file)."),
+    "prerequisite_graduation": N_("Graduation certificate of general cargo training"),
+    "prerequisite_exam": N_("Passed exam: %(category)s"),
+    "prerequisite_age": N_("Driver under %(age)s"),
+    "prerequisite_graduation_missing": N_(
+        "No graduation certificate of general cargo training was found for this ID number."
+    ),
+    "prerequisite_exam_missing": N_("No passed exam for %(category)s was found for this ID number."),
+    "prerequisite_age_missing": N_("Drivers must be under %(age)s."),
 }
 
 VERDICTS = (

@@ -21,12 +21,10 @@ from .sign_in import SignInLock
 from .staff import Staff, StaffPermission
 
 __all__ = [
+    "BUREAU",
     "Application",
     "ApplicationEvent",
     "ApplicationMaterial",
-    "ExamResult",
-    "PlatformMessage",
-    "BUREAU",
     "AuditEvent",
     "AuditHead",
     "Authority",
@@ -34,6 +32,7 @@ __all__ = [
     "BatchJob",
     "Certificate",
     "CertificateVersion",
+    "ExamResult",
     "GraduationCertificate",
     "HolderAccount",
     "HolderCategory",
@@ -41,6 +40,7 @@ __all__ = [
     "LegacyCertificate",
     "PartnerClient",
     "PartnerSchool",
+    "PlatformMessage",
     "Practitioner",
     "ProcessedRequest",
     "ServiceItemAssignment",

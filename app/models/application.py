@@ -74,7 +74,7 @@ class Application(Base):
         order_by="ApplicationMaterial.id", cascade="all, delete-orphan"
     )
 
-    __mapper_args__ = {"version_id_col": lock_version}
+    __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012 - SQLAlchemy reads it once
 
 
 class ApplicationEvent(Base):

@@ -26,7 +26,15 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import Authority, Certificate, GraduationCertificate, HolderPhoto, ServiceItemAssignment, Staff
+from ..models import (
+    Application,
+    Authority,
+    Certificate,
+    GraduationCertificate,
+    HolderPhoto,
+    ServiceItemAssignment,
+    Staff,
+)
 from ..models.enums import Role, ServiceItem, Stage
 from .authorities import implementing_authority
 from .errors import DomainError, PermissionDenied
@@ -120,7 +128,12 @@ def require(
 ) -> None:
     """Raise the refusal of :func:`decide`, carrying the audit event that records the attempt
     (``action`` + ``.refused`` on ``target``), which the unit of work writes."""
-    refusal = decide(session, actor, item, certificate, stage)
+    _raise_recorded(decide(session, actor, item, certificate, stage), actor, action, target)
+
+
+def _raise_recorded(
+    refusal: PermissionDenied | None, actor: Staff, action: str, target: tuple[str, str]
+) -> None:
     if refusal is not None:
         refusal.refusal = {
             "actor": actor.username,
@@ -131,6 +144,71 @@ def require(
             "reason": refusal.code,
         }
         raise refusal
+
+
+def decide_case(
+    session: Session, actor: Staff, application: Application, stage: Stage
+) -> PermissionDenied | None:
+    """``None`` if ``actor`` may act on ``application`` at ``stage``: staff of the case's
+    implementing authority, which must still be the one body for the item in the region (checked
+    on every case), holding the item and stage — the rule of :func:`decide`, on the certificate
+    the case is about, if any."""
+    if actor.authority_id != application.authority_id:
+        return PermissionDenied(
+            "the case is handled by another authority",
+            code="other_authority_case",
+            body=application.authority.name,
+        )
+    certificate = session.get(Certificate, application.certificate_id) if application.certificate_id else None
+    return decide(session, actor, ServiceItem(application.item), certificate, stage)
+
+
+def require_case(
+    session: Session, actor: Staff, application: Application, stage: Stage, *, action: str
+) -> None:
+    """Raise the refusal of :func:`decide_case`, recording the attempt (as :func:`require`)."""
+    _raise_recorded(
+        decide_case(session, actor, application, stage),
+        actor,
+        action,
+        ("application", application.case_number),
+    )
+
+
+def case_stages(session: Session, actor: Any, application: Application) -> set[Stage]:
+    """The stages of ``application`` at which ``actor`` may act (what its page offers)."""
+    if not may_enter(actor, Area.CERTIFICATES):
+        return set()
+    found = set()
+    for stage in Stage:
+        try:
+            if decide_case(session, actor, application, stage) is None:
+                found.add(stage)
+        except DomainError:  # the item is unassigned or doubly assigned in that region
+            return set()
+    return found
+
+
+def sees_application(actor: Any, application: Application) -> bool:
+    """Whether ``actor`` may open ``application`` (its page, materials, notices): staff of its
+    authority, and the province."""
+    return may_enter(actor, Area.CERTIFICATES) and (
+        is_province(actor) or application.authority_id == actor.authority_id
+    )
+
+
+def visible_applications(query: Select[Any], actor: Staff) -> Select[Any]:
+    """``query`` (over applications) limited to those ``actor`` sees (:func:`sees_application`)."""
+    return query if is_province(actor) else query.where(Application.authority_id == actor.authority_id)
+
+
+def held_stages(actor: Staff) -> list[tuple[str, str]]:
+    """The (item, stage) pairs ``actor`` acts at: an authority administrator all, a clerk his grants."""
+    if actor.role == Role.AUTHORITY_ADMIN:
+        return [(item.value, stage.value) for item in ServiceItem for stage in Stage]
+    if actor.role != Role.CLERK or not actor.active:
+        return []
+    return [(p.item, p.stage) for p in actor.permissions]
 
 
 def _penalty_regions(actor: Staff) -> Select[Any]:

@@ -71,7 +71,13 @@ def create_authority(
 
 
 def assign_item(
-    session: Session, region_code: str, item: ServiceItem, authority: Authority, *, actor: str = "system"
+    session: Session,
+    region_code: str,
+    item: ServiceItem,
+    authority: Authority,
+    *,
+    actor: str = "system",
+    connected: bool = False,
 ) -> None:
     """Make ``authority`` an implementing body of ``item`` in ``region_code``; not committed.
     A second body for the same item and region is stored (so it can be seen) but makes the
@@ -83,7 +89,11 @@ def assign_item(
     ).first()
     if taken is not None:
         raise RuleViolation("that assignment exists already", code="assignment_exists")
-    session.add(ServiceItemAssignment(region_code=region_code, item=item.value, authority=authority))
+    session.add(
+        ServiceItemAssignment(
+            region_code=region_code, item=item.value, authority=authority, connected=connected
+        )
+    )
     record(
         session,
         actor=actor,
@@ -91,7 +101,7 @@ def assign_item(
         target_type="region",
         target_id=region_code,
         authority=authority.credit_code,
-        after={"item": item.value},
+        after={"item": item.value, "connected": connected},
     )
 
 
@@ -145,29 +155,53 @@ def conflicts(session: Session) -> list[ItemConflict]:
     return sorted(found, key=lambda c: (c.region_code, c.item))
 
 
-def implementing_authority(session: Session, region_code: str, item: ServiceItem) -> Authority:
-    """The one authority that implements ``item`` in ``region_code``; refuses when there is none
-    or more than one."""
-    bodies = session.scalars(
-        select(Authority)
-        .join(ServiceItemAssignment)
-        .where(ServiceItemAssignment.region_code == region_code, ServiceItemAssignment.item == item.value)
+def assignment(session: Session, region_code: str, item: ServiceItem) -> ServiceItemAssignment:
+    """The one assignment of ``item`` in ``region_code`` (its body, whether it is connected to the
+    platform); refuses when there is none (``item_unassigned``) or more than one (``item_conflict``)."""
+    rows = session.scalars(
+        select(ServiceItemAssignment).where(
+            ServiceItemAssignment.region_code == region_code, ServiceItemAssignment.item == item.value
+        )
     ).all()
-    if not bodies:
+    if not rows:
         raise RuleViolation(
             f"no authority implements {item} in {region_code}",
             code="item_unassigned",
             item=item.value,
             region=region_code,
         )
-    if len(bodies) > 1:
+    if len(rows) > 1:
         raise RuleViolation(
-            f"{item} in {region_code} has {len(bodies)} implementing bodies",
+            f"{item} in {region_code} has {len(rows)} implementing bodies",
             code="item_conflict",
             item=item.value,
             region=region_code,
         )
-    return bodies[0]
+    return rows[0]
+
+
+def implementing_authority(session: Session, region_code: str, item: ServiceItem) -> Authority:
+    """The one authority that implements ``item`` in ``region_code`` (see :func:`assignment`)."""
+    return assignment(session, region_code, item).authority
+
+
+def set_connected(
+    session: Session, region_code: str, item: ServiceItem, connected: bool, *, actor: str = "system"
+) -> None:
+    """Mark ``item`` in ``region_code`` connected to the government service platform or not; not
+    committed. Cases already open keep the flag they came in with."""
+    row = assignment(session, region_code, item)
+    if row.connected != connected:
+        row.connected = connected
+        record(
+            session,
+            actor=actor,
+            action="service_item.connect" if connected else "service_item.disconnect",
+            target_type="region",
+            target_id=region_code,
+            authority=row.authority.credit_code,
+            after={"item": item.value, "connected": connected},
+        )
 
 
 def create_staff(

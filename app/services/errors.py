@@ -41,3 +41,14 @@ class RuleViolation(DomainError):
     """The request breaks a rule of the domain (the code says which)."""
 
     code = "rule_violation"
+
+
+class InvalidFields(DomainError):
+    """Input that does not pass (a push's metadata, an application's form): ``errors`` maps each
+    bad field to a reason code, every problem at once."""
+
+    code = "invalid_fields"
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(", ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors

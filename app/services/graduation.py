@@ -27,16 +27,23 @@ from sqlalchemy.orm import Session
 
 from signing import birth_date
 
-from ..models import BUREAU, GraduationCertificate, PartnerClient, Practitioner, Staff, TrainingSchool
+from ..models import (
+    BUREAU,
+    ApplicationMaterial,
+    GraduationCertificate,
+    PartnerClient,
+    Practitioner,
+    Staff,
+    TrainingSchool,
+)
 from ..storage import BlobStore, Received
 from .access import visible_graduation_certificates
 from .audit import record
-from .errors import Conflict, NotFound, PermissionDenied
+from .errors import Conflict, InvalidFields, NotFound, PermissionDenied
 from .graduation_checks import (
     FIELD_ERRORS,
     FIELDS,
     NUMBER,
-    InvalidFields,
     Metadata,
     NotPdf,
     UnusablePdf,
@@ -246,7 +253,11 @@ def _store(
 
 
 def _referenced(session: Session, sha256: str) -> bool:
-    return session.scalar(select(func.count()).where(GraduationCertificate.pdf_sha256 == sha256)) != 0
+    """Whether any row names the blob (a graduation certificate's PDF or an application's material)."""
+    return any(
+        session.scalar(select(func.count()).where(column == sha256)) != 0
+        for column in (GraduationCertificate.pdf_sha256, ApplicationMaterial.sha256)
+    )
 
 
 def receive(
@@ -431,6 +442,7 @@ def cleanup(
     ``older_than`` seconds (younger ones may belong to a push still committing), and remove them;
     report rows whose file is missing (the same push again restores it)."""
     named = set(session.scalars(select(GraduationCertificate.pdf_sha256).distinct()))
+    named |= set(session.scalars(select(ApplicationMaterial.sha256).distinct()))
     orphans = sorted(set(store.hashes(older_than)) - named)
     leftovers = sorted(str(path) for path in store.leftovers(older_than))
     missing = sorted(

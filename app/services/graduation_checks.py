@@ -16,7 +16,7 @@ from pypdf.errors import PyPdfError
 
 from signing import FactsError, clean_holder_id, clean_holder_name, is_credit_code, sex_from_id
 
-from .errors import DomainError
+from .errors import DomainError, InvalidFields
 
 NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,39}$")
 FIELDS = (
@@ -65,16 +65,6 @@ FIELD_ERRORS = (
     "before_period_start",
 )
 """Every code a field of a push can be refused with (the partner API documents the same list)."""
-
-
-class InvalidFields(DomainError):
-    """Metadata that does not pass: ``errors`` maps each bad field to a reason code."""
-
-    code = "invalid_fields"
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(", ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
 
 
 class NotPdf(DomainError):
