@@ -71,7 +71,9 @@ def upgrade() -> None:
     op.create_table(
         "application_material",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("application_id", sa.Integer(), sa.ForeignKey("application.id"), nullable=False, index=True),
+        sa.Column(
+            "application_id", sa.Integer(), sa.ForeignKey("application.id"), nullable=False, index=True
+        ),
         sa.Column("kind", sa.String(30), nullable=False),
         sa.Column("filename", sa.String(200), nullable=False),
         sa.Column("content_type", sa.String(40), nullable=False),
@@ -97,7 +99,9 @@ def upgrade() -> None:
     op.create_table(
         "platform_message",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("application_id", sa.Integer(), sa.ForeignKey("application.id"), nullable=False, index=True),
+        sa.Column(
+            "application_id", sa.Integer(), sa.ForeignKey("application.id"), nullable=False, index=True
+        ),
         sa.Column("case_number", sa.String(40), nullable=False),
         sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(30), nullable=False),
