@@ -428,8 +428,18 @@ def act(
         opinion = given.opinion.strip()
         if definition.opinion_required and not opinion:
             raise RuleViolation("give the reason", code="opinion_required")
-        _take(session, context, blobs, actor, application, name, definition, opinion, given)
+        # The case's row first (the one lock order: the case, then what the step changes — status
+        # list, authority, certificate — then the audit head): its next sequence is taken now.
+        sequence = _claim_sequence(session, application)
+        _take(session, context, blobs, actor, application, name, definition, opinion, given, sequence)
         return StepResult(application)
+
+
+def _claim_sequence(session: Session, application: Application) -> int:
+    sequence = application.next_sequence
+    application.next_sequence = sequence + 1
+    session.flush()
+    return sequence
 
 
 def _just_did(application: Application, expected: int, name: str, actor: Staff) -> bool:
@@ -451,6 +461,7 @@ def _take(
     definition: Step,
     opinion: str,
     given: StepInput,
+    sequence: int,
 ) -> None:
     today = context.clock.today()
     before = application.stage
@@ -486,7 +497,16 @@ def _take(
         application.concluded_at = context.clock.now()
     _set_due(application, today)
     _history(
-        session, context, application, actor.username, actor.display_name, name, before, opinion, details
+        session,
+        context,
+        application,
+        actor.username,
+        actor.display_name,
+        name,
+        before,
+        opinion,
+        details,
+        sequence,
     )
 
 
@@ -627,13 +647,15 @@ def _history(
     before: str | None,
     opinion: str = "",
     details: dict[str, Any] | None = None,
+    sequence: int | None = None,
     *,
     tell: bool = True,
 ) -> None:
-    """One history entry, its audit event and, for a connected case, the platform's message."""
+    """One history entry (number ``sequence`` if the step took it already), its audit event and,
+    for a connected case, the platform's message."""
     now = context.clock.now()
-    sequence = application.next_sequence
-    application.next_sequence = sequence + 1
+    if sequence is None:
+        sequence = _claim_sequence(session, application)
     session.add(
         ApplicationEvent(
             application_id=application.id,

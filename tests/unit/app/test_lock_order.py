@@ -1,5 +1,6 @@
-"""One lock order for every transaction that issues or changes certificates: the status list row,
-then the authority row, then the certificate rows, then the audit head (a batch beside single
+"""One lock order for every transaction that issues or changes certificates: the application (办件)
+whose step it is, if any, then the status list row, then the authority row, then the certificate
+rows, then the audit head (a batch beside single
 issues and suspensions, or a suspension beside a reissue, would otherwise deadlock on PostgreSQL).
 Checked on the statements each action sends; a deadlock that happens anyway is a lost race."""
 
@@ -22,7 +23,7 @@ from app.services.unit_of_work import lost_race
 from ...helpers import id_number, on_day
 from ...registry import Province
 
-ORDER = ("status_list", "authority", "certificate", "audit_head")
+ORDER = ("application", "status_list", "authority", "certificate", "audit_head")
 WRITE = re.compile(r"^\s*(UPDATE|INSERT INTO|DELETE FROM)\s+(\w+)", re.IGNORECASE)
 
 
@@ -86,3 +87,32 @@ def test_a_deadlock_or_serialization_failure_is_a_lost_race() -> None:
     for state, lost in (("40P01", True), ("40001", True), ("57014", False), (None, False)):
         error = OperationalError("UPDATE …", {}, SimpleNamespace(sqlstate=state))  # type: ignore[arg-type]
         assert lost_race(error) is lost
+
+
+@pytest.mark.parametrize("step", ["accept", "grant"])
+def test_a_step_of_an_application_locks_the_case_first(
+    app: Flask, session: Session, province: Province, step: str
+) -> None:
+    from app.services import applications as apps
+    from app.services.container import services
+
+    admin = province.actor(session, "jinan_admin")
+    case = apps.open_at_window(
+        session,
+        province.context,
+        services().blobs,
+        admin,
+        apps.NewCase(
+            item="issue",
+            applicant={"name": "张三明", "id_number": id_number(), "phone": "13800138000"},
+            form={"categories": [9]},
+        ),
+    )
+    steps = ["accept", "approve", "grant"] if step == "grant" else ["accept"]
+    for name in steps:
+        with written_tables(session) as seen:
+            apps.act(session, province.context, services().blobs, admin, case.id, name)
+            session.flush()
+    assert seen[0] == "application" and in_order(seen), seen
+    if step == "grant":
+        assert seen == list(ORDER)
