@@ -17,6 +17,7 @@ from app.services import graduation
 from app.services.container import services
 from app.storage import BlobStore, FileBlobStore, TooLarge
 from tests.functional.partner_helpers import metadata, pdf
+from tests.helpers import id_number
 
 
 def test_receive_keep_and_dedupe(tmp_path: Path) -> None:
@@ -93,3 +94,30 @@ def test_cleanup_removes_orphans_and_reports_missing_files(app: Flask) -> None:
         assert list(store.hashes()) == [kept.pdf_sha256] and list(store.incoming.iterdir()) == []
         store.delete(kept.pdf_sha256)
         assert graduation.cleanup(session, store).missing_files == [f"{kept.number}#1"]
+
+
+def test_cleanup_keeps_the_materials_of_applications(app: Flask, province) -> None:  # type: ignore[no-untyped-def]
+    """Reproduces a hole: the cleanup knew only graduation PDFs and deleted every application's
+    materials (scans of ID cards, health certificates) as orphans."""
+    from app.services import applications as apps
+    from app.services.applications import materials
+
+    with app.app_context():
+        session, store = get_session(), services(app).blobs
+        upload = materials.receive(
+            store, io.BytesIO(b"%PDF-1.4 scan"), filename="id.pdf", kind="id_card", limit=1000
+        )
+        apps.open_at_window(
+            session,
+            province.context,
+            store,
+            province.actor(session, "jinan_admin"),
+            apps.NewCase(
+                item="issue",
+                applicant={"name": "张三", "id_number": id_number(), "phone": "13800138000"},
+                form={"categories": [9]},
+                uploads=[upload],
+            ),
+        )
+        assert graduation.cleanup(session, store, older_than=0).orphan_blobs == []
+        assert store.exists(upload.received.sha256)
