@@ -28,3 +28,35 @@ def login(client: FlaskClient, username: str, password: str = PASSWORD) -> TestR
 def post_form(client: FlaskClient, page_url: str, action_url: str, data: dict[str, object]) -> TestResponse:
     page = client.get(page_url).get_data(as_text=True)
     return client.post(action_url, data={"csrf_token": csrf(page), **data}, follow_redirects=True)
+
+
+PHONE = "13800138000"
+
+
+def window_form(item: str = "issue", **fields: object) -> dict[str, object]:
+    """The fields of the window intake form for ``item`` (applicant, the item's form, confirmation)."""
+    return {"phone": PHONE, "confirm": "y", **fields}
+
+
+def window_issue(
+    client: FlaskClient,
+    holder: str,
+    name: str,
+    categories: list[str] | None = None,
+    key: str = "form-1",
+    *,
+    fast: bool = True,
+    **extra: object,
+) -> TestResponse:
+    """Issue at the window: the intake form of the item ``issue``, accepted and concluded at once
+    (``fast``) or only registered."""
+    url = "/admin/applications/new?item=issue"
+    data = window_form(
+        id_number=holder,
+        name=name,
+        categories=categories or ["9"],
+        request_key=key,
+        fast="1" if fast else "0",
+        **extra,
+    )
+    return post_form(client, url, url, data)
