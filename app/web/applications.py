@@ -388,11 +388,12 @@ def _register(
                 flash(str(REPEATED), "success")
             else:
                 assert done.application is not None
-                flash(
-                    _("Case %(number)s concluded: granted.", number=done.application.case_number), "success"
-                )
                 if item == ServiceItem.ISSUE:
+                    flash(_("Certificate %(number)s issued.", number=done.certificate.number), "success")
                     flash_activation_code(done.certificate)
+                else:
+                    number = done.application.case_number
+                    flash(_("Case %(number)s concluded: granted.", number=number), "success")
             return redirect(url_for("admin.certificate", certificate_id=done.certificate.id)), {}
         application = apps.open_at_window(session, context, blobs, current_user, new_case)
     except InvalidFields as exc:

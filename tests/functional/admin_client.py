@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.test import TestResponse
+
+from app.db import get_session
+from app.models import ExamResult
+from app.services.applications.prerequisites import EXAMINED
 
 from ..registry import PASSWORD
 
@@ -31,6 +38,32 @@ def post_form(client: FlaskClient, page_url: str, action_url: str, data: dict[st
 
 
 PHONE = "13800138000"
+EXAM_DATE = dt.date(2026, 1, 5)
+
+
+def passed_exams(app: Flask, holder: str, name: str, categories: list[int]) -> None:
+    """A passed exam (entered by staff, committed) for each of ``categories`` that needs one."""
+    with app.app_context():
+        session = get_session()
+        for category in set(categories) & EXAMINED:
+            found = session.scalar(
+                select(ExamResult.id).filter_by(id_number=holder, category=category, exam_date=EXAM_DATE)
+            )
+            if found is None:
+                session.add(
+                    ExamResult(
+                        id_number=holder,
+                        name=name,
+                        category=category,
+                        exam_date=EXAM_DATE,
+                        score=90,
+                        passed=True,
+                        source="entered",
+                        recorded_by="test",
+                        recorded_at=dt.datetime(2026, 1, 6, tzinfo=dt.UTC),
+                    )
+                )
+        session.commit()
 
 
 def window_form(item: str = "issue", **fields: object) -> dict[str, object]:
@@ -49,7 +82,8 @@ def window_issue(
     **extra: object,
 ) -> TestResponse:
     """Issue at the window: the intake form of the item ``issue``, accepted and concluded at once
-    (``fast``) or only registered."""
+    (``fast``) or only registered. The holder has passed the exams the categories need."""
+    passed_exams(client.application, holder, name, [int(c) for c in categories or []])
     url = "/admin/applications/new?item=issue"
     data = window_form(
         id_number=holder,
