@@ -130,7 +130,7 @@ def certificate(certificate_id: int) -> str:
         forms=forms,
         events=queries.events(get_session(), found),
         allowed=access.allowed_actions(session, current_user, found, certs.ACTIONS) & set(ACTIONS),
-        window={item: Stage.ACCEPT in stages for item, stages in window.items() if stages},
+        window={item for item, stages in window.items() if Stage.ACCEPT in stages},
         fast={item for item, stages in window.items() if set(Stage) <= stages},
         applications=application_queries.for_certificate(session, current_user, found),
         manages_holder=access.manages_holder_of(current_user, found),
