@@ -81,10 +81,12 @@ def _time_words(application: Application) -> str:
     left = apps.time_left(application, services().clock.today())
     if left is None:
         return str(_("Clock stopped")) if application.stage == CaseStage.MATERIALS else ""
-    words = _("%(n)s working days left", n=left) if left >= 0 else _("%(n)s working days overdue", n=-left)
+    words = str(
+        _("%(n)s working days left", n=left) if left >= 0 else _("%(n)s working days overdue", n=-left)
+    )
     if not application.due_estimated:
         return words
-    return _("%(words)s (estimated)", words=words)
+    return str(_("%(words)s (estimated)", words=words))
 
 
 @bp.app_context_processor
