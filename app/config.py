@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "BLOBS_DIR": None,  # default: <instance>/blobs
     "AUDIT_CHECKPOINT_DIR": None,  # default: <instance>/audit-checkpoints (not writable by the database)
     "GRADUATION_PDF_MAX_BYTES": 20 * 1024 * 1024,
+    "APPLICATION_MATERIAL_MAX_BYTES": 10 * 1024 * 1024,  # one material of an application (办件)
     "TRAINING_TYPES": "A2:A2 驾驶培训,B2:B2 驾驶培训,general_cargo:普通货物运输从业资格培训",
     "PARTNER_TOKEN_SECONDS": 600,
     "BATCH_CHUNK_ROWS": 1000,  # certificates a batch stores per transaction (the longest lock it holds)
@@ -47,6 +48,7 @@ _INTEGERS = {
     "RENEW_WINDOW_DAYS",
     "SESSION_MINUTES",
     "GRADUATION_PDF_MAX_BYTES",
+    "APPLICATION_MATERIAL_MAX_BYTES",
     "PARTNER_TOKEN_SECONDS",
     "PROXY_COUNT",
     "BATCH_CHUNK_ROWS",

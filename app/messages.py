@@ -213,7 +213,43 @@ MESSAGES = {
     ),
     "prerequisite_exam_missing": N_("No passed exam for %(category)s was found for this ID number."),
     "prerequisite_age_missing": N_("Drivers must be under %(age)s."),
+    # applications in words: service items, where a case stands, channels, materials, steps
+    # (one place for the pages and the printed notices: :func:`name_of`)
+    "item_issue": N_("Issue of a qualification certificate"),
+    "item_renew": N_("Renewal of a qualification certificate"),
+    "item_reissue": N_("Reissue of a lost or damaged qualification certificate"),
+    "item_change": N_("Change of a qualification certificate"),
+    "item_cancel": N_("Cancellation of a qualification certificate"),
+    "case_stage_accept": N_("Waiting for acceptance"),
+    "case_stage_materials": N_("Waiting for the missing materials"),
+    "case_stage_review": N_("Waiting for review"),
+    "case_stage_conclude": N_("Waiting for conclusion"),
+    "case_stage_granted": N_("Concluded: granted"),
+    "case_stage_refused": N_("Concluded: refused"),
+    "case_stage_not_accepted": N_("Not accepted"),
+    "channel_platform_online": N_("Government service platform, online"),
+    "channel_platform_window": N_("Government service platform, service hall window"),
+    "channel_window": N_("Our own window"),
+    "material_application_form": N_("Application form"),
+    "material_id_card": N_("Copy of the ID card"),
+    "material_photo": N_("Recent photo of the applicant"),
+    "material_driving_licence": N_("Copy of the driving licence"),
+    "material_health_certificate": N_("Health certificate"),
+    "material_proof_of_change": N_("Proof of the change"),
+    "material_other": N_("Other material"),
+    "step_create": N_("Application registered"),
+    "step_accept": N_("Application accepted"),
+    "step_refuse": N_("Application not accepted"),
+    "step_notify": N_("One-time notice of missing materials"),
+    "step_materials": N_("Missing materials received"),
+    "step_approve": N_("Review: approved"),
+    "step_reject": N_("Review: not approved"),
+    "step_grant": N_("Concluded: licence granted"),
+    "step_deny": N_("Concluded: licence refused"),
 }
+
+NAMED = ("item", "case_stage", "channel", "material", "step")
+"""The vocabularies of applications that :func:`name_of` puts in words."""
 
 VERDICTS = (
     "valid",
@@ -257,3 +293,11 @@ def message_for(error: object) -> str:
     ``code`` and maybe ``params``); its own text if the catalogue has none."""
     code = str(getattr(error, "code", ""))
     return text_for(code, getattr(error, "params", None)) or str(error)
+
+
+def name_of(vocabulary: str, value: str, translate: Callable[[str], str] | None = None) -> str:
+    """A word of an application's vocabulary (``vocabulary`` one of :data:`NAMED`: a service item,
+    where a case stands, a channel, a kind of material, a step of its history) in the language of
+    ``translate`` (default: the request's); the value itself if the catalogue has no words for it."""
+    assert vocabulary in NAMED, vocabulary
+    return text_for(f"{vocabulary}_{value}", None, translate) or value

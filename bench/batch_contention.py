@@ -4,7 +4,8 @@ process, as an administrator would start it. Four clients, each a person at a de
 (a request, then 0.2 s), time what they do until the batch ends:
 
 - sign-in: ``POST /admin/login`` (password check, lockout row, session);
-- single issue: ``POST /admin/certificates/new`` (the form, signed in);
+- single issue: ``POST /admin/applications/new?item=issue`` (the window intake form, accepted and
+  concluded at once, signed in);
 - partner push: ``POST /api/v1/graduation-certificates`` (a small PDF, a bearer token);
 - verification: ``GET /v/<payload>``.
 
@@ -99,8 +100,9 @@ def _clients(port: int, client_id: str, secret: str, payload: str) -> dict[str, 
         return signer.form("/admin/login", {"username": "bench", "password": PASSWORD})
 
     def issue(_: int) -> float:
-        fields: dict[str, str | list[str]] = {"id_number": next(singles), "name": "窗口", "categories": ["2"]}
-        return clerk.form("/admin/certificates/new", {**fields, "confirm": "y"})
+        fields: dict[str, str | list[str]] = {"id_number": next(singles), "name": "窗口", "categories": ["9"]}
+        window = {"phone": "13800138000", "fast": "1", "confirm": "y"}
+        return clerk.form("/admin/applications/new?item=issue", {**fields, **window})
 
     def push(n: int) -> float:
         body, content_type = multipart(metadata(f"BENCH{n:08d}"), make_pdf(f"{n}", os.urandom(4096), 64))

@@ -7,6 +7,7 @@ from flask import Flask
 from . import (
     admin,
     administration,
+    applications,
     batches,
     graduation_pages,
     holder,
@@ -29,6 +30,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(trust.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(administration.bp)
+    app.register_blueprint(applications.bp)
     app.register_blueprint(legacy_pages.bp)
     app.register_blueprint(verify.bp)
     app.register_blueprint(holder.bp)

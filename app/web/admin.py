@@ -16,17 +16,18 @@ from werkzeug.wrappers import Response
 from signing import CATEGORIES, mask_id
 
 from ..db import begin_write, get_session
-from ..models.enums import Role
+from ..models.enums import Role, ServiceItem, Stage
 from ..renderers.pdf import activation_notice_pdf, sheet_for
 from ..renderers.pdf import certificate_pdf as certificate_pdf_bytes
 from ..security import limiter
 from ..services import access, authorities, holders, keys, photos, queries, sign_in
 from ..services import certificates as certs
+from ..services.applications import queries as application_queries
 from ..services.audit import record
 from ..services.container import services
 from ..services.errors import DomainError
 from ..services.sessions import end_sessions
-from .forms import CANCEL_REASONS, ActionForm, CancelForm, ChangeForm, IssueForm, LoginForm
+from .forms import CANCEL_REASONS, ActionForm, LoginForm
 from .guards import holder_managed_certificate, login_required, staff_required, visible_certificate
 from .messages import message_for, text_for
 
@@ -78,6 +79,7 @@ def dashboard() -> str:
     return render_template(
         "admin/dashboard.html",
         board=board,
+        queue_count=application_queries.queue_count(session, current_user),
         conflicts=authorities.conflicts(session),
         presentations_blocked=not keys.can_sign_presentations(
             services().issuing.keys, services().clock.timestamp()
@@ -102,24 +104,20 @@ def certificate(certificate_id: int) -> str:
     """One certificate: its current version, the version history and every event."""
     found = visible_certificate(certificate_id)
     version = certs.current_version(found)
-    begin_write(get_session())
+    session = get_session()
+    begin_write(session)
     record(
-        get_session(),
+        session,
         actor=current_user.username,
         action="certificate.view",
         target_type="certificate",
         target_id=str(found.id),
         authority=current_user.authority.credit_code,
     )
-    forms = {
-        "action": ActionForm(expected_version=found.current_version, formdata=None),
-        "change": ChangeForm(
-            expected_version=found.current_version,
-            name=version.holder_name,
-            categories=list(version.categories),
-            formdata=None,
-        ),
-        "cancel": CancelForm(expected_version=found.current_version, formdata=None),
+    forms = {"action": ActionForm(expected_version=found.current_version, formdata=None)}
+    window = {
+        item.value: application_queries.window_stages(session, current_user, item, found)
+        for item in WINDOW_ITEMS
     }
     pending_code = flask_session.pop("activation_code", None)
     if pending_code and pending_code.get("certificate_id") != found.id:
@@ -131,59 +129,31 @@ def certificate(certificate_id: int) -> str:
         version=version,
         forms=forms,
         events=queries.events(get_session(), found),
-        allowed=access.allowed_actions(get_session(), current_user, found, certs.ACTIONS),
+        allowed=access.allowed_actions(session, current_user, found, certs.ACTIONS) & set(ACTIONS),
+        window={item for item, stages in window.items() if Stage.ACCEPT in stages},
+        fast={item for item, stages in window.items() if set(Stage) <= stages},
+        applications=application_queries.for_certificate(session, current_user, found),
         manages_holder=access.manages_holder_of(current_user, found),
     )
 
 
-@bp.route("/certificates/new", methods=["GET", "POST"])
+@bp.get("/certificates/new")
 @staff_required
-def issue() -> Any:
-    """Issue a certificate."""
-    form = IssueForm()
-    if form.validate_on_submit():
-        try:
-            result = certs.issue(
-                get_session(),
-                services().issuing,
-                current_user,
-                certs.IssueRequest(
-                    form.id_number.data or "", form.name.data or "", form.categories.data or []
-                ),
-                request_key=form.request_key.data,
-            )
-        except DomainError as exc:
-            flash(message_for(exc), "error")
-        else:
-            if result.repeated:
-                flash(_("This form was already submitted; nothing was done twice."), "success")
-            else:
-                flash(_("Certificate %(number)s issued.", number=result.certificate.number), "success")
-                _flash_activation_code(result.certificate)
-            return redirect(url_for("admin.certificate", certificate_id=result.certificate.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("admin/issue.html", form=form), status
+def issue() -> Response:
+    """Issuing is a window application for the item ``issue`` (its intake form, with the fast path
+    for whoever holds all three stages)."""
+    return redirect(url_for("applications.new", item=ServiceItem.ISSUE.value))
 
 
 ACTIONS = {
-    "renew": (ActionForm, _l("Certificate renewed.")),
-    "reissue": (ActionForm, _l("Certificate reissued.")),
-    "change": (ChangeForm, _l("Certificate changed.")),
-    "suspend": (ActionForm, _l("Certificate suspended.")),
-    "lift": (ActionForm, _l("Suspension lifted.")),
-    "revoke": (ActionForm, _l("Certificate revoked.")),
-    "cancel": (CancelForm, _l("Certificate cancelled.")),
+    "suspend": _l("Certificate suspended."),
+    "lift": _l("Suspension lifted."),
+    "revoke": _l("Certificate revoked."),
 }
+"""The direct enforcement actions of the certificate page (what the holder applies for — renew,
+reissue, change, cancel — is a window application: ``app.web.applications``)."""
 
-
-def _input(form: Any) -> certs.ActionInput:
-    """What the action forms give (each form has only some of these fields)."""
-    return certs.ActionInput(
-        reason=form.reason.data or "",
-        holder_name=getattr(form, "name", None) and form.name.data,
-        categories=getattr(form, "categories", None) and form.categories.data,
-        cancel_reason=getattr(form, "cancel_reason", None) and form.cancel_reason.data,
-    )
+WINDOW_ITEMS = (ServiceItem.RENEW, ServiceItem.REISSUE, ServiceItem.CHANGE, ServiceItem.CANCEL)
 
 
 @bp.post("/certificates/<id:certificate_id>/<action>")
@@ -193,8 +163,8 @@ def act(certificate_id: int, action: str) -> Response:
     if action not in ACTIONS:
         abort(404)
     visible_certificate(certificate_id)
-    form_class, done = ACTIONS[action]
-    form = form_class()
+    done = ACTIONS[action]
+    form = ActionForm()
     if not form.validate():
         flash(_("Tick the confirmation box and fill in the form, then submit again."), "error")
     else:
@@ -205,7 +175,7 @@ def act(certificate_id: int, action: str) -> Response:
                 current_user,
                 action,
                 certificate_id,
-                _input(form),
+                certs.ActionInput(reason=form.reason.data or ""),
                 expected_version=form.expected_version.data,
                 request_key=form.request_key.data,
             )
@@ -283,7 +253,9 @@ def certificate_pdf(certificate_id: int) -> Response:
     )
 
 
-def _flash_activation_code(certificate: Any) -> None:
+def flash_activation_code(certificate: Any) -> None:
+    """Make a new activation code for ``certificate``'s holder and show it once (with the button to
+    print the activation notice on the certificate's page)."""
     session = get_session()
     code = holders.new_activation_code(session, certificate.practitioner, current_user)
     shown = f"{code[:5]}-{code[5:]}"
@@ -305,7 +277,7 @@ def activation_code(certificate_id: int) -> Response:
     if not form.validate():
         flash(_("Tick the confirmation box and fill in the form, then submit again."), "error")
     else:
-        _flash_activation_code(holder_managed_certificate(certificate_id))
+        flash_activation_code(holder_managed_certificate(certificate_id))
     return redirect(url_for("admin.certificate", certificate_id=certificate_id))
 
 

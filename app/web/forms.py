@@ -16,6 +16,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
 )
 
 # WTForms 3.3 added SelectChoice; its stub package (types-WTForms) still describes 3.2. Imported here
@@ -49,21 +50,6 @@ class MultiCheckbox(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class IssueForm(FlaskForm):
-    """Issue a certificate."""
-
-    request_key = HiddenField(default=lambda: uuid.uuid4().hex)
-    id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(min=18, max=18)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
-    categories = MultiCheckbox(
-        _l("Categories"),
-        coerce=int,
-        choices=category_choices,
-        validators=[InputRequired(_l("Choose at least one category."))],
-    )
-    confirm = BooleanField(_l("I have checked the details"), validators=[DataRequired()])
-
-
 class ActionForm(FlaskForm):
     """Any action on an existing certificate: which version it was made for, once only."""
 
@@ -73,18 +59,6 @@ class ActionForm(FlaskForm):
     confirm = BooleanField(_l("I confirm this action"), validators=[DataRequired()])
 
 
-class ChangeForm(ActionForm):
-    """Change the holder's name or the categories."""
-
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
-    categories = MultiCheckbox(
-        _l("Categories"),
-        coerce=int,
-        choices=category_choices,
-        validators=[InputRequired(_l("Choose at least one category."))],
-    )
-
-
 CANCEL_REASONS = {
     CancelReason.DEATH: _l("Death of the holder"),
     CancelReason.OWN_REQUEST: _l("At the holder's own request"),
@@ -92,14 +66,6 @@ CANCEL_REASONS = {
     CancelReason.DRIVING_LICENCE_CANCELLED: _l("Driving licence cancelled or revoked"),
     CancelReason.EXPIRED_UNRENEWED: _l("180 days past expiry without renewal"),
 }
-
-
-class CancelForm(ActionForm):
-    """Cancel with one of the regulation's reasons."""
-
-    cancel_reason = SelectField(
-        _l("Cancellation reason"), choices=[SelectChoice(k.value, v) for k, v in CANCEL_REASONS.items()]
-    )
 
 
 class BatchForm(FlaskForm):
@@ -207,3 +173,32 @@ class PhotoReviewForm(FlaskForm):
         _l("Decision"), choices=[SelectChoice("approve", _l("Approve")), SelectChoice("reject", _l("Reject"))]
     )
     reason = StringField(_l("Reason"), validators=[Length(max=200)])
+
+
+class IntakeForm(FlaskForm):
+    """An application brought to the window (the item's form fields; the service checks them and
+    names every problem, shown next to its field). Materials come as files named after their kind."""
+
+    request_key = HiddenField(default=lambda: uuid.uuid4().hex)
+    name = StringField(_l("Applicant's name"), validators=[Length(max=100)])
+    id_number = StringField(_l("ID number"), validators=[Length(max=40)])
+    phone = StringField(_l("Phone"), validators=[Length(max=40)])
+    certificate_number = StringField(_l("Certificate number"), validators=[Length(max=40)])
+    categories = MultiCheckbox(_l("Categories"), coerce=int, choices=category_choices)
+    new_name = StringField(_l("New name (if it changes)"), validators=[Length(max=100)])
+    reason = StringField(_l("Reason"), validators=[Length(max=500)])
+    cancel_reason = SelectField(
+        _l("Cancellation reason"),
+        choices=[SelectChoice("", "—"), *(SelectChoice(k.value, v) for k, v in CANCEL_REASONS.items())],
+        validate_choice=False,  # the item's form checks it, with the other fields
+    )
+    confirm = BooleanField(_l("I have checked the details and the materials"), validators=[DataRequired()])
+
+
+class StepForm(FlaskForm):
+    """A step on a case: made for the case as the page showed it (``expected``: its next event)."""
+
+    expected = IntegerField(validators=[InputRequired()])
+    opinion = TextAreaField(_l("Opinion or reason"), validators=[Length(max=1000)])
+    missing = MultiCheckbox(_l("Missing materials"))
+    missing_other = StringField(_l("Other missing materials"), validators=[Length(max=200)])

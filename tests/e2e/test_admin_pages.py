@@ -1,4 +1,5 @@
-"""An administrator's day in a real browser: sign in, issue, find, suspend — on a laptop and on a
+"""An administrator's day in a real browser: sign in, issue at the window (accepted and concluded
+at once), find, suspend — on a laptop and on a
 tablet-sized screen."""
 
 from __future__ import annotations
@@ -31,9 +32,10 @@ def test_issue_find_and_suspend(
     page.click("text=核发")
     page.fill("#id_number", HOLDER)
     page.fill("#name", "张三明")
-    page.check("text=经营性道路旅客运输驾驶员")
+    page.fill("#phone", "13800138000")
+    page.check("text=出租汽车驾驶员")
     page.check("#confirm")
-    page.click("button:has-text('核发')")
+    page.click("#fast")
     assert page.locator(".flash.success").inner_text() == f"证书 {HOLDER} 已核发。"
     assert "持证人手机激活码：" in page.locator(".flash.info").inner_text()
     page.click("nav >> text=证书查询")

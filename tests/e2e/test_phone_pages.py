@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from ..functional.admin_client import csrf, login, post_form
+from ..functional.admin_client import csrf, login, post_form, window_issue
 from ..helpers import id_number
 from ..registry import PASSWORD as STAFF_PASSWORD
 from ..registry import Province
@@ -43,18 +43,7 @@ def world(app: Flask, province: Province) -> World:
     certificate imported, all through the service's own forms."""
     office = app.test_client()
     login(office, "jinan_admin")
-    issued = post_form(
-        office,
-        "/admin/certificates/new",
-        "/admin/certificates/new",
-        {
-            "id_number": HOLDER,
-            "name": "张三明",
-            "categories": ["1", "2"],
-            "confirm": "y",
-            "request_key": "k1",
-        },
-    ).get_data(as_text=True)
+    issued = window_issue(office, HOLDER, "张三明", ["1", "9"], "k1").get_data(as_text=True)
     code = re.search(r"：([2-9A-Z]{5}-[2-9A-Z]{5})（", issued)
     assert code, issued
     token = csrf(office.get("/admin/legacy").get_data(as_text=True))

@@ -16,21 +16,18 @@ from app.services.errors import PermissionDenied
 
 from ..helpers import id_number
 from ..registry import Province
-from .admin_client import csrf, login, post_form
+from .admin_client import csrf, login, passed_exams, post_form, window_form
 
 HOLDER = id_number()
+NEW = "/admin/applications/new?item=issue"
 
 
 def issue_via_form(client: FlaskClient, **overrides: object):  # type: ignore[no-untyped-def]
-    data = {
-        "id_number": HOLDER,
-        "name": "张三明",
-        "categories": ["1", "2"],
-        "confirm": "y",
-        "request_key": "form-1",
-    }
+    """Issue at the window: the intake form of the item ``issue``, accepted and concluded at once."""
+    data = window_form(id_number=HOLDER, name="张三明", categories=["1", "9"], request_key="form-1", fast="1")
     data.update(overrides)
-    return post_form(client, "/admin/certificates/new", "/admin/certificates/new", data)
+    passed_exams(client.application, HOLDER, "张三明", [1])
+    return post_form(client, NEW, NEW, data)
 
 
 def test_sign_in_required(client: FlaskClient) -> None:
@@ -66,7 +63,7 @@ def test_issue_and_act_through_the_pages(client: FlaskClient, session: Session, 
     assert login(client, "jinan_admin").status_code == 302
     page = issue_via_form(client).get_data(as_text=True)
     assert f"证书 {HOLDER} 已核发。" in page
-    assert "经营性道路旅客运输驾驶员、经营性道路货物运输驾驶员" in page
+    assert "经营性道路旅客运输驾驶员、出租汽车驾驶员" in page
     cert = session.scalars(select(Certificate)).one()
     again = issue_via_form(client).get_data(as_text=True)  # the same form submitted twice
     assert "该表单已提交过，未重复办理。" in again
@@ -124,7 +121,7 @@ def test_other_authority_sees_nothing_and_its_attempts_are_recorded(
     url = f"/admin/certificates/{cert.id}"
     assert client.get(url).status_code == 404  # another city's certificate: as if it did not exist
     assert client.get(f"{url}/certificate.pdf").status_code == 404
-    token = csrf(client.get("/admin/certificates/new").get_data(as_text=True))
+    token = csrf(client.get("/admin/applications/queue").get_data(as_text=True))
     form = {"csrf_token": token, "expected_version": 1, "reason": "x", "confirm": "y", "request_key": "r1"}
     assert client.post(f"{url}/revoke", data=form).status_code == 404
     assert client.post(f"{url}/activation-code", data=form).status_code == 404

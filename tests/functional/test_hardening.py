@@ -28,12 +28,12 @@ def test_nul_in_a_multipart_sign_in_is_a_bad_request(
 
 def test_nul_in_a_multipart_issue_form_and_in_a_file_name(client: FlaskClient, province: Province) -> None:
     login(client, "jinan_admin")
-    token = csrf(client.get("/admin/certificates/new").get_data(as_text=True))
+    url = "/admin/applications/new?item=issue"
+    token = csrf(client.get(url).get_data(as_text=True))
     form = {"csrf_token": token, "id_number": "370102199003071238", "name": "张\x00三", "categories": "1"}
-    assert (
-        client.post("/admin/certificates/new", data=form, content_type="multipart/form-data").status_code
-        == 400
-    )
+    assert client.post(url, data=form, content_type="multipart/form-data").status_code == 400
+    named = {"csrf_token": token, "material_id_card": (__import__("io").BytesIO(b"%PDF-1"), "a\x00.pdf")}
+    assert client.post(url, data=named, content_type="multipart/form-data").status_code == 400
     upload = {"csrf_token": token, "file": (__import__("io").BytesIO(b"x"), "a\x00.csv")}
     assert client.post("/admin/batches", data=upload, content_type="multipart/form-data").status_code == 400
 

@@ -14,26 +14,16 @@ from app.models import HolderAccount
 
 from ..helpers import id_number, running_job
 from ..registry import Province
-from .admin_client import csrf, login, post_form
+from .admin_client import csrf, login, post_form, window_issue
 
 A, B = id_number("37010219900307123"), id_number("11010519491231002")
 
 
 def issue_with_code(client: FlaskClient, holder: str, name: str, key: str) -> str:
-    """Issue through the clerk's page and return the activation code it shows."""
+    """Issue at the clerk's window (accepted and concluded at once) and return the activation
+    code it shows."""
     login(client, "jinan_admin")
-    page = post_form(
-        client,
-        "/admin/certificates/new",
-        "/admin/certificates/new",
-        {
-            "id_number": holder,
-            "name": name,
-            "categories": ["1"],
-            "confirm": "y",
-            "request_key": key,
-        },
-    ).get_data(as_text=True)
+    page = window_issue(client, holder, name, ["4"], key).get_data(as_text=True)
     match = re.search(r"：([2-9A-Z]{5}-[2-9A-Z]{5})（", page)
     assert match, page
     return match.group(1)
@@ -177,18 +167,7 @@ def test_fifty_megabyte_photo_is_refused(app, client: FlaskClient, province: Pro
 
 def test_activation_notice_pdf(app, client: FlaskClient, province: Province) -> None:  # type: ignore[no-untyped-def]
     login(client, "jinan_admin")
-    page = post_form(
-        client,
-        "/admin/certificates/new",
-        "/admin/certificates/new",
-        {
-            "id_number": A,
-            "name": "张三明",
-            "categories": ["1"],
-            "confirm": "y",
-            "request_key": "n1",
-        },
-    ).get_data(as_text=True)
+    page = window_issue(client, A, "张三明", ["1"], "n1").get_data(as_text=True)
     code = re.search(r'name="code" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     action = re.search(r'action="(/admin/certificates/\d+/activation-notice\.pdf)"', page).group(1)  # type: ignore[union-attr]
     token = csrf(page)

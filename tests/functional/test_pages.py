@@ -198,7 +198,9 @@ INSPECTOR_PAGES = (
 STAFF_PAGES = (
     "/admin/",
     "/admin/certificates",
-    "/admin/certificates/new",
+    "/admin/applications/new?item=issue",
+    "/admin/applications/queue",
+    "/admin/applications",
     "/admin/batches",
     "/admin/legacy",
     "/admin/graduation-certificates",

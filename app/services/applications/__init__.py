@@ -15,6 +15,7 @@ from .cases import (
     load,
     open_at_window,
     open_from_platform,
+    stage_needed,
     supplement_from_platform,
     time_left,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "open_at_window",
     "open_from_platform",
     "spec_of",
+    "stage_needed",
     "supplement_from_platform",
     "time_left",
 ]

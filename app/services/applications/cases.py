@@ -383,7 +383,10 @@ def load(session: Session, application_id: int) -> Application:
     return application
 
 
-def _stage_needed(application: Application, name: str, definition: Step) -> Stage:
+def stage_needed(application: Application, name: str) -> Stage:
+    """The stage a staff member must hold to take step ``name`` on ``application`` now (a notice
+    and the materials it asked for: the stage the case is at, or goes back to)."""
+    definition = STEPS[name]
     if definition.stage is not None:
         return definition.stage
     at = CaseStage((application.resume_stage if name == "materials" else None) or application.stage)
@@ -418,7 +421,7 @@ def act(
             session,
             actor,
             application,
-            _stage_needed(application, name, definition),
+            stage_needed(application, name),
             action=f"application.{name}",
         )
         if CaseStage(application.stage) not in definition.starts:
