@@ -9,7 +9,10 @@ or an entry has no Chinese translation.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import lru_cache
+from pathlib import Path
 
+from babel.support import NullTranslations, Translations
 from flask_babel import gettext
 
 
@@ -213,7 +216,51 @@ MESSAGES = {
     ),
     "prerequisite_exam_missing": N_("No passed exam for %(category)s was found for this ID number."),
     "prerequisite_age_missing": N_("Drivers must be under %(age)s."),
+    # names of the things of a case, in words (see ``name_of``)
+    "item_issue": N_("Issue of a qualification certificate"),
+    "item_renew": N_("Renewal of a qualification certificate"),
+    "item_reissue": N_("Reissue of a lost or damaged qualification certificate"),
+    "item_change": N_("Change of a qualification certificate"),
+    "item_cancel": N_("Cancellation of a qualification certificate"),
+    "stage_accept": N_("Waiting for acceptance"),
+    "stage_materials": N_("Waiting for the missing materials"),
+    "stage_review": N_("Under review"),
+    "stage_conclude": N_("Waiting for the decision"),
+    "stage_granted": N_("Concluded: granted"),
+    "stage_refused": N_("Concluded: not granted"),
+    "stage_not_accepted": N_("Not accepted"),
+    "step_create": N_("Application received"),
+    "step_accept": N_("Application accepted"),
+    "step_refuse": N_("Application not accepted"),
+    "step_notify": N_("Missing materials requested once and for all"),
+    "step_materials": N_("Missing materials handed in"),
+    "step_approve": N_("Review passed"),
+    "step_reject": N_("Review not passed"),
+    "step_grant": N_("Granted"),
+    "step_deny": N_("Not granted"),
+    "material_application_form": N_("Application form"),
+    "material_id_card": N_("Identity card"),
+    "material_photo": N_("Recent photo"),
+    "material_driving_licence": N_("Driving licence"),
+    "material_health_certificate": N_("Health certificate"),
+    "material_proof_of_change": N_("Proof of the change"),
+    "material_other": N_("Other material"),
+    "channel_platform_online": N_("Online, on the government service platform"),
+    "channel_platform_window": N_("At a window of the government service platform"),
+    "channel_window": N_("At the authority's own window"),
+    # exam results
+    "no_exam_permission": N_(
+        "Only staff who accept or review issue cases, and administrators, record exam results."
+    ),
+    "invalid_score": N_("The score must be a whole number from 0 to 100."),
+    "invalid_passed": N_("Say whether the exam was passed: 合格 or 不合格."),
+    "one_category": N_("Give exactly one category."),
+    "same_exam_twice": N_("The same ID number, category and exam date as row %(row)s."),
+    "too_early": N_("This date is too long ago."),
 }
+
+NAMED = ("item", "stage", "step", "material", "channel")
+"""The kinds of things of a case that have names in the catalogue, as ``<kind>_<value>``."""
 
 VERDICTS = (
     "valid",
@@ -257,3 +304,22 @@ def message_for(error: object) -> str:
     ``code`` and maybe ``params``); its own text if the catalogue has none."""
     code = str(getattr(error, "code", ""))
     return text_for(code, getattr(error, "params", None)) or str(error)
+
+
+def name_of(kind: str, value: str, translate: Callable[[str], str] | None = None) -> str:
+    """The words for a service item, a case's stage, a step of its history, a kind of material or
+    a channel (``kind`` one of :data:`NAMED`), in the language of ``translate`` (default: the
+    request's); the value itself for one the catalogue does not know."""
+    assert kind in NAMED, kind
+    return text_for(f"{kind}_{value}", translate=translate) or value
+
+
+@lru_cache(maxsize=1)
+def _chinese() -> NullTranslations:
+    return Translations.load(str(Path(__file__).parent / "translations"), ["zh"])
+
+
+def in_chinese(text: str) -> str:
+    """``text`` (an English message id) in Chinese, whatever the request's language: for documents
+    that are always printed in Chinese, such as the notices of a case."""
+    return str(_chinese().gettext(text))
