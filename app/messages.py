@@ -253,7 +253,7 @@ MESSAGES = {
         "Only staff who accept or review issue cases, and administrators, record exam results."
     ),
     "invalid_score": N_("The score must be a whole number from 0 to 100."),
-    "invalid_passed": N_("Say whether the exam was passed: 合格 or 不合格."),
+    "invalid_passed": N_("Say whether the exam was passed: pass or fail."),
     "one_category": N_("Give exactly one category."),
     "same_exam_twice": N_("The same ID number, category and exam date as row %(row)s."),
     "too_early": N_("This date is too long ago."),

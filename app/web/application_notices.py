@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, abort, url_for
+from flask import Blueprint, Response, abort, current_app, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -56,6 +56,12 @@ def notice_links(application: Application) -> list[tuple[str, Any]]:
 
 
 bp.add_app_template_global(notice_links, "case_notice_links")
+
+
+def progress_url(case_number: str) -> str:
+    """The public progress page of a case, with its number filled in (what the notice's QR opens)."""
+    base = str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/")
+    return base + url_for("progress.page", case=case_number)
 
 
 def _case(application_id: int, notice: str) -> tuple[Application, ApplicationEvent]:
@@ -116,7 +122,7 @@ def acceptance_notice(application_id: int) -> Response:
             accepted_on=accepted_on,
             time_limit=ITEMS[ServiceItem(application.item)].time_limit,
             due=application.due,
-            progress_url=url_for("progress.page", case=application.case_number, _external=True),
+            progress_url=progress_url(application.case_number),
         ),
     )
 
