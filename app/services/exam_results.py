@@ -53,7 +53,7 @@ FAILED = {
 EARLIEST = dt.date(1990, 1, 1)
 TEMPLATE = (
     "身份证号码,姓名,考试类别,考试日期,成绩,是否合格\r\n"
-    "370102199003071234,张三,经营性道路旅客运输驾驶员,2026-03-01,92,合格\r\n"
+    "370102199003071238,张三,经营性道路旅客运输驾驶员,2026-03-01,92,合格\r\n"
 )
 """The file to download and fill in (UTF-8 with a byte-order mark, so Excel reads the Chinese)."""
 SOURCE_ENTERED, SOURCE_IMPORTED = "entered", "imported"

@@ -122,7 +122,10 @@ def import_file() -> Any:
                 )
                 return redirect(url_for("exam_results.index"))
             flash(
-                _("Nothing was imported: %(count)s problems, listed below.", count=len(saved.errors)),
+                _(
+                    "No exam result was imported: %(count)s problems, listed below.",
+                    count=len(saved.errors),
+                ),
                 "error",
             )
             rows = [(e.row, e.column, e.text(_)) for e in saved.errors[:500]]

@@ -217,13 +217,13 @@ class ProgressForm(FlaskForm):
 
 
 class ExamResultForm(FlaskForm):
-    """Staff enter one exam result (checked by ``app.services.exam_results``)."""
+    """Staff enter one exam result (every field is checked by ``app.services.exam_results``)."""
 
-    id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=18)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
+    id_number = StringField(_l("ID number"), validators=[Length(max=18)])
+    name = StringField(_l("Name"), validators=[Length(max=50)])
     category = SelectField(_l("Category"), coerce=int, choices=category_choices)
-    exam_date = StringField(_l("Exam date"), validators=[DataRequired(), Length(max=20)])
-    score = StringField(_l("Score"), validators=[DataRequired(), Length(max=5)])
+    exam_date = StringField(_l("Exam date"), validators=[Length(max=20)])
+    score = StringField(_l("Score"), validators=[Length(max=5)])
     passed = SelectField(
         _l("Result"), choices=[SelectChoice("合格", _l("Passed")), SelectChoice("不合格", _l("Failed"))]
     )
