@@ -9,7 +9,10 @@ or an entry has no Chinese translation.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import lru_cache
+from pathlib import Path
 
+from babel.support import NullTranslations, Translations
 from flask_babel import gettext
 
 
@@ -246,6 +249,15 @@ MESSAGES = {
     "step_reject": N_("Review: not approved"),
     "step_grant": N_("Concluded: licence granted"),
     "step_deny": N_("Concluded: licence refused"),
+    # exam results
+    "no_exam_permission": N_(
+        "Only staff who accept or review issue cases, and administrators, record exam results."
+    ),
+    "invalid_score": N_("The score must be a whole number from 0 to 100."),
+    "invalid_passed": N_("Say whether the exam was passed: pass or fail."),
+    "one_category": N_("Give exactly one category."),
+    "same_exam_twice": N_("The same ID number, category and exam date as row %(row)s."),
+    "too_early": N_("This date is too long ago."),
 }
 
 NAMED = ("item", "case_stage", "channel", "material", "step")
@@ -301,3 +313,14 @@ def name_of(vocabulary: str, value: str, translate: Callable[[str], str] | None 
     ``translate`` (default: the request's); the value itself if the catalogue has no words for it."""
     assert vocabulary in NAMED, vocabulary
     return text_for(f"{vocabulary}_{value}", None, translate) or value
+
+
+@lru_cache(maxsize=1)
+def _chinese() -> NullTranslations:
+    return Translations.load(str(Path(__file__).parent / "translations"), ["zh"])
+
+
+def in_chinese(text: str) -> str:
+    """``text`` (an English message id) in Chinese, whatever the request's language: for documents
+    that are always printed in Chinese, such as the notices of a case."""
+    return str(_chinese().gettext(text))

@@ -77,4 +77,16 @@ def decode_jws(token: str, keys: KeySet, purpose: Purpose, typ: str) -> tuple[di
         raise Malformed(f"token cannot be decoded: {exc}") from exc
     if not isinstance(claims, dict):  # pragma: no cover - PyJWT always returns a dict
         raise Malformed("token claims are not an object")
-    return claims, key
+    return _one_kind_of_number(claims), key
+
+
+def _one_kind_of_number(value: Any) -> Any:
+    """JSON has one kind of number, and the browser verifier cannot tell ``1.0`` or ``1e3`` from
+    an integer: neither does this one (an integral float becomes that integer, at any depth)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {name: _one_kind_of_number(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_one_kind_of_number(item) for item in value]
+    return value

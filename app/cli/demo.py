@@ -33,13 +33,14 @@ from sqlalchemy.orm import Session
 from signing import id_check_char
 
 from ..db import get_session
-from ..models import Authority, Certificate, Staff, TrainingSchool
+from ..models import Application, Authority, Certificate, Staff, TrainingSchool
 from ..models.enums import Role, ServiceItem, Stage
 from ..renderers.pdf import FONT
 from ..services import authorities, graduation
 from ..services import certificates as certs
 from ..services.container import services
 from ..services.keys import app_keystore, ensure_development_keys
+from . import demo_applications
 from .transactional import transactional
 
 
@@ -290,10 +291,23 @@ def load_command() -> None:
         click.echo(f"issued {issued} demo certificates")
     if stored := _graduation(session, issuers):
         click.echo(f"stored {stored} demo graduation certificates")
+    if cases := demo_applications.load(session, bodies, password, _graduation_pdf):
+        click.echo(f"opened {len(cases)} demo applications (办件) at {bodies['sanya'].name}")
     base = current_app.config["PUBLIC_BASE_URL"]
     click.echo(f"\nDemo accounts (password for all: {password}), sign in at {base}/admin/login")
     for staff in session.scalars(select(Staff).order_by(Staff.id)):
-        click.echo(f"  {staff.username:<22} {staff.role:<16} {staff.authority.name}")
+        grants = sorted({p.stage for p in staff.permissions if p.item == ServiceItem.ISSUE.value})
+        held = f" (issue: {', '.join(grants)})" if grants else ""
+        click.echo(f"  {staff.username:<22} {staff.role:<16} {staff.authority.name}{held}")
+    example = demo_applications.CASES[0]
+    found = session.scalars(
+        select(Application).where(Application.applicant_id_number == demo_applications.applicant_id(example))
+    ).first()
+    if found is not None:
+        click.echo(
+            f"applicant progress: {base}/progress (case number {found.case_number}, "
+            f"ID number {found.applicant_id_number})"
+        )
     click.echo(f"public keys: {base}/.well-known/jwks.json")
     for code in DEMO_ISSUERS:
         click.echo(f"status list: {base}/status/{code}")

@@ -189,6 +189,31 @@ def case_stages(session: Session, actor: Any, application: Application) -> set[S
     return found
 
 
+EXAM_RESULT_STAGES = frozenset({Stage.ACCEPT.value, Stage.REVIEW.value})
+"""A clerk who accepts or reviews issue cases records exam results (they check them)."""
+
+
+def may_record_exam_results(actor: Any) -> bool:
+    """Whether ``actor`` may see, enter and import exam results: province and authority
+    administrators, and clerks granted the issue item at the accept or review stage."""
+    if not may_enter(actor, Area.CERTIFICATES):
+        return False
+    if actor.role in (Role.PROVINCE_ADMIN, Role.AUTHORITY_ADMIN):
+        return True
+    return any(p.item == ServiceItem.ISSUE.value and p.stage in EXAM_RESULT_STAGES for p in actor.permissions)
+
+
+def require_exam_results(actor: Staff, *, action: str, target: tuple[str, str]) -> None:
+    """Refuse (``no_exam_permission``, the attempt recorded) unless :func:`may_record_exam_results`."""
+    if not may_record_exam_results(actor):
+        _raise_recorded(
+            PermissionDenied("no permission for exam results", code="no_exam_permission"),
+            actor,
+            action,
+            target,
+        )
+
+
 def sees_application(actor: Any, application: Application) -> bool:
     """Whether ``actor`` may open ``application`` (its page, materials, notices): staff of its
     authority, and the province."""

@@ -48,3 +48,9 @@ class FixedClock(Clock):
     def advance(self, **delta: float) -> None:
         """Move the clock forward (``days=``, ``seconds=``, …)."""
         self.at += dt.timedelta(**delta)
+
+
+def china_day(at: dt.datetime) -> dt.date:
+    """The date in China of instant ``at`` (a stored instant without a zone, as SQLite gives it
+    back, is in UTC)."""
+    return (at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at).astimezone(CHINA).date()

@@ -7,8 +7,10 @@ from flask import Flask
 from . import (
     admin,
     administration,
+    application_notices,
     applications,
     batches,
+    exam_results,
     graduation_pages,
     holder,
     legacy_pages,
@@ -17,6 +19,7 @@ from . import (
     partner_admin,
     partner_api,
     photo_review,
+    progress,
     trust,
     verify,
 )
@@ -40,3 +43,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(partner_admin.bp)
     app.register_blueprint(graduation_pages.bp)
     app.register_blueprint(openapi.bp)
+    app.register_blueprint(application_notices.bp)
+    app.register_blueprint(progress.bp)
+    app.register_blueprint(exam_results.bp)

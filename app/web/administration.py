@@ -19,7 +19,7 @@ from ..services import access, authorities
 from ..services.access import Area
 from ..services.errors import DomainError
 from ..services.passwords import check_password
-from .forms import AssignmentForm, PasswordForm, SelectChoice, StaffForm
+from .forms import AssignmentForm, ConnectForm, PasswordForm, SelectChoice, StaffForm
 from .guards import login_required, requires
 from .messages import message_for
 
@@ -126,7 +126,12 @@ def service_items() -> Any:
                 flash(_("Service item configuration saved."), "success")
             return redirect(url_for("administration.service_items"))
     rows = session.execute(
-        select(ServiceItemAssignment.region_code, ServiceItemAssignment.item, Authority.name)
+        select(
+            ServiceItemAssignment.region_code,
+            ServiceItemAssignment.item,
+            Authority.name,
+            ServiceItemAssignment.connected,
+        )
         .join(Authority)
         .order_by(ServiceItemAssignment.region_code, ServiceItemAssignment.item)
     ).all()
@@ -135,8 +140,41 @@ def service_items() -> Any:
         rows=rows,
         conflicts=authorities.conflicts(session),
         form=form,
+        connect_form=ConnectForm(formdata=None),
         can_edit=access.may_configure_items(current_user),
     )
+
+
+@bp.post("/service-items/connected")
+@requires(Area.SERVICE_ITEMS)
+def service_item_connected() -> Any:
+    """Connect a service item in a region to the government service platform, or disconnect it
+    (the province administrator; cases already open keep the flag they came in with)."""
+    if not access.may_configure_items(current_user):
+        abort(403)
+    form = ConnectForm()
+    if not form.validate_on_submit() or form.item.data not in {i.value for i in ServiceItem}:
+        abort(400)
+    connected = form.connected.data == "1"
+    try:
+        authorities.set_connected(
+            get_session(),
+            form.region_code.data or "",
+            ServiceItem(form.item.data),
+            connected,
+            actor=current_user.username,
+        )
+    except DomainError as exc:
+        flash(message_for(exc), "error")
+    else:
+        words = {"region": form.region_code.data, "item": ITEM_NAMES[ServiceItem(form.item.data)]}
+        flash(
+            _("%(item)s in %(region)s is now connected to the platform.", **words)
+            if connected
+            else _("%(item)s in %(region)s is no longer connected to the platform.", **words),
+            "success",
+        )
+    return redirect(url_for("administration.service_items"))
 
 
 @bp.post("/staff/<id:staff_id>/active")

@@ -202,3 +202,44 @@ class StepForm(FlaskForm):
     opinion = TextAreaField(_l("Opinion or reason"), validators=[Length(max=1000)])
     missing = MultiCheckbox(_l("Missing materials"))
     missing_other = StringField(_l("Other missing materials"), validators=[Length(max=200)])
+
+
+class ProgressForm(FlaskForm):
+    """An applicant checks their case by its number and their ID number."""
+
+    case_number = StringField(_l("Case number"), validators=[DataRequired(), Length(max=40)])
+    id_number = StringField(_l("ID number"), validators=[DataRequired(), Length(max=18)])
+
+
+class ExamResultForm(FlaskForm):
+    """Staff enter one exam result (every field is checked by ``app.services.exam_results``)."""
+
+    id_number = StringField(_l("ID number"), validators=[Length(max=18)])
+    name = StringField(_l("Name"), validators=[Length(max=50)])
+    category = SelectField(_l("Category"), coerce=int, choices=category_choices)
+    exam_date = StringField(_l("Exam date"), validators=[Length(max=20)])
+    score = StringField(_l("Score"), validators=[Length(max=5)])
+    passed = SelectField(
+        _l("Result"), choices=[SelectChoice("合格", _l("Passed")), SelectChoice("不合格", _l("Failed"))]
+    )
+
+
+class ExamImportForm(FlaskForm):
+    """Upload the exam centre's file of results."""
+
+    file = FileField(
+        _l("Spreadsheet (.csv or .xlsx)"),
+        validators=[
+            FileRequired(_l("Choose a file.")),
+            FileAllowed(["csv", "xlsx"], _l("Upload a .csv or .xlsx file.")),
+        ],
+    )
+    confirm = BooleanField(_l("I have checked the file"), validators=[DataRequired()])
+
+
+class ConnectForm(FlaskForm):
+    """Connect a service item in a region to the government service platform, or disconnect it."""
+
+    region_code = HiddenField(validators=[DataRequired(), Length(min=6, max=6)])
+    item = HiddenField(validators=[DataRequired()])
+    connected = HiddenField(validators=[DataRequired()])

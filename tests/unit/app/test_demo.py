@@ -55,3 +55,39 @@ def test_demo_province(app: Flask, runner: FlaskCliRunner, session: Session) -> 
     assert len(schools) == 4 and all(is_credit_code(s.credit_code) for s in schools)
     for code in demo.DEMO_ISSUERS:
         assert f"/status/{code}" in result.output
+
+
+def test_demo_applications_hold_every_stage(app: Flask, runner: FlaskCliRunner, session: Session) -> None:
+    from app.cli import demo_applications
+    from app.models import Application, ExamResult, PlatformMessage
+    from app.models.enums import CaseStage
+    from app.services.applications import time_left
+    from app.services.applications.prerequisites import check
+    from app.services.container import services
+
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    session.rollback()
+    cases = session.scalars(select(Application)).all()
+    assert {c.stage for c in cases} == {s.value for s in CaseStage}
+    assert demo_applications.every_stage_held(list(cases))
+    today = services().clock.today()
+    overdue = [c for c in cases if (time_left(c, today) or 0) < 0]
+    assert len(overdue) >= 2
+    connected = [c for c in cases if c.connected]
+    assert len(connected) == 2 and all(c.item == "issue" for c in connected)
+    assert authorities.assignment(session, "460200", ServiceItem.ISSUE).connected
+    assert session.scalars(select(PlatformMessage)).all()  # the connected cases told the platform
+    granted = next(c for c in cases if c.stage == CaseStage.GRANTED)
+    assert granted.certificate_id is not None
+    assert all(p.met for p in check(session, granted.applicant_id_number, [2], today))  # graduation
+    assert session.scalars(select(ExamResult)).all()
+    accounts = {s.username: s for s in session.scalars(select(Staff))}
+    for suffix, stage in (("accept", "accept"), ("review", "review"), ("conclude", "conclude")):
+        assert {p.stage for p in accounts[f"sanya_{suffix}"].permissions} == {stage}
+        assert f"sanya_{suffix}" in result.output
+    assert "/progress (case number " in result.output
+    again = runner.invoke(args=["demo", "load"])  # idempotent: no new cases
+    assert again.exit_code == 0, again.output
+    session.rollback()
+    assert len(session.scalars(select(Application)).all()) == len(cases)

@@ -60,3 +60,21 @@ def test_header_and_claims_are_compact_utf8_json() -> None:
     assert '"holder":"张三明"' in b64url_decode(claims_part).decode("utf-8")
     again = sign_credential(facts(), cert, status_uri="https://x/status/1", now=T0)
     assert again == token  # Ed25519 signatures are deterministic: same facts, same bytes
+
+
+def test_an_integral_float_is_the_integer_as_in_the_browser() -> None:
+    """JSON has one kind of number: the browser verifier reads ``"iat": 1.5e16`` as an integer, so
+    the library does too (found by the browser/library parity fuzz test)."""
+    cert, _ = keys()
+    token = sign_credential(facts(), cert, status_uri="u", now=T0)
+    claims = json.loads(b64url_decode(token.split(".")[1]))
+    claims["iat"] = float(claims["iat"])
+    header = {"kid": cert.info.kid, "typ": "vnd.rtcert.cert+jwt"}
+    token = jwt.encode(claims, cert.private, algorithm=cert.info.alg, headers=header)
+    assert f'"iat":{float(T0)}' in b64url_decode(token.split(".")[1]).decode()
+    verified = Verifier(KeySet([cert.public])).verify(token, at=T0)
+    assert verified.signed_at == T0 and type(verified.signed_at) is int
+    claims["iat"] = T0 + 0.5
+    token = jwt.encode(claims, cert.private, algorithm=cert.info.alg, headers=header)
+    with pytest.raises(Malformed):
+        Verifier(KeySet([cert.public])).verify(token, at=T0)
