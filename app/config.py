@@ -36,6 +36,8 @@ DEFAULTS: dict[str, Any] = {
     "GRADUATION_PDF_MAX_BYTES": 20 * 1024 * 1024,
     "TRAINING_TYPES": "A2:A2 驾驶培训,B2:B2 驾驶培训,general_cargo:普通货物运输从业资格培训",
     "PARTNER_TOKEN_SECONDS": 600,
+    "APPLICATION_MATERIAL_MAX_BYTES": 10 * 1024 * 1024,  # each file handed in with an application
+    "APPLICATION_MATERIALS_MAX_COUNT": 10,  # files in one platform push (or one supplement)
     "BATCH_CHUNK_ROWS": 1000,  # certificates a batch stores per transaction (the longest lock it holds)
 }
 _INTEGERS = {
@@ -48,6 +50,8 @@ _INTEGERS = {
     "SESSION_MINUTES",
     "GRADUATION_PDF_MAX_BYTES",
     "PARTNER_TOKEN_SECONDS",
+    "APPLICATION_MATERIAL_MAX_BYTES",
+    "APPLICATION_MATERIALS_MAX_COUNT",
     "PROXY_COUNT",
     "BATCH_CHUNK_ROWS",
 }
