@@ -36,6 +36,8 @@ FIELD_OF = {
     "unknown_implementing_body": "implementing_body",
     "not_implementing_body": "implementing_body",
     "item_not_connected": "item_code",
+    "item_unassigned": "implementing_body",
+    "item_conflict": "item_code",
     "case_certificate_not_found": "form.certificate_number",
     "case_certificate_other_holder": "form.certificate_number",
     "other_authority": "form.certificate_number",

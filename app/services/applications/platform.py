@@ -158,7 +158,7 @@ def _submitted_at(raw: Mapping[str, Any], now: dt.datetime, errors: dict[str, st
     if at - now > FUTURE_ALLOWANCE:
         errors["submitted_at"] = "submitted_in_future"
         return None
-    return at
+    return at.astimezone(dt.UTC)  # stored as UTC: SQLite keeps no offset
 
 
 def _credit_code(raw: Mapping[str, Any], errors: dict[str, str]) -> str:
