@@ -32,17 +32,6 @@ bp = Blueprint("platform_api", __name__)
 SCOPE = "platform:push"
 FORM_SLACK = 256 * 1024
 """What a push may carry besides its files (the JSON part, the multipart framing)."""
-FIELD_OF = {
-    "unknown_implementing_body": "implementing_body",
-    "not_implementing_body": "implementing_body",
-    "item_not_connected": "item_code",
-    "item_unassigned": "implementing_body",
-    "item_conflict": "item_code",
-    "case_certificate_not_found": "form.certificate_number",
-    "case_certificate_other_holder": "form.certificate_number",
-    "other_authority": "form.certificate_number",
-}
-"""The field a refusal of the case (not of its form) is about."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,7 +108,7 @@ def _refused(exc: DomainError) -> tuple[Response, int]:
     if isinstance(exc, Conflict):
         code = exc.code if exc.code in ("case_number_conflict", "case_not_waiting") else "concurrent_push"
         return error(409, code, text_for(code, exc.params) or message_for(exc))
-    field = FIELD_OF.get(exc.code)
+    field = platform.REFUSAL_FIELDS.get(exc.code)
     extra = {"fields": {field: {"code": exc.code, "message": message_for(exc)}}} if field else {}
     return error(422, exc.code, message_for(exc), **extra)
 

@@ -519,7 +519,8 @@ def test_no_token_a_bad_token_or_a_token_without_the_scope(
             assert response.status_code == status and response.get_json()["error"] == code
     refused = push(client, {**graduation, **EN}, application())
     assert refused.get_json()["message"] == "The access token lacks the scope platform:push."
-    assert push(client, graduation, application()).get_json()["message"] == "访问令牌缺少权限范围 platform:push。"
+    chinese = push(client, graduation, application()).get_json()["message"]
+    assert chinese == "访问令牌缺少权限范围 platform:push。"
     assert _cases(app) == 0 and blobs(app) == []
 
 

@@ -52,6 +52,17 @@ CHANNELS = (Channel.PLATFORM_ONLINE.value, Channel.PLATFORM_WINDOW.value)
 FUTURE_ALLOWANCE = dt.timedelta(minutes=5)
 """How far a submission time may lie ahead of our clock (the two clocks differ a little)."""
 TEXT_LIMIT = 100
+REFUSAL_FIELDS = {
+    "unknown_implementing_body": "implementing_body",
+    "not_implementing_body": "implementing_body",
+    "item_unassigned": "implementing_body",
+    "item_not_connected": "item_code",
+    "item_conflict": "item_code",
+    "case_certificate_not_found": "form.certificate_number",
+    "case_certificate_other_holder": "form.certificate_number",
+    "other_authority": "form.certificate_number",
+}
+"""The field each refusal of a case that passed its checks is about (see ``open_from_platform``)."""
 FIELD_ERRORS = (
     "required",
     "not_a_string",
@@ -92,6 +103,9 @@ FIELD_ERRORS = (
     "part_not_named",
     "part_sent_twice",
     "invalid_text",
+    "material_too_large",
+    "material_mismatch",
+    *REFUSAL_FIELDS,
 )
 """Every reason a field of a push (or of a supplement's ``materials``) is refused for."""
 
