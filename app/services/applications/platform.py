@@ -190,7 +190,8 @@ def parse_materials(
     parts (part name → file name): every part named once, and named by the list; problems go to
     ``errors``."""
     if raw is None:
-        raw = []
+        errors[name] = "required"
+        return ()
     if not isinstance(raw, list):
         errors[name] = "not_a_list"
         return ()
@@ -251,8 +252,6 @@ def parse_push(raw: Any, parts: Mapping[str, str], now: dt.datetime, *, max_mate
     channel = _string(raw, "channel", errors, limit=40)
     if channel and channel not in CHANNELS:
         errors["channel"] = "invalid_channel"
-    if "materials" not in raw:
-        errors["materials"] = "required"
     listed = parse_materials(raw.get("materials"), parts, errors, limit=max_materials)
     applicant, form = raw.get("applicant"), raw.get("form")
     for name, value in (("applicant", applicant), ("form", form)):
