@@ -4,7 +4,8 @@ materials (a PDF application form and a JPEG photo, ~20 KB together), pushed to
 ``/oauth/token``, multipart bodies built beforehand) — every push checked, its files streamed into
 the blob store, the case, its history, materials and audit event committed — against the same
 bodies posted to a bare Flask endpoint that only parses them and hashes the files
-(``bench/bare_app.py`` ``/upload``), in the same run with the same gunicorn settings.
+(``bench/bare_app.py`` ``/upload``), in the same run with the same gunicorn settings. On the
+instance's SQLite database unless ``BENCH_DATABASE_URL`` names another (empty) one.
 """
 
 from __future__ import annotations
@@ -104,6 +105,8 @@ def _prepare(folder: Path) -> tuple[dict[str, str], str, str]:
         "RTC_RATELIMIT_ENABLED": "0",
         "RTC_LOG_JSON": "1",
     }
+    if os.environ.get("BENCH_DATABASE_URL"):  # an empty database of its own (PostgreSQL, say)
+        env["RTC_DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
     out = subprocess.run(
         [sys.executable, "-c", SEED, BODY], env=env, check=True, capture_output=True, text=True
     ).stdout.split()
