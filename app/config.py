@@ -34,9 +34,10 @@ DEFAULTS: dict[str, Any] = {
     "BLOBS_DIR": None,  # default: <instance>/blobs
     "AUDIT_CHECKPOINT_DIR": None,  # default: <instance>/audit-checkpoints (not writable by the database)
     "GRADUATION_PDF_MAX_BYTES": 20 * 1024 * 1024,
-    "APPLICATION_MATERIAL_MAX_BYTES": 10 * 1024 * 1024,  # one material of an application (办件)
     "TRAINING_TYPES": "A2:A2 驾驶培训,B2:B2 驾驶培训,general_cargo:普通货物运输从业资格培训",
     "PARTNER_TOKEN_SECONDS": 600,
+    "APPLICATION_MATERIAL_MAX_BYTES": 10 * 1024 * 1024,  # each file handed in with an application
+    "APPLICATION_MATERIALS_MAX_COUNT": 10,  # files in one platform push (or one supplement)
     "BATCH_CHUNK_ROWS": 1000,  # certificates a batch stores per transaction (the longest lock it holds)
 }
 _INTEGERS = {
@@ -48,8 +49,9 @@ _INTEGERS = {
     "RENEW_WINDOW_DAYS",
     "SESSION_MINUTES",
     "GRADUATION_PDF_MAX_BYTES",
-    "APPLICATION_MATERIAL_MAX_BYTES",
     "PARTNER_TOKEN_SECONDS",
+    "APPLICATION_MATERIAL_MAX_BYTES",
+    "APPLICATION_MATERIALS_MAX_COUNT",
     "PROXY_COUNT",
     "BATCH_CHUNK_ROWS",
 }

@@ -258,6 +258,24 @@ MESSAGES = {
     "one_category": N_("Give exactly one category."),
     "same_exam_twice": N_("The same ID number, category and exam date as row %(row)s."),
     "too_early": N_("This date is too long ago."),
+    # pushes of the government service platform (the envelope of an application, its materials)
+    "not_json": N_("This part is not valid JSON."),
+    "not_a_json_object": N_("Send this as a JSON object."),
+    "not_a_list": N_("Send this field as a list."),
+    "invalid_case_number": N_("Use 1–40 letters, digits, hyphens or underscores."),
+    "unknown_item_code": N_("No service item has this code."),
+    "invalid_datetime": N_("Use a time like 2026-03-02T09:30:00+08:00."),
+    "datetime_without_offset": N_("Give the time with its offset from UTC, like 2026-03-02T09:30:00+08:00."),
+    "submitted_in_future": N_("The submission time is in the future."),
+    "invalid_channel": N_('Use "platform_online" or "platform_window".'),
+    "too_many_materials": N_("At most %(limit)s materials."),
+    "unknown_part": N_("The request has no file part of this name."),
+    "part_named_twice": N_("Another material names this file part already."),
+    "part_not_named": N_("This file part is not in the list of materials."),
+    "part_sent_twice": N_("The request has more than one file part of this name."),
+    "invalid_text": N_("This text holds characters that cannot be stored (NUL or half of a surrogate pair)."),
+    "too_large": N_("The request is larger than %(mb)s MB."),
+    "concurrent_push": N_("The same case number was pushed at the same moment; push again."),
 }
 
 NAMED = ("item", "case_stage", "channel", "material", "step")

@@ -7,15 +7,20 @@
   status list answers for the certificate), and a credential is one JWT signed by its issuer's
   key. The app's signature step costs about what the floor's does (840,000 and 869,000
   instructions), and so does its status read (266,000 and 292,000: the floor reads a 25 KB row);
-- ``/ping``: bare Flask doing nothing (context: what Flask and gunicorn cost alone).
+- ``/ping``: bare Flask doing nothing (context: what Flask and gunicorn cost alone);
+- ``/upload``: bare Flask taking a multipart push as the platform sends one: the JSON part
+  parsed, each file part read and SHA-256-hashed, a JSON answer (no token, checks, storage or
+  database: the baseline of ``bench.platform_ingest``).
 """
 
+import hashlib
+import json
 import os
 import tempfile
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy import create_engine, text
 
 app = Flask(__name__)
@@ -43,3 +48,10 @@ def floor() -> dict[str, int]:
     with _ENGINE.connect() as connection:
         row = connection.execute(_READ, {"issuer": "x"}).one()
     return {"status_bytes": len(row[0])}
+
+
+@app.post("/upload")
+def upload() -> tuple[dict[str, object], int]:
+    application = json.loads(request.form["application"])
+    hashes = {name: hashlib.sha256(file.read()).hexdigest() for name, file in request.files.items()}
+    return {"case_number": application["case_number"], "materials": hashes}, 201

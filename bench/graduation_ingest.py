@@ -10,17 +10,14 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import http.client
 import json
 import os
-import queue
 import tempfile
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlencode
 
 from app import create_app
 from app.cli.database import upgrade
@@ -29,7 +26,7 @@ from app.services import partners
 from app.services.graduation import check_pdf
 from tests.helpers import id_number
 
-from .serve import THREADED, gunicorn, run_threads
+from .serve import THREADED, concurrently, gunicorn, partner_token
 from .table import Row
 
 PUSHES = int(os.environ.get("BENCH_GRADUATION_PUSHES", "1000"))
@@ -130,23 +127,6 @@ def _prepare(folder: Path) -> tuple[dict[str, str], str, str]:
     return env, client_id, secret
 
 
-def _token(port: int, client_id: str, secret: str) -> str:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-    conn.request(
-        "POST",
-        "/oauth/token",
-        body=urlencode({"grant_type": "client_credentials", "scope": "graduation:write"}),
-        headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
-    )
-    response = conn.getresponse()
-    data = response.read()
-    conn.close()
-    if response.status != 200:
-        raise RuntimeError(f"/oauth/token: HTTP {response.status} {data[:300]!r}")
-    return str(json.loads(data)["access_token"])
-
-
 def _push(conn: http.client.HTTPConnection, token: str, body: bytes, content_type: str) -> None:
     conn.request(
         "POST",
@@ -160,38 +140,12 @@ def _push(conn: http.client.HTTPConnection, token: str, body: bytes, content_typ
         raise RuntimeError(f"push: HTTP {response.status} {data[:300]!r}")
 
 
-def _concurrently(count: int, worker: Callable[[], Callable[[int], None]]) -> float:
-    """Seconds for CLIENTS threads to do items 0..count-1; each thread makes its own ``worker()``
-    (its connection) and takes the next item until none is left."""
-    items: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for item in range(count):
-        items.put(item)
-    failures: list[BaseException] = []
-
-    def thread() -> None:
-        try:
-            do = worker()
-            while True:
-                try:
-                    item = items.get_nowait()
-                except queue.Empty:
-                    return
-                do(item)
-        except BaseException as exc:  # noqa: BLE001 - raised again in the main thread after the join
-            failures.append(exc)
-
-    elapsed = run_threads(thread, CLIENTS)
-    if failures:
-        raise failures[0]
-    return elapsed
-
-
 def _push_all(port: int, token: str, bodies: list[tuple[bytes, str]]) -> float:
     def worker() -> Callable[[int], None]:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         return lambda item: _push(conn, token, *bodies[item])
 
-    return _concurrently(len(bodies), worker)
+    return concurrently(len(bodies), worker, CLIENTS)
 
 
 def _baseline(folder: Path, bodies: list[tuple[bytes, str]]) -> float:
@@ -206,7 +160,7 @@ def _baseline(folder: Path, bodies: list[tuple[bytes, str]]) -> float:
             out.flush()
             os.fsync(out.fileno())
 
-    return _concurrently(len(bodies), lambda: store)
+    return concurrently(len(bodies), lambda: store, CLIENTS)
 
 
 def _children(pid: int) -> list[int]:
@@ -229,7 +183,7 @@ def _memory_growth(env: dict[str, str], client_id: str, secret: str) -> tuple[fl
     (``/proc/<pid>/clear_refs``) just before the push and read just after it."""
     env = {**env, "RTC_GRADUATION_PDF_MAX_BYTES": str(60 * MB)}
     with gunicorn("wsgi:app", env, "--workers", "1", "--worker-class", "sync") as (port, master):
-        token = _token(port, client_id, secret)
+        token = partner_token(port, client_id, secret, "graduation:write")
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         for n, size in enumerate((200 * 1024, MB, 200 * 1024, MB)):  # every code path loaded
             _push(
@@ -261,7 +215,7 @@ def run() -> list[Row]:
         folder = Path(tmp)
         env, client_id, secret = _prepare(folder / "instance")
         with gunicorn("wsgi:app", env, *THREADED) as (port, _):
-            token = _token(port, client_id, secret)
+            token = partner_token(port, client_id, secret, "graduation:write")
             pushed = _push_all(port, token, bodies)
         written = _baseline(folder / "baseline", bodies)
         del bodies

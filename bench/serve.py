@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import http.client
+import json
+import queue
 import socket
 import subprocess
 import sys
@@ -9,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from urllib.parse import urlencode
 
 # Every setting is on the command line: ``--config python:bench`` names a module that sets none,
 # so no gunicorn.conf.py of the current folder (``make run``'s access log) applies.
@@ -73,3 +78,48 @@ def gunicorn(app: str, env: dict[str, str], *options: str) -> Iterator[tuple[int
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def concurrently(count: int, worker: Callable[[], Callable[[int], None]], threads: int) -> float:
+    """Seconds for ``threads`` threads to do items 0..count-1; each thread makes its own
+    ``worker()`` (its connection) and takes the next item until none is left. The first failure
+    of any thread is raised again once all have stopped."""
+    items: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for item in range(count):
+        items.put(item)
+    failures: list[BaseException] = []
+
+    def thread() -> None:
+        try:
+            do = worker()
+            while True:
+                try:
+                    item = items.get_nowait()
+                except queue.Empty:
+                    return
+                do(item)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the main thread after the join
+            failures.append(exc)
+
+    elapsed = run_threads(thread, threads)
+    if failures:
+        raise failures[0]
+    return elapsed
+
+
+def partner_token(port: int, client_id: str, secret: str, scope: str) -> str:
+    """An access token with ``scope`` from the service's ``/oauth/token`` on ``port``."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    conn.request(
+        "POST",
+        "/oauth/token",
+        body=urlencode({"grant_type": "client_credentials", "scope": scope}),
+        headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    if response.status != 200:
+        raise RuntimeError(f"/oauth/token: HTTP {response.status} {data[:300]!r}")
+    return str(json.loads(data)["access_token"])

@@ -32,6 +32,7 @@ from .passwords import check_password, hash_password
 SCOPES = {
     "graduation:write": "push graduation certificates",
     "graduation:read": "read the state of pushed graduation certificates",
+    "platform:push": "push applications and their materials (the government service platform)",
 }
 AUDIENCE = "rtc-partner-api"
 ALGORITHM = "HS256"

@@ -19,6 +19,7 @@ from . import (
     partner_admin,
     partner_api,
     photo_review,
+    platform_api,
     progress,
     trust,
     verify,
@@ -40,6 +41,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(batches.bp)
     app.register_blueprint(photo_review.bp)
     app.register_blueprint(partner_api.bp)
+    app.register_blueprint(platform_api.bp)
     app.register_blueprint(partner_admin.bp)
     app.register_blueprint(graduation_pages.bp)
     app.register_blueprint(openapi.bp)

@@ -48,6 +48,7 @@ bp = Blueprint("partner_admin", __name__)
 SCOPE_NAMES = {
     "graduation:write": _l("Push graduation certificates"),
     "graduation:read": _l("Read the state of pushed graduation certificates"),
+    "platform:push": _l("Push applications and their materials (the government service platform)"),
 }
 ACTIONS = ("rotate", "deactivate", "activate")
 CODE_SEPARATORS = re.compile(r"[\s,，、;；]+")

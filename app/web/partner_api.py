@@ -1,6 +1,6 @@
 """The partner API: the OAuth 2.0 token endpoint (client credentials) and the graduation
 certificate push and state look-up. Errors are JSON with a stable ``error`` code and a message in
-the caller's language (Chinese unless ``Accept-Language`` asks for English)."""
+the caller's language (Chinese unless ``Accept-Language`` asks for English): see :mod:`.api`."""
 
 from __future__ import annotations
 
@@ -15,27 +15,18 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..db import begin_read, get_session, read_only
-from ..messages import message_for, text_for
+from ..db import get_session, read_only
+from ..messages import message_for
 from ..models import GraduationCertificate
 from ..security import csrf_exempt, limiter, streams_upload
 from ..services import graduation, partners
 from ..services.container import services
 from ..services.errors import Conflict, PermissionDenied, RuleViolation
 from ..storage import TooLarge
+from .api import caller, caller_before_upload, error, invalid
 
 bp = Blueprint("partner_api", __name__)
 OAUTH_RATE = "30 per minute"
-
-
-def _error(status: int, code: str, message: Any, **extra: Any) -> tuple[Response, int]:
-    response = jsonify({"error": code, "message": str(message), **extra})
-    if status == 401:
-        response.headers["WWW-Authenticate"] = (
-            'Basic realm="rtc"' if request.path.startswith("/oauth/") else f'Bearer error="{code}"'
-        )
-    response.headers["Cache-Control"] = "no-store"
-    return response, status
 
 
 def _client_credentials() -> tuple[str, str] | None:
@@ -58,12 +49,12 @@ def _client_credentials() -> tuple[str, str] | None:
 def token() -> tuple[Response, int]:
     """Client credentials → a short-lived access token (RFC 6749 §4.4)."""
     if request.form.get("grant_type") != "client_credentials":
-        return _error(400, "unsupported_grant_type", _l("Only grant_type=client_credentials is supported."))
+        return error(400, "unsupported_grant_type", _l("Only grant_type=client_credentials is supported."))
     credentials = _client_credentials()
     if credentials is None:
-        return _error(401, "invalid_client", _l("Send the client ID and secret (HTTP Basic)."))
+        return error(401, "invalid_client", _l("Send the client ID and secret (HTTP Basic)."))
     if "\x00" in credentials[0]:  # no client has one, and PostgreSQL refuses NUL characters in queries
-        return _error(401, "invalid_client", _l("Unknown client, wrong secret or a deactivated client."))
+        return error(401, "invalid_client", _l("Unknown client, wrong secret or a deactivated client."))
     lifetime = int(current_app.config["PARTNER_TOKEN_SECONDS"])
     try:
         access_token, scope = partners.issue_token(
@@ -76,34 +67,14 @@ def token() -> tuple[Response, int]:
             lifetime=lifetime,
         )
     except partners.InvalidClient:
-        return _error(401, "invalid_client", _l("Unknown client, wrong secret or a deactivated client."))
+        return error(401, "invalid_client", _l("Unknown client, wrong secret or a deactivated client."))
     except RuleViolation:
-        return _error(400, "invalid_scope", _l("The client may not have the scopes asked for."))
+        return error(400, "invalid_scope", _l("The client may not have the scopes asked for."))
     response = jsonify(
         {"access_token": access_token, "token_type": "Bearer", "expires_in": lifetime, "scope": scope}
     )
     response.headers["Cache-Control"] = "no-store"
     return response, 200
-
-
-def _caller(scope: str) -> partners.Caller | tuple[Response, int]:
-    header = request.headers.get("Authorization", "")
-    if not header.lower().startswith("bearer "):
-        return _error(401, "invalid_token", _l("Send an access token: Authorization: Bearer <token>."))
-    try:
-        caller = partners.authenticate(
-            get_session(),
-            header[7:].strip(),
-            app_secret=current_app.config["SECRET_KEY"],
-            issuer=current_app.config["PUBLIC_BASE_URL"],
-        )
-    except partners.InvalidToken:
-        return _error(401, "invalid_token", _l("The access token is missing, expired or not valid."))
-    if scope not in caller.scopes:
-        return _error(
-            403, "insufficient_scope", _l("The access token lacks the scope %(scope)s.", scope=scope)
-        )
-    return caller
 
 
 def certificate_json(row: GraduationCertificate, types: dict[str, str]) -> dict[str, Any]:
@@ -132,17 +103,8 @@ def _types() -> dict[str, str]:
     return graduation.training_types(current_app.config["TRAINING_TYPES"])
 
 
-def _invalid(errors: dict[str, str], raw: Any = None) -> tuple[Response, int]:
-    sent = raw if isinstance(raw, dict) else {}
-    fields = {
-        name: {"code": code, "message": text_for(code, {"value": str(sent.get(name, ""))[:60]}) or code}
-        for name, code in errors.items()
-    }
-    return _error(422, "invalid_fields", _l("Some fields are missing or wrong."), fields=fields)
-
-
 def _too_large(limit: int) -> tuple[Response, int]:
-    return _error(413, "too_large", _l("The PDF is larger than %(mb)d MB.", mb=limit // (1024 * 1024)))
+    return error(413, "too_large", _l("The PDF is larger than %(mb)d MB.", mb=limit // (1024 * 1024)))
 
 
 @bp.post("/api/v1/graduation-certificates")
@@ -150,16 +112,9 @@ def _too_large(limit: int) -> tuple[Response, int]:
 @streams_upload  # the metadata's fields are checked one by one; the PDF streams under its own cap
 def push() -> tuple[Response, int]:
     """Multipart: ``metadata`` (JSON) and ``file`` (the PDF). 201 stored, 200 the same push again."""
-    session = get_session()
-    if not session.in_transaction():
-        begin_read(session)  # the token check only reads: on SQLite it waits for no writer
-    caller = _caller("graduation:write")
-    if not isinstance(caller, partners.Caller):
-        return caller
-    # Give back the token check's connection (it only read) before the upload streams in: a slow
-    # 20 MB upload must not hold SQLite's write lock (or an idle PostgreSQL transaction); storing
-    # takes it again, briefly.
-    get_session().close()
+    pusher = caller_before_upload("graduation:write")
+    if not isinstance(pusher, partners.Caller):
+        return pusher
     limit = int(current_app.config["GRADUATION_PDF_MAX_BYTES"])
     # A body past the cap is refused from its Content-Length before it is read (or cut off as it
     # streams when there is none); files are spooled to disk by the multipart parser.
@@ -167,21 +122,21 @@ def push() -> tuple[Response, int]:
     try:
         raw = json.loads(request.form.get("metadata", ""))
     except (ValueError, RecursionError):  # also too deeply nested, or an integer of over 4300 digits
-        return _invalid({"metadata": "required" if not request.form.get("metadata") else "invalid_json"})
+        return invalid({"metadata": "required" if not request.form.get("metadata") else "invalid_json"})
     except RequestEntityTooLarge:  # the same stable code as a file cut off while streaming
         length = request.content_length
         if length is not None and length <= request.max_content_length:  # the body fits, not the metadata
             kb = int(current_app.config.get("MAX_FORM_MEMORY_SIZE") or 500_000) // 1000
-            return _error(413, "too_large", _l("The metadata is larger than %(kb)d KB.", kb=kb))
+            return error(413, "too_large", _l("The metadata is larger than %(kb)d KB.", kb=kb))
         return _too_large(limit)
     upload = request.files.get("file")
     if upload is None:
         problems = {"file": "required"}
         try:
-            graduation.parse_metadata(raw, _types(), services().clock.today(), caller.client.school_codes)
+            graduation.parse_metadata(raw, _types(), services().clock.today(), pusher.client.school_codes)
         except graduation.InvalidFields as exc:
             problems = {**exc.errors, **problems}
-        return _invalid(problems, raw)
+        return invalid(problems, raw)
     try:
         outcome = graduation.receive(
             get_session(),
@@ -190,28 +145,28 @@ def push() -> tuple[Response, int]:
             stream=upload.stream,
             limit=limit,
             types=_types(),
-            client=caller.client,
+            client=pusher.client,
             source="push",
-            actor=f"partner:{caller.client.client_id}",
+            actor=f"partner:{pusher.client.client_id}",
             today=services().clock.today(),
         )
     except graduation.InvalidFields as exc:
-        return _invalid(exc.errors, raw)
+        return invalid(exc.errors, raw)
     except TooLarge:
         return _too_large(limit)
     except graduation.NotPdf:
-        return _error(415, "not_pdf", _l("The file is not a PDF."))
+        return error(415, "not_pdf", _l("The file is not a PDF."))
     except graduation.UnusablePdf as exc:
         message = (
             _l("The PDF is encrypted or password-protected; send it without protection.")
             if exc.code == "encrypted_pdf"
             else _l("The PDF is damaged and cannot be read.")
         )
-        return _error(422, exc.code, message)
+        return error(422, exc.code, message)
     except Conflict:
-        return _error(409, "conflict", _l("The same certificate was pushed at the same time; push again."))
+        return error(409, "conflict", _l("The same certificate was pushed at the same time; push again."))
     except PermissionDenied as exc:  # number_taken, different_student
-        return _error(409, exc.code, message_for(exc))
+        return error(409, exc.code, message_for(exc))
     response = jsonify(certificate_json(outcome.certificate, _types()))
     response.headers["Location"] = url_for(".state", number=outcome.certificate.number)
     return response, 201 if outcome.created else 200
@@ -221,12 +176,12 @@ def push() -> tuple[Response, int]:
 def state(number: str) -> tuple[Response, int]:
     """The current revision of a certificate number this partner owns, and every revision of it
     (``current`` tells which is the current one)."""
-    caller = _caller("graduation:read")
-    if not isinstance(caller, partners.Caller):
-        return caller
-    revisions = graduation.owned_by(get_session(), number, caller.client)
+    found = caller("graduation:read")
+    if not isinstance(found, partners.Caller):
+        return found
+    revisions = graduation.owned_by(get_session(), number, found.client)
     if not revisions:
-        return _error(404, "not_found", _l("You have not pushed a certificate with this number."))
+        return error(404, "not_found", _l("You have not pushed a certificate with this number."))
     types = _types()
     return jsonify(
         {**certificate_json(revisions[0], types), "history": [certificate_json(r, types) for r in revisions]}

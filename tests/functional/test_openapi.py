@@ -19,22 +19,36 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import TestResponse
 
-from app.services import graduation, graduation_checks, partners
+from app.db import get_session
+from app.models import Application
+from app.models.enums import CaseStage, Role, ServiceItem, Stage
+from app.services import applications as apps
+from app.services import authorities, graduation, graduation_checks, partners
+from app.services.applications import platform
+from app.services.applications.items import BY_PLATFORM_CODE, MATERIAL_KINDS
+from app.services.container import services
 from app.services.errors import Conflict
-from app.web import partner_api
+from app.web import partner_api, platform_api
 from app.web.openapi import document
 from signing import is_credit_code
 
 from ..helpers import id_number
+from ..registry import QINGDAO, Province
 from .partner_helpers import bearer, client_with, encrypted_pdf, metadata, pdf, push, token
+from .platform_helpers import JPEG, PNG, application, connect
+from .platform_helpers import push as platform_push
 
 DOC_URI = "urn:rtc:openapi"
 PUSH = "/api/v1/graduation-certificates"
 STATE = "/api/v1/graduation-certificates/{number}"
 TOKEN = "/oauth/token"
+APPLICATIONS = "/api/v1/platform/applications"
+CASE = "/api/v1/platform/applications/{case_number}"
+MATERIALS = "/api/v1/platform/applications/{case_number}/materials"
 BOTH = ["graduation:write", "graduation:read"]
 
 
@@ -150,7 +164,7 @@ def test_document_matches_the_code(app: Flask) -> None:
     routes = {
         (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method.lower())
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.startswith("partner_api.")
+        if rule.endpoint.startswith(("partner_api.", "platform_api."))
         for method in rule.methods or ()
         if method not in {"HEAD", "OPTIONS"}
     }
@@ -166,6 +180,20 @@ def test_document_matches_the_code(app: Flask) -> None:
     types = graduation.training_types(app.config["TRAINING_TYPES"])
     for example in schemas["GraduationMetadata"]["examples"]:
         assert graduation.parse_metadata(example, types, dt.date.today())
+    # the platform's applications
+    assert schemas["CaseNumber"]["pattern"] == f"^{platform.CASE_NUMBER.pattern}$"
+    assert set(schemas["ItemCode"]["enum"]) == set(BY_PLATFORM_CODE)
+    assert schemas["PlatformApplication"]["required"] == list(platform.FIELDS)
+    assert set(schemas["PlatformApplication"]["properties"]) == set(platform.FIELDS)
+    assert set(schemas["Applicant"]["properties"]) == set(platform.APPLICANT_FIELDS)
+    assert schemas["PlatformFieldError"]["properties"]["code"]["enum"] == list(platform.FIELD_ERRORS)
+    assert schemas["MaterialList"]["items"]["properties"]["kind"]["enum"] == list(MATERIAL_KINDS)
+    stages = schemas["PlatformCaseFields"]["properties"]["stage"]["enum"]
+    assert stages == [stage.value for stage in CaseStage]
+    for example in schemas["PlatformApplication"]["examples"]:
+        parts = {m["file"]: f"{m['file']}.pdf" for m in example["materials"]}
+        pushed = platform.parse_push(example, parts, dt.datetime.now(dt.UTC), max_materials=10)
+        assert pushed.implementing_body == example["implementing_body"]
 
 
 # --- real responses against the document -------------------------------------------------------
@@ -306,7 +334,7 @@ def test_every_documented_response_is_real(
     )
     assert conformance.check(client.post(f"{PUSH}?note=%00", headers=writer), PUSH)["error"] == "bad_request"
 
-    documented = {key for key in conformance.documented() if key[0] != TOKEN}
+    documented = {key for key in conformance.documented() if key[0] in (PUSH, STATE)}
     assert conformance.seen == documented, documented ^ conformance.seen
 
 
@@ -397,3 +425,121 @@ def test_nul_characters_are_refused_as_documented(
         TOKEN, data={"grant_type": "client_credentials"}, headers={"Authorization": f"Basic {basic}"}
     )
     assert conformance.check(refused, TOKEN)["error"] == "invalid_client"
+
+
+def test_every_documented_platform_response_is_real(
+    app: Flask,
+    client: FlaskClient,
+    province: Province,
+    conformance: Conformance,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    connect(app)
+    pusher = bearer(client, app, ["platform:push"])
+    number = "PT-DOC-1"
+    case = f"{APPLICATIONS}/{number}"
+    materials = f"{case}/materials"
+    new = conformance.check(platform_push(client, pusher, application(case_number=number)), APPLICATIONS)
+    assert new["stage"] == "accept"
+    same = platform_push(client, pusher, application(case_number=number))
+    assert same.status_code == 200 and conformance.check(same, APPLICATIONS) == new
+    other = platform_push(client, pusher, application(case_number=number, channel="platform_window"))
+    assert conformance.check(other, APPLICATIONS)["error"] == "case_number_conflict"
+    bad = platform_push(client, pusher, application(case_number="?", applicant={}))
+    assert set(conformance.check(bad, APPLICATIONS)["fields"]) == {
+        "case_number",
+        "applicant.name",
+        "applicant.id_number",
+        "applicant.phone",
+    }
+    unconnected = platform_push(client, pusher, application(implementing_body=QINGDAO))
+    assert conformance.check(unconnected, APPLICATIONS)["error"] == "item_not_connected"
+    mismatch = platform_push(client, pusher, application(), {"form": (PNG, "form.pdf")})
+    assert conformance.check(mismatch, APPLICATIONS)["error"] == "material_mismatch"
+    app.config["APPLICATION_MATERIAL_MAX_BYTES"] = 1024
+    big = platform_push(client, pusher, application(), {"form": (b"%PDF-" + b"x" * 2000, "form.pdf")})
+    assert conformance.check(big, APPLICATIONS)["error"] == "material_too_large"
+    huge = platform_push(client, pusher, application(), {"form": (b"%PDF-" + b"x" * 3_000_000, "form.pdf")})
+    assert conformance.check(huge, APPLICATIONS)["error"] == "too_large"
+    app.config["APPLICATION_MATERIAL_MAX_BYTES"] = 10 * 1024 * 1024
+
+    def _beaten(*args: Any, **kwargs: Any) -> Any:
+        raise Conflict("pushed at the same moment", code="concurrent_change")
+
+    monkeypatch.setattr(platform_api.apps, "open_from_platform", _beaten)
+    raced = platform_push(client, pusher, application(case_number="PT-DOC-2"))
+    assert conformance.check(raced, APPLICATIONS)["error"] == "concurrent_push"
+    monkeypatch.undo()
+
+    # the state, and materials after a one-time notice
+    state = conformance.check(client.get(case, headers=pusher), CASE, "get")
+    assert [entry["action"] for entry in state["history"]] == ["create"]
+    listed = [{"file": "health", "kind": "health_certificate"}]
+    health = {"health": (JPEG, "health.jpg")}
+
+    def supplement(parts: dict[str, tuple[bytes, str]], path: str = materials, data: Any = listed) -> Any:
+        return platform_push(client, pusher, data, parts, path=path, name="materials")
+
+    assert conformance.check(supplement(health), MATERIALS)["error"] == "case_not_waiting"
+    with app.app_context():
+        session = get_session()
+        clerk = authorities.create_staff(
+            session,
+            username="doc",
+            display_name="受理员",
+            password="correct horse battery",
+            authority=province.body(session, "jinan"),
+            role=Role.CLERK,
+            permissions=[(ServiceItem.ISSUE, Stage.ACCEPT)],
+        )
+        row = session.scalars(select(Application).filter_by(case_number=number)).one()
+        apps.act(
+            session,
+            services().issuing,
+            services().blobs,
+            clerk,
+            row.id,
+            "notify",
+            apps.StepInput(opinion="缺体检证明"),
+            expected=row.next_sequence,
+        )
+        session.commit()
+    assert conformance.check(supplement(health, data=[]), MATERIALS)["error"] == "invalid_fields"
+    wrong = supplement({"health": (PNG, "health.jpg")})
+    assert conformance.check(wrong, MATERIALS)["error"] == "material_mismatch"
+    app.config["APPLICATION_MATERIAL_MAX_BYTES"] = 1024
+    assert conformance.check(supplement({"health": (JPEG * 40, "h.jpg")}), MATERIALS)["error"] == (
+        "material_too_large"
+    )
+    assert conformance.check(supplement({"health": (JPEG * 50_000, "h.jpg")}), MATERIALS)["error"] == (
+        "too_large"
+    )
+    app.config["APPLICATION_MATERIAL_MAX_BYTES"] = 10 * 1024 * 1024
+    missing = supplement(health, path=f"{APPLICATIONS}/NO-SUCH/materials")
+    assert conformance.check(missing, MATERIALS)["error"] == "case_not_found"
+    back = conformance.check(supplement(health), MATERIALS)
+    assert back["stage"] == "accept" and back["materials"][-1]["supplementary"] is True
+    assert conformance.check(client.get(f"{APPLICATIONS}/NO-SUCH", headers=pusher), CASE, "get")["error"] == (
+        "case_not_found"
+    )
+
+    # no token, a token without the scope, a NUL in the path or query
+    graduation_only = bearer(client, app, ["graduation:write"])
+    for headers, code in (({}, "invalid_token"), (graduation_only, "insufficient_scope")):
+        assert conformance.check(platform_push(client, headers, application()), APPLICATIONS)["error"] == code
+        assert conformance.check(supplement_as(client, headers, materials), MATERIALS)["error"] == code
+        assert conformance.check(client.get(case, headers=headers), CASE, "get")["error"] == code
+    for response, path, method in (
+        (client.post(f"{APPLICATIONS}?x=%00", headers=pusher), APPLICATIONS, "post"),
+        (client.post(f"{APPLICATIONS}/A%00/materials", headers=pusher), MATERIALS, "post"),
+        (client.get(f"{APPLICATIONS}/A%00", headers=pusher), CASE, "get"),
+    ):
+        assert conformance.check(response, path, method)["error"] == "bad_request"
+
+    documented = {key for key in conformance.documented() if key[0] in (APPLICATIONS, CASE, MATERIALS)}
+    assert conformance.seen == documented, documented ^ conformance.seen
+
+
+def supplement_as(client: FlaskClient, headers: dict[str, str], path: str) -> Any:
+    """An empty supplement (refused before its content is looked at)."""
+    return platform_push(client, headers, [], {}, path=path, name="materials")

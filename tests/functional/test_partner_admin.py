@@ -286,3 +286,21 @@ def test_language_switch_after_an_action_goes_back_to_the_list(
     client_id, _ = registered(client)
     response = client.get(f"{PAGE}/{client_id}/rotate?lang=zh_CN")
     assert response.status_code == 302 and response.headers["Location"] == f"{PAGE}?lang=zh_CN"
+
+
+def test_the_platform_scope_is_offered_and_listed_in_words(
+    app: Flask, client: FlaskClient, province: Province
+) -> None:
+    login(client, "province")
+    assert "platform:push · Push applications and their materials (the government service platform)" in (
+        open_page(client)
+    )
+    response = register(client, "一体化政务服务平台", ["platform:push"])
+    assert response.status_code == 200
+    [row] = stored(app)
+    assert row.scopes == "platform:push"
+    chinese = html.unescape(client.get(f"{PAGE}?lang=zh_CN").get_data(as_text=True))
+    assert 'title="推送办件及其材料（一体化政务服务平台）">platform:push</code>' in chinese
+    secret = shown_secret(html.unescape(response.get_data(as_text=True)))
+    granted = token(client, row.client_id, secret)
+    assert granted.json is not None and granted.json["scope"] == "platform:push"

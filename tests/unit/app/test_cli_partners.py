@@ -237,3 +237,12 @@ def test_a_partner_without_schools_is_told_so(app: Flask, runner: FlaskCliRunner
         "pushed before for 1 school(s) it is not registered for:",
         f"  {JINAN_SCHOOL}  历下驾校",
     ]
+
+
+def test_the_government_service_platform_is_registered_with_platform_push(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    assert "platform:push" in runner.invoke(args=["partners", "add", "--help"]).output
+    client_id, secret = added(runner, "一体化政务服务平台", "--scope", "platform:push")
+    assert clients(app) == [(client_id, "一体化政务服务平台", "platform:push", True)]
+    assert can_get_token(app, client_id, secret)
