@@ -365,6 +365,10 @@ def _register(
 ) -> tuple[Response | None, dict[str, str]]:
     """Open the case (or take it all the way, on the fast path); the page to go to, or the field
     errors to show with the form again."""
+    opened = apps.opened_by_form(get_session(), current_user, form.request_key.data)
+    if opened is not None:  # the same form again: the case it opened, not a second one
+        flash(str(REPEATED), "success")
+        return redirect(url_for("applications.case", application_id=opened.id)), {}
     try:
         uploads = _receive((*kinds, "other"))
     except RuleViolation as exc:
@@ -379,6 +383,7 @@ def _register(
         },
         form=_form_data(item, form),
         uploads=uploads,
+        request_key=form.request_key.data,
     )
     session, context, blobs = get_session(), services().issuing, services().blobs
     try:

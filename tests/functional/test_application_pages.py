@@ -364,3 +364,21 @@ def test_queue_overdue_first_with_time_left_and_search_filters(app: Flask, provi
     assert first not in admin.get("/admin/applications?stage=review").get_data(as_text=True)
     by_id = admin.get(f"/admin/applications?q={OTHER}").get_data(as_text=True)
     assert second in by_id and first not in by_id
+
+
+def test_the_intake_form_submitted_twice_opens_one_case(app: Flask, province: Province) -> None:
+    admin = signed_in(app, "jinan_admin")
+    page = admin.get(NEW).get_data(as_text=True)
+    key = re.search(r'name="request_key"[^>]*value="([0-9a-f]+)"', page)
+    assert key, page
+    data = {
+        "csrf_token": csrf(page),
+        "request_key": key.group(1),
+        **window_form(id_number=HOLDER, name="张三明", categories=["9"], fast="0"),
+    }
+    first = admin.post(NEW, data=data, content_type="multipart/form-data", follow_redirects=True)
+    again = admin.post(NEW, data=data, content_type="multipart/form-data", follow_redirects=True)
+    assert "申请已登记，办件编号" in first.get_data(as_text=True)
+    assert "该表单已提交过，未重复办理。" in again.get_data(as_text=True)
+    with app.app_context():
+        assert len(get_session().scalars(select(Application)).all()) == 1

@@ -20,6 +20,7 @@ done (a double-submitted form), anything else that moved the case first is a con
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -72,6 +73,8 @@ class NewCase:
     case_number: str | None = None
     submitted_at: dt.datetime | None = None
     uploads: Sequence[Upload] = ()
+    request_key: str | None = None
+    """The window form's one-time key: the same form submitted twice opens one case."""
 
 
 @dataclass(frozen=True)
@@ -218,6 +221,9 @@ def open_at_window(
     platform is told of the new case."""
     checked = check(new, context.clock.today())
     with step(session):
+        repeated = opened_by_form(session, actor, new.request_key)
+        if repeated is not None:
+            return repeated
         certificate = _certificate_for(session, checked)
         access.require(
             session,
@@ -240,12 +246,27 @@ def open_at_window(
             submitted_at=context.clock.now(),
             created_by=actor.username,
             connected=_connected(session, authority, checked.spec.item),
+            content_hash=_form_key(new.request_key),
         )
         materials.attach(
             session, blobs, application, list(new.uploads), at=context.clock.now(), supplementary=False
         )
         _history(session, context, application, actor.username, actor.display_name, "create", None)
         return application
+
+
+def _form_key(request_key: str | None) -> str | None:
+    return hashlib.sha256(f"window:{request_key}".encode()).hexdigest() if request_key else None
+
+
+def opened_by_form(session: Session, actor: Staff, request_key: str | None) -> Application | None:
+    """The case a window form with ``request_key`` already opened (a form submitted twice)."""
+    key = _form_key(request_key)
+    if key is None:
+        return None
+    return session.scalars(
+        select(Application).where(Application.content_hash == key, Application.created_by == actor.username)
+    ).first()
 
 
 @dataclass(frozen=True)
