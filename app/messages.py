@@ -213,6 +213,16 @@ MESSAGES = {
     ),
     "prerequisite_exam_missing": N_("No passed exam for %(category)s was found for this ID number."),
     "prerequisite_age_missing": N_("Drivers must be under %(age)s."),
+    # messages for the government service platform (the kinds of ``platform_message.last_error``)
+    "platform_refused": N_("The platform refused this message (%(detail)s)."),
+    "platform_busy": N_("The platform asked to try again later (%(detail)s)."),
+    "platform_server_error": N_("The platform failed to take the message (%(detail)s)."),
+    "platform_timeout": N_("The platform did not answer in time."),
+    "platform_unreachable": N_("The platform could not be reached (%(detail)s)."),
+    "platform_no_token": N_("The platform did not accept our client credentials (%(detail)s)."),
+    "platform_gave_up": N_("Given up after too many failed attempts. The last: %(last)s"),
+    "platform_message_not_found": N_("There is no such message for the platform."),
+    "platform_message_not_dead": N_("This message is no longer waiting to be sent again. Reload the page."),
 }
 
 VERDICTS = (

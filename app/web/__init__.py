@@ -16,6 +16,7 @@ from . import (
     partner_admin,
     partner_api,
     photo_review,
+    platform_pages,
     trust,
     verify,
 )
@@ -38,3 +39,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(partner_admin.bp)
     app.register_blueprint(graduation_pages.bp)
     app.register_blueprint(openapi.bp)
+    app.register_blueprint(platform_pages.bp)

@@ -165,7 +165,12 @@ def messages(engine: Engine) -> list[Any]:
         return list(
             conn.execute(
                 select(
-                    table.c.case_number, table.c.sequence, table.c.state, table.c.attempts, table.c.last_error
+                    table.c.id,
+                    table.c.case_number,
+                    table.c.sequence,
+                    table.c.state,
+                    table.c.attempts,
+                    table.c.last_error,
                 )
             )
         )
@@ -173,7 +178,7 @@ def messages(engine: Engine) -> list[Any]:
 
 def ledger(url: str) -> dict[str, Any]:
     """The simulator's ledger, over HTTP."""
-    with urllib.request.urlopen(f"{url}/_admin/ledger", timeout=10) as response:  # noqa: S310 - our own test server
+    with urllib.request.urlopen(f"{url}/_admin/ledger", timeout=10) as response:
         return json.loads(response.read())
 
 
@@ -182,7 +187,7 @@ def admin(url: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
     request = urllib.request.Request(
         f"{url}/_admin/{path}", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
     )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our own test server
+    with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
 
 

@@ -18,6 +18,7 @@ from app.services.platform.relay import Relay
 from simulator.server import Faults, Platform, PlatformServer, running
 
 from ..registry import Province
+from .admin_client import csrf, login
 from .platform_helpers import (
     admin,
     all_sent,
@@ -119,6 +120,19 @@ def test_a_refused_message_is_dead_and_holds_back_only_its_case(
     assert all(states[(n, s)].state == MessageState.SENT for n in others for s in range(1, 5))
     # a second run sends nothing of that case: it waits for staff
     assert Relay(engine, settings(platform.url)).run(once=True).delivered == 0
+    # staff fix the case with the platform and send it again from the page
+    platform.platform.faults.reject_cases = []
+    client = app.test_client()
+    login(client, "jinan_admin")
+    dead_id = next(m.id for m in messages(engine) if m.state == MessageState.DEAD)
+    page = client.get("/admin/platform/").get_data(as_text=True)
+    assert refused in page
+    client.post(f"/admin/platform/messages/{dead_id}/retry", data={"csrf_token": csrf(page)})
+    assert Relay(engine, settings(platform.url)).run(once=True).delivered == 4
+    assert all_sent(engine)()
+    found = ledger(platform.url)
+    check_ledger(found, keys(engine))
+    assert [d["sequence"] for d in found["deliveries"] if d["case_number"] == refused] == [1, 2, 3, 4]
 
 
 def test_too_many_failures_make_a_message_dead(

@@ -268,7 +268,11 @@ class Relay:
         elif outcome.result == Result.REFUSED or attempts >= self.settings.max_attempts:
             gave_up = outcome.result != Result.REFUSED
             last = error(ErrorKind.GAVE_UP, outcome.error or "") if gave_up else outcome.error
-            conn.execute(update(MESSAGES).where(mine).values(state=DEAD, attempts=attempts, last_error=last))
+            conn.execute(
+                update(MESSAGES)
+                .where(mine)
+                .values(state=DEAD, attempts=attempts, last_error=last, next_attempt_at=now)
+            )
             if gave_up:
                 outcome = Outcome(Result.REFUSED, last, outcome.status)
         else:
