@@ -10,6 +10,7 @@ from . import (
     browser_verify,
     graduation_ingest,
     http_verify,
+    platform_relay,
     qr_size,
     render,
     table,
@@ -25,6 +26,7 @@ BENCHMARKS = (
     batch_issue,
     batch_contention,
     graduation_ingest,
+    platform_relay,
 )
 
 

@@ -43,6 +43,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tenacity import RetryCallState, wait_exponential, wait_random_exponential
 from tenacity.wait import wait_base
 
+from ...db import WRITE_OPTION
 from ...models import PlatformMessage
 from ...models.enums import MessageState
 from .client import ErrorKind, Outcome, PlatformClient, PlatformUnavailable, Result, Settings, error
@@ -139,8 +140,16 @@ class Relay:
         ]
         for sender in senders:
             sender.start()
+
+        def wake_on_stop() -> None:  # idle senders wait on the condition, not on ``stop``
+            stop.wait()
+            with self._mutex:
+                self._mutex.notify_all()
+
+        threading.Thread(target=wake_on_stop, name="relay-stop", daemon=True).start()
         for sender in senders:
             sender.join()
+        stop.set()
         return self.summary
 
     def _sender(self, stop: threading.Event, once: bool) -> None:
@@ -178,6 +187,8 @@ class Relay:
             return self._no_token(exc, stop)
         self._without_token = False
         claimed: Claimed | None = None
+        if not self.locks:  # SQLite: the claim only reads (no write lock, no commit to wait for)
+            conn.execution_options(**{WRITE_OPTION: False})
         transaction = conn.begin()
         try:
             claimed = self._claim(conn)
@@ -188,6 +199,7 @@ class Relay:
                 transaction.commit()
             outcome = self._send(claimed)
             if not self.locks:
+                conn.execution_options(**{WRITE_OPTION: True})
                 transaction = conn.begin()
             outcome = self._record(conn, claimed, outcome)
             transaction.commit()
