@@ -242,28 +242,33 @@ class Relay:
             earlier.c.sequence < MESSAGES.c.sequence,
             earlier.c.state != SENT,
         )
-        with self._mutex:
-            query = (
-                select(
-                    MESSAGES.c.id,
-                    MESSAGES.c.case_number,
-                    MESSAGES.c.sequence,
-                    MESSAGES.c.kind,
-                    MESSAGES.c.payload,
-                    MESSAGES.c.attempts,
-                )
-                .where(MESSAGES.c.state == PENDING, MESSAGES.c.next_attempt_at <= self.now(), ~blocked)
-                .order_by(MESSAGES.c.next_attempt_at, MESSAGES.c.id)
-                .limit(1)
+        query = (
+            select(
+                MESSAGES.c.id,
+                MESSAGES.c.case_number,
+                MESSAGES.c.sequence,
+                MESSAGES.c.kind,
+                MESSAGES.c.payload,
+                MESSAGES.c.attempts,
             )
-            if self._in_flight:
-                query = query.where(MESSAGES.c.id.not_in(self._in_flight))
-            if self.locks:
-                query = query.with_for_update(skip_locked=True, of=MESSAGES)
-            row = conn.execute(query).first()
+            .where(MESSAGES.c.state == PENDING, MESSAGES.c.next_attempt_at <= self.now(), ~blocked)
+            .order_by(MESSAGES.c.next_attempt_at, MESSAGES.c.id)
+            .limit(1)
+        )
+        if self.locks:  # the row lock keeps every other sender off: senders claim side by side
+            row = conn.execute(query.with_for_update(skip_locked=True, of=MESSAGES)).first()
             if row is None:
                 return None
-            self._in_flight.add(row.id)
+            with self._mutex:
+                self._in_flight.add(row.id)
+        else:  # no row locks: one claim at a time, past the messages in flight in this process
+            with self._mutex:
+                if self._in_flight:
+                    query = query.where(MESSAGES.c.id.not_in(self._in_flight))
+                row = conn.execute(query).first()
+                if row is None:
+                    return None
+                self._in_flight.add(row.id)
         return Claimed(row.id, row.case_number, row.sequence, row.kind, row.payload, row.attempts)
 
     def _record(self, conn: Connection, claimed: Claimed, outcome: Outcome) -> Outcome:
