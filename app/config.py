@@ -39,6 +39,15 @@ DEFAULTS: dict[str, Any] = {
     "APPLICATION_MATERIAL_MAX_BYTES": 10 * 1024 * 1024,  # each file handed in with an application
     "APPLICATION_MATERIALS_MAX_COUNT": 10,  # files in one platform push (or one supplement)
     "BATCH_CHUNK_ROWS": 1000,  # certificates a batch stores per transaction (the longest lock it holds)
+    # The government service platform (一体化平台) that `flask platform relay` tells of each step
+    "PLATFORM_URL": None,  # e.g. https://zwfw.example.gov.cn (no relay without it)
+    "PLATFORM_CLIENT_ID": None,
+    "PLATFORM_CLIENT_SECRET": None,
+    "PLATFORM_TIMEOUT": 10.0,  # seconds for one request to the platform
+    "PLATFORM_MAX_ATTEMPTS": 60,  # failed attempts before a message is dead (the waits cover a day and more)
+    "PLATFORM_BACKOFF": 1.0,  # seconds: the first wait after a failure (doubling, with jitter)
+    "PLATFORM_BACKOFF_MAX": 1800.0,  # seconds: the longest wait between two attempts
+    "PLATFORM_SENDERS": 8,  # messages one relay sends at once (to different cases)
 }
 _INTEGERS = {
     "PRESENTATION_LIFETIME",
@@ -54,7 +63,10 @@ _INTEGERS = {
     "APPLICATION_MATERIALS_MAX_COUNT",
     "PROXY_COUNT",
     "BATCH_CHUNK_ROWS",
+    "PLATFORM_MAX_ATTEMPTS",
+    "PLATFORM_SENDERS",
 }
+_FLOATS = {"PLATFORM_TIMEOUT", "PLATFORM_BACKOFF", "PLATFORM_BACKOFF_MAX"}
 _BOOLEANS = {"LOG_JSON", "RATELIMIT_ENABLED"}
 
 
@@ -67,6 +79,8 @@ def from_environment(environ: os._Environ[str] | dict[str, str] = os.environ) ->
             config[name] = default
         elif name in _INTEGERS:
             config[name] = int(raw)
+        elif name in _FLOATS:
+            config[name] = float(raw)
         elif name in _BOOLEANS:
             config[name] = raw.strip().lower() in {"1", "true", "yes", "on"}
         else:

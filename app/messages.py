@@ -276,6 +276,16 @@ MESSAGES = {
     "invalid_text": N_("This text holds characters that cannot be stored (NUL or half of a surrogate pair)."),
     "too_large": N_("The request is larger than %(mb)s MB."),
     "concurrent_push": N_("The same case number was pushed at the same moment; push again."),
+    # messages for the government service platform (the kinds of ``platform_message.last_error``)
+    "platform_refused": N_("The platform refused this message (%(detail)s)."),
+    "platform_busy": N_("The platform asked to try again later (%(detail)s)."),
+    "platform_server_error": N_("The platform failed to take the message (%(detail)s)."),
+    "platform_timeout": N_("The platform did not answer in time."),
+    "platform_unreachable": N_("The platform could not be reached (%(detail)s)."),
+    "platform_no_token": N_("The platform did not accept our client credentials (%(detail)s)."),
+    "platform_gave_up": N_("Given up after too many failed attempts. The last: %(last)s"),
+    "platform_message_not_found": N_("There is no such message for the platform."),
+    "platform_message_not_dead": N_("This message is no longer waiting to be sent again. Reload the page."),
 }
 
 NAMED = ("item", "case_stage", "channel", "material", "step")

@@ -11,6 +11,7 @@ from . import (
     graduation_ingest,
     http_verify,
     platform_ingest,
+    platform_relay,
     qr_size,
     render,
     table,
@@ -27,6 +28,7 @@ BENCHMARKS = (
     batch_contention,
     graduation_ingest,
     platform_ingest,
+    platform_relay,
 )
 
 

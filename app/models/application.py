@@ -159,6 +159,8 @@ class PlatformMessage(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
+    application: Mapped[Application] = relationship()
+
     @property
     def idempotency_key(self) -> str:
         """What the platform drops duplicates by: the case number and the message's sequence."""

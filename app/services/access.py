@@ -32,6 +32,7 @@ from ..models import (
     Certificate,
     GraduationCertificate,
     HolderPhoto,
+    PlatformMessage,
     ServiceItemAssignment,
     Staff,
 )
@@ -56,6 +57,7 @@ class Area(StrEnum):
     SERVICE_ITEMS = "service_items"  # which body implements which item where
     PARTNERS = "partners"  # partner systems and their secrets
     INSPECTION = "inspection"  # full records behind a verified code
+    PLATFORM = "platform"  # messages for the government service platform: status, dead letters
 
 
 AREA_ROLES: dict[Area, frozenset[Role]] = {
@@ -64,6 +66,7 @@ AREA_ROLES: dict[Area, frozenset[Role]] = {
     Area.SERVICE_ITEMS: frozenset({Role.PROVINCE_ADMIN, Role.AUTHORITY_ADMIN, Role.CLERK}),
     Area.PARTNERS: frozenset({Role.PROVINCE_ADMIN}),
     Area.INSPECTION: frozenset({Role.INSPECTOR}),
+    Area.PLATFORM: frozenset({Role.PROVINCE_ADMIN, Role.AUTHORITY_ADMIN}),
 }
 """Who enters each area (changing what is there may need more, e.g. service items: the province)."""
 
@@ -225,6 +228,22 @@ def sees_application(actor: Any, application: Application) -> bool:
 def visible_applications(query: Select[Any], actor: Staff) -> Select[Any]:
     """``query`` (over applications) limited to those ``actor`` sees (:func:`sees_application`)."""
     return query if is_province(actor) else query.where(Application.authority_id == actor.authority_id)
+
+
+def sees_platform_message(actor: Any, message: PlatformMessage) -> bool:
+    """Whether ``actor`` sees (and may send again) a message for the government service platform:
+    the province all, an authority administrator those of its own authority's cases."""
+    return may_enter(actor, Area.PLATFORM) and (
+        is_province(actor) or message.application.authority_id == actor.authority_id
+    )
+
+
+def visible_platform_messages(query: Select[Any], actor: Staff) -> Select[Any]:
+    """``query`` (over platform messages) limited to those ``actor`` sees (:func:`sees_platform_message`)."""
+    if is_province(actor):
+        return query
+    own = select(Application.id).where(Application.authority_id == actor.authority_id)
+    return query.where(PlatformMessage.application_id.in_(own))
 
 
 def held_stages(actor: Staff) -> list[tuple[str, str]]:

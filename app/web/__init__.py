@@ -20,6 +20,7 @@ from . import (
     partner_api,
     photo_review,
     platform_api,
+    platform_pages,
     progress,
     trust,
     verify,
@@ -48,3 +49,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(application_notices.bp)
     app.register_blueprint(progress.bp)
     app.register_blueprint(exam_results.bp)
+    app.register_blueprint(platform_pages.bp)

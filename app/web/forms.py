@@ -86,6 +86,10 @@ class RestartForm(FlaskForm):
     """Start a failed batch again (a button: the CSRF token is the whole form)."""
 
 
+class RetryForm(FlaskForm):
+    """Send a dead message for the platform again (a button: the CSRF token is the whole form)."""
+
+
 class StaffForm(FlaskForm):
     """A new staff account with its role and per-item, per-stage permissions."""
 
