@@ -77,11 +77,12 @@ def token(target: Target) -> str:
     return str(answer["access_token"])
 
 
-def multipart(application: Mapping[str, Any], files: Mapping[str, bytes]) -> tuple[bytes, str]:
-    """The request body and its content type: the ``application`` part, then each file part."""
+def multipart(application: Any, files: Mapping[str, bytes], part: str = "application") -> tuple[bytes, str]:
+    """The request body and its content type: the JSON part (``application``, or ``materials`` for a
+    supplement), then each file part."""
     boundary = secrets.token_hex(16)
     parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="application"\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{part}"\r\n'
         f"Content-Type: application/json; charset=utf-8\r\n\r\n".encode()
         + json.dumps(application, ensure_ascii=False).encode()
         + b"\r\n"
@@ -111,6 +112,21 @@ def push_application(
         target,
         "POST",
         "/api/v1/platform/applications",
+        body,
+        {"Content-Type": content_type, "Authorization": f"Bearer {token(target)}"},
+    )
+
+
+def supplement(
+    target: Target, case_number: str, materials: list[dict[str, str]], files: Mapping[str, bytes]
+) -> tuple[int, Any]:
+    """Push the materials a one-time notice asked for (``materials``: ``[{file, kind}]``) to
+    ``POST /api/v1/platform/applications/{case_number}/materials``; the service's status and answer."""
+    body, content_type = multipart(materials, files, part="materials")
+    return _request(
+        target,
+        "POST",
+        f"/api/v1/platform/applications/{quote(case_number, safe='')}/materials",
         body,
         {"Content-Type": content_type, "Authorization": f"Bearer {token(target)}"},
     )
