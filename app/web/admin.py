@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from signing import CATEGORIES, mask_id
 
-from ..db import begin_write, get_session
+from ..db import get_session
 from ..models.enums import Role, ServiceItem, Stage
 from ..renderers.pdf import activation_notice_pdf, sheet_for
 from ..renderers.pdf import certificate_pdf as certificate_pdf_bytes
@@ -23,10 +23,10 @@ from ..security import limiter
 from ..services import access, authorities, holders, keys, photos, queries, sign_in
 from ..services import certificates as certs
 from ..services.applications import queries as application_queries
-from ..services.audit import record
 from ..services.container import services
 from ..services.errors import DomainError
 from ..services.sessions import end_sessions
+from .audited import record_view
 from .forms import CANCEL_REASONS, ActionForm, LoginForm
 from .guards import holder_managed_certificate, login_required, staff_required, visible_certificate
 from .messages import message_for, text_for
@@ -104,16 +104,8 @@ def certificate(certificate_id: int) -> str:
     """One certificate: its current version, the version history and every event."""
     found = visible_certificate(certificate_id)
     version = certs.current_version(found)
+    record_view("certificate.view", "certificate", str(found.id))
     session = get_session()
-    begin_write(session)
-    record(
-        session,
-        actor=current_user.username,
-        action="certificate.view",
-        target_type="certificate",
-        target_id=str(found.id),
-        authority=current_user.authority.credit_code,
-    )
     forms = {"action": ActionForm(expected_version=found.current_version, formdata=None)}
     window = {
         item.value: application_queries.window_stages(session, current_user, item, found)
@@ -235,15 +227,7 @@ def certificate_pdf(certificate_id: int) -> Response:
     version = certs.current_version(found)
     session = get_session()
     sheet = sheet_for(found, version, photos.approved_jpeg(session, found.practitioner_id))
-    begin_write(session)
-    record(
-        session,
-        actor=current_user.username,
-        action="certificate.pdf",
-        target_type="certificate",
-        target_id=str(found.id),
-        authority=current_user.authority.credit_code,
-    )
+    record_view("certificate.pdf", "certificate", str(found.id))
     return Response(
         certificate_pdf_bytes(sheet),
         mimetype="application/pdf",

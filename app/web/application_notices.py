@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, current_app, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..db import begin_write, get_session
+from ..db import get_session
 from ..messages import in_chinese, name_of
 from ..models import Application, ApplicationEvent
 from ..models.enums import ServiceItem
@@ -25,8 +25,8 @@ from ..renderers.notices import (
 from ..services import access
 from ..services.applications import ITEMS
 from ..services.applications import notices as case_notices
-from ..services.audit import record
 from ..services.clock import china_day
+from .audited import record_view
 from .guards import staff_required
 
 bp = Blueprint("application_notices", __name__, url_prefix="/admin/applications")
@@ -87,17 +87,7 @@ def _heading(application: Application) -> CaseHeading:
 
 def _serve(application: Application, notice: str, render: Callable[[], bytes]) -> Response:
     body = render()
-    session = get_session()
-    begin_write(session)
-    record(
-        session,
-        actor=current_user.username,
-        action="application.notice_pdf",
-        target_type="application",
-        target_id=application.case_number,
-        authority=current_user.authority.credit_code,
-        after={"notice": notice},
-    )
+    record_view("application.notice_pdf", "application", application.case_number, notice=notice)
     return Response(
         body,
         mimetype="application/pdf",

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from signing import mask_id
 
-from ..db import begin_write, get_session
+from ..db import get_session
 from ..messages import name_of
 from ..models import Application, Certificate
 from ..models.enums import CaseStage, ServiceItem, Stage
@@ -25,11 +25,11 @@ from ..services.applications import materials, queries
 from ..services.applications.fast import fast_track
 from ..services.applications.items import ITEMS, MATERIAL_KINDS
 from ..services.applications.materials import Upload
-from ..services.audit import record
 from ..services.container import services
 from ..services.errors import DomainError, InvalidFields, RuleViolation
 from ..services.graduation import iter_pdf
 from .admin import flash_activation_code
+from .audited import record_view
 from .forms import IntakeForm, SelectChoice, StepForm
 from .guards import login_required, staff_required, visible_certificate
 from .messages import message_for, text_for
@@ -155,16 +155,8 @@ def case(application_id: int) -> str:
     """One case: the applicant in full (audited), form, materials, prerequisites, history, time
     left, and the steps I may take now."""
     found = _visible(application_id)
+    record_view("application.view", "application", found.case_number)
     session = get_session()
-    begin_write(session)
-    record(
-        session,
-        actor=current_user.username,
-        action="application.view",
-        target_type="application",
-        target_id=found.case_number,
-        authority=current_user.authority.credit_code,
-    )
     form = StepForm(expected=found.next_sequence, formdata=None)
     form.missing.choices = _material_choices()
     return render_template(
@@ -261,17 +253,7 @@ def material(application_id: int, material_id: int) -> Response:
     store = services().blobs
     if item is None or not store.exists(item.sha256):
         abort(404)
-    session = get_session()
-    begin_write(session)
-    record(
-        session,
-        actor=current_user.username,
-        action="application.material",
-        target_type="application",
-        target_id=found.case_number,
-        authority=current_user.authority.credit_code,
-        after={"material": item.id, "kind": item.kind},
-    )
+    record_view("application.material", "application", found.case_number, material=item.id, kind=item.kind)
     suffix = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}[item.content_type]
     return Response(
         iter_pdf(store, item.sha256),

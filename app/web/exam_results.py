@@ -10,13 +10,13 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..db import begin_write, get_session
+from ..db import get_session
 from ..services import access, exam_results
-from ..services.audit import record
 from ..services.container import services
 from ..services.errors import DomainError, InvalidFields
 from ..services.spreadsheet import SpreadsheetError
-from .forms import ExamImportForm, ExamResultForm
+from .audited import record_view
+from .forms import ExamResultForm, SpreadsheetForm
 from .guards import staff_required
 from .messages import message_for, text_for
 
@@ -30,21 +30,12 @@ def _allowed() -> None:
 
 
 def _page(
-    form: ExamResultForm, upload: ExamImportForm, rows: list[tuple[int, str, str]], status: int
+    form: ExamResultForm, upload: SpreadsheetForm, rows: list[tuple[int, str, str]], status: int
 ) -> tuple[str, int]:
     session = get_session()
     wanted = request.args.get("q", "").strip()[:18]
     results = session.scalars(exam_results.search(wanted)).all()
-    if request.method == "GET":
-        begin_write(session)
-    record(
-        session,
-        actor=current_user.username,
-        action="exam_result.search",
-        target_type="exam_result",
-        target_id=wanted or "latest",
-        authority=current_user.authority.credit_code,
-    )
+    record_view("exam_result.search", "exam_result", wanted or "latest")
     return render_template(
         "admin/exam_results.html", form=form, upload=upload, rows=rows, results=results, q=wanted
     ), status
@@ -88,7 +79,7 @@ def index() -> Any:
             return redirect(url_for("exam_results.index", q=(form.id_number.data or "").strip().upper()))
     elif request.method == "POST":
         status = 422
-    return _page(form, ExamImportForm(formdata=None), [], status)
+    return _page(form, SpreadsheetForm(formdata=None), [], status)
 
 
 @bp.post("/import")
@@ -96,7 +87,7 @@ def index() -> Any:
 def import_file() -> Any:
     """Import the exam centre's file: all or nothing, every problem listed by row and column."""
     _allowed()
-    upload = ExamImportForm()
+    upload = SpreadsheetForm()
     rows: list[tuple[int, str, str]] = []
     status = 422
     if upload.validate_on_submit():

@@ -121,8 +121,9 @@ class PasswordForm(FlaskForm):
     )
 
 
-class LegacyImportForm(FlaskForm):
-    """Upload paper and IC-card certificates from the old system."""
+class SpreadsheetForm(FlaskForm):
+    """Upload a spreadsheet to import (paper and IC-card certificates from the old system, the exam
+    centre's results)."""
 
     file = FileField(
         _l("Spreadsheet (.csv or .xlsx)"),
@@ -226,19 +227,6 @@ class ExamResultForm(FlaskForm):
     passed = SelectField(
         _l("Result"), choices=[SelectChoice("合格", _l("Passed")), SelectChoice("不合格", _l("Failed"))]
     )
-
-
-class ExamImportForm(FlaskForm):
-    """Upload the exam centre's file of results."""
-
-    file = FileField(
-        _l("Spreadsheet (.csv or .xlsx)"),
-        validators=[
-            FileRequired(_l("Choose a file.")),
-            FileAllowed(["csv", "xlsx"], _l("Upload a .csv or .xlsx file.")),
-        ],
-    )
-    confirm = BooleanField(_l("I have checked the file"), validators=[DataRequired()])
 
 
 class ConnectForm(FlaskForm):

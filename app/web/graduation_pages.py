@@ -21,11 +21,11 @@ from werkzeug.wrappers import Response
 
 from signing import is_credit_code
 
-from ..db import begin_write, get_session
+from ..db import get_session
 from ..models import GraduationCertificate, TrainingSchool
 from ..services import graduation
-from ..services.audit import record
 from ..services.container import services
+from .audited import record_view
 from .guards import staff_required
 
 bp = Blueprint("graduation_pages", __name__, url_prefix="/admin/graduation-certificates")
@@ -178,16 +178,7 @@ def detail(certificate_id: int) -> str:
 def pdf(certificate_id: int) -> Response:
     """The PDF of one revision, streamed inline (each opening is audited)."""
     row = _visible(certificate_id)
-    session = get_session()
-    begin_write(session)
-    record(
-        session,
-        actor=current_user.username,
-        action="graduation.pdf",
-        target_type="graduation_certificate",
-        target_id=f"{row.number}#{row.revision}",
-        authority=current_user.authority.credit_code,
-    )
+    record_view("graduation.pdf", "graduation_certificate", f"{row.number}#{row.revision}")
     return pdf_response(row)
 
 

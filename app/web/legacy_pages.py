@@ -13,7 +13,7 @@ from ..services import legacy
 from ..services.container import services
 from ..services.errors import DomainError
 from ..services.spreadsheet import SpreadsheetError
-from .forms import ActionForm, LegacyImportForm
+from .forms import ActionForm, SpreadsheetForm
 from .guards import staff_required
 from .messages import message_for
 
@@ -24,7 +24,7 @@ bp = Blueprint("legacy", __name__, url_prefix="/admin/legacy")
 @staff_required
 def index() -> Any:
     """Import a file (all or nothing, problems listed by row and column) and look certificates up."""
-    form = LegacyImportForm()
+    form = SpreadsheetForm()
     rows: list[tuple[int, str, str]] = []
     status = 200
     if form.validate_on_submit():

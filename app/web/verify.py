@@ -13,13 +13,14 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from signing import VerificationError, failure_json, mask_id, mask_name
 
-from ..db import begin_write, get_read_engine, get_session, read_only
+from ..db import get_read_engine, get_session, read_only
 from ..i18n import gettext
 from ..messages import VERDICTS, text_for
 from ..security import csrf_exempt, limiter
-from ..services import access, audit, legacy, photos
+from ..services import access, legacy, photos
 from ..services.container import services
 from ..services.verification import full_record, online_verifier
+from .audited import record_view
 
 bp = Blueprint("verify", __name__)
 PUBLIC_LIMIT = "60 per minute; 600 per hour"
@@ -117,16 +118,7 @@ def inspector_photo(grant: str) -> Response:
     found = photos.approved(get_session(), practitioner_id) if inspector_id == current_user.id else None
     if found is None:
         abort(404)
-    session = get_session()
-    begin_write(session)
-    audit.record(
-        session,
-        actor=current_user.username,
-        action="verification.photo_view",
-        target_type="practitioner",
-        target_id=str(practitioner_id),
-        authority=current_user.authority.credit_code,
-    )
+    record_view("verification.photo_view", "practitioner", str(practitioner_id))
     return Response(found.data, mimetype="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
 
