@@ -31,11 +31,9 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
-from sqlalchemy import create_engine, text
-
 from .batch_issue import id_numbers
 from .graduation_ingest import make_pdf, metadata, multipart
-from .instance import PASSWORD, seed
+from .instance import PASSWORD, empty_database, seed
 from .serve import THREADED, gunicorn
 from .table import Row
 
@@ -135,10 +133,7 @@ def _measure(folder: Path, database_url: str | None) -> tuple[dict[str, tuple[fl
     }
     if database_url:
         env["RTC_DATABASE_URL"] = database_url
-        engine = create_engine(database_url)
-        with engine.begin() as connection:  # the benchmark's own database: start empty
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
+        empty_database(database_url)
     seeded = seed(env)
     upload = folder / "batch.csv"
     lines = [f"{n},张三明,经营性道路货物运输驾驶员" for n in id_numbers(ROWS)]

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
+from sqlalchemy import create_engine, text
+
 PASSWORD = "benchmark-only"
 SCHOOL = "91370100MA3C00000E"
 
@@ -59,3 +61,11 @@ def seed(env: dict[str, str]) -> Seeded:
         [sys.executable, "-c", SEED, PASSWORD, SCHOOL], env=env, check=True, capture_output=True, text=True
     ).stdout.split()
     return Seeded(*out[-3:])
+
+
+def empty_database(url: str) -> None:
+    """Drop everything in the benchmark's own PostgreSQL database (``BENCH_PG_URL``) first."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()

@@ -25,7 +25,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
 
 from app import create_app
@@ -36,6 +36,7 @@ from app.services import authorities
 from app.services.platform.client import Settings
 from app.services.platform.relay import Relay
 
+from .instance import empty_database
 from .table import Row
 
 MESSAGES = int(os.environ.get("BENCH_RELAY_MESSAGES", "3000"))
@@ -95,11 +96,7 @@ def _database(folder: Path, url: str | None) -> str:
     if url is None:
         url = f"sqlite:///{folder / 'relay.sqlite3'}"
     else:
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
+        empty_database(url)
     upgrade(url)
     return url
 
