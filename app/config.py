@@ -11,6 +11,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from signing import LEGACY_LAYOUT_UNTIL
+
 ENV_PREFIX = "RTC_"
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # default: sqlite:///<instance>/rtc.sqlite3
@@ -20,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,  # default: generated once into <instance>/secret_key
     "CERTIFICATE_TYPE_CODE": "11100000000000000D",  # JT/T 1290 licence type code (configure!)
     "PRESENTATION_LIFETIME": 120,
+    "LEGACY_LAYOUT_UNTIL": LEGACY_LAYOUT_UNTIL,  # epoch s: first compact layout (untagged, no alg) refused from then
     "RATELIMIT_STORAGE_URI": None,  # default: sqlite:///<instance>/rate_limits.sqlite3 (Redis: redis://…)
     "PROXY_COUNT": 0,  # reverse proxies in front whose X-Forwarded-For is trusted
     "RATELIMIT_ENABLED": True,  # off only for load benchmarks
@@ -51,6 +54,7 @@ DEFAULTS: dict[str, Any] = {
 }
 _INTEGERS = {
     "PRESENTATION_LIFETIME",
+    "LEGACY_LAYOUT_UNTIL",
     "JWKS_MAX_AGE",
     "STATUS_MAX_AGE",
     "MAX_CONTENT_LENGTH",

@@ -113,6 +113,9 @@ MESSAGES = {
         "The issuer's status list has no entry for this certificate: do not accept it."
     ),
     "malformed": N_("This QR code cannot be read: it is not a certificate code of this service."),
+    "retired_layout": N_(
+        "This QR code is in an old format that is no longer accepted. Ask the holder to show a fresh code or print the certificate again."  # noqa: E501 - one translation key
+    ),
     # fields of the partner API
     "required": N_("This field is required."),
     "not_a_string": N_("Send this field as a string."),
@@ -136,6 +139,9 @@ MESSAGES = {
     "validity_order": N_("The validity would end before it starts."),
     "negative_status_index": N_("The certificate has no valid place in the status list."),
     "batch": N_("Issued from a spreadsheet."),
+    "no_certificate_key": N_(
+        "The issuing authority has no key to sign the certificate's QR code right now. Ask the system administrator."  # noqa: E501 - one translation key
+    ),
     "no_audit_key": N_("There is no key to sign audit checkpoints. Ask the system administrator."),
     # generic refusals (a code more precise than these is raised wherever one is known)
     "permission_denied": N_("You do not have permission to do this."),
@@ -309,6 +315,7 @@ VERDICTS = (
     "status_unavailable",
     "status_out_of_bounds",
     "malformed",
+    "retired_layout",
 )
 """The verdicts a verification can give (the scanner page gets their words for offline use)."""
 

@@ -6,7 +6,8 @@ Public surface::
     keys         LocalKey, PublicKey, KeySet, KeyInfo, Purpose, Signer, FileKeyStore, key_id
     credential   CertificateFacts (and its rules: clean_holder_name, clean_holder_id,
                  clean_categories, sex_from_id, NAME_MAX), sign_credential
-    presentation sign_presentation, presentation_url, PresentationClaims
+    compact      sign_presentation, sign_printed, presentation_url, PresentationClaims, PrintedClaims,
+                 COSE_ALGORITHMS, LEGACY_LAYOUT_UNTIL (first layout accepted until then)
     status       Status, StatusList, status_list_size, sign_status_list, verify_status_list,
                  SignedStatusList, StatusSource (what the verifier asks), StatusReading, StatusLists
     identifiers  Identifier, validate_id_number, mod37_36_check, is_credit_code, credit_code_check_char,
@@ -45,7 +46,15 @@ from ._identifier import (
 )
 from ._keys import ALGORITHMS, KeyInfo, KeySet, LocalKey, PublicKey, Purpose, Signer, key_id
 from ._keystore import FileKeyStore
-from ._presentation import PresentationClaims, presentation_url, sign_presentation
+from ._presentation import (
+    COSE_ALGORITHMS,
+    LEGACY_LAYOUT_UNTIL,
+    PresentationClaims,
+    PrintedClaims,
+    presentation_url,
+    sign_presentation,
+    sign_printed,
+)
 from ._status_list import (
     SignedStatusList,
     Status,
@@ -66,7 +75,9 @@ __all__ = [
     "CATEGORIES_BY_CODE",
     "CATEGORIES_BY_SLUG",
     "CHECKPOINT_TYP",
+    "COSE_ALGORITHMS",
     "CST",
+    "LEGACY_LAYOUT_UNTIL",
     "LICENCE_NAME",
     "NAME_MAX",
     "Category",
@@ -80,6 +91,7 @@ __all__ = [
     "KeySet",
     "LocalKey",
     "PresentationClaims",
+    "PrintedClaims",
     "PublicKey",
     "Purpose",
     "SignedStatusList",
@@ -109,6 +121,7 @@ __all__ = [
     "sign_checkpoint",
     "sign_credential",
     "sign_presentation",
+    "sign_printed",
     "sign_status_list",
     "start_of_day",
     "status_list_size",

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from ._identifier import Identifier
+from ._presentation import LEGACY_LAYOUT_UNTIL
 from ._verify import Verifier, failure_json
 from .errors import Error, IdentifierError, VerificationError
 
@@ -39,6 +40,13 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--status", type=Path, help="file of status list tokens, one per line")
     verify.add_argument("--at", type=_at, help="verify as of this time (ISO 8601 or epoch)")
     verify.add_argument("--require-status", action="store_true", help="fail without a status list")
+    verify.add_argument(
+        "--legacy-until",
+        type=_at,
+        default=LEGACY_LAYOUT_UNTIL,
+        help="refuse compact codes in the first layout (untagged, no alg) from this time "
+        "(ISO 8601 or epoch; default %(default)s)",
+    )
     check = commands.add_parser("check-identifier", help="check a GB/T 36904 identifier")
     check.add_argument("identifier")
     return parser
@@ -60,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         jwks = json.loads(args.jwks.read_text())
         tokens = args.status.read_text().split() if args.status else []
-        verifier = Verifier.from_documents(jwks, tokens, require_status=args.require_status)
+        verifier = Verifier.from_documents(
+            jwks, tokens, require_status=args.require_status, legacy_until=args.legacy_until
+        )
     except (OSError, ValueError, Error) as exc:
         parser.error(f"cannot load trust files: {exc}")
     try:

@@ -1,18 +1,33 @@
-"""The presentation shown on the holder's phone: CBOR claims in an untagged COSE_Sign1 (RFC 9052),
-written as decimal digits after a short URL prefix so the QR holds one byte-mode and one
-numeric-mode segment: ``https://<host>/v/<DIGITS>``.
+"""The compact signed codes: the presentation shown on the holder's phone and the printed code on
+the certificate PDF. Both are CBOR claims in a COSE_Sign1 (RFC 9052), written as decimal digits
+after a short URL prefix so the QR holds one byte-mode and one numeric-mode segment:
+``https://<host>/v/<DIGITS>``.
 
 Numeric mode costs 8.03 bits a byte against 8.8 for base32 in alphanumeric mode; that 9% is what
-brings a typical presentation from QR version 11 to 10 (see ``bench/``). The protected header holds
-only the kid (8 bytes); the algorithm is the key's. Claims use small integer keys (see
-:data:`CLAIM_KEYS`); the identifier travels as its parts, 18-character codes packed into 12 bytes,
-and its check character is recomputed. Nothing in a presentation identifies the holder in full.
+keeps a typical presentation at QR version 10 (see ``bench/``).
+
+The layout (canonical CBOR, nothing else accepted)::
+
+    18([ h'A10127' / {1: -8} (EdDSA) or h'A10126' / {1: -7} (ES256): alg, protected /,
+         {4: h'<8-byte kid>'}  / kid, unprotected (RFC 9052 3.1) /,
+         h'<claims>', h'<64-byte signature>' ])
+
+The kid is the first 8 bytes of the key's RFC 7638 thumbprint. The claims use small integer keys
+(:data:`CLAIM_KEYS` for a presentation, :data:`PRINTED_CLAIM_KEYS` for a printed code); a
+presentation carries ``lifetime`` (8), a printed code ``first_issued`` (11), never both. The
+identifier travels as its parts, 18-character codes packed into 12 bytes, and its check character
+is recomputed. A presentation identifies the holder only masked; a printed code carries the name
+and ID number that are printed next to it.
+
+The first layout (until :data:`LEGACY_LAYOUT_UNTIL`) was untagged, without ``alg``, with the kid
+in the protected header: ``[h'A10448<kid>', {}, h'<claims>', h'<signature>']``; only
+presentations were made in it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import cbor2
 
@@ -24,7 +39,15 @@ from ._status_list import Status
 from .errors import Malformed, PolicyViolation
 
 MAX_PAYLOAD_CHARS = 1200
+HEADER_ALG = 1
+HEADER_CRIT = 2
 HEADER_KID = 4
+COSE_SIGN1_TAG = 18
+COSE_ALGORITHMS = {"EdDSA": -8, "ES256": -7}
+"""The COSE algorithm of each key algorithm (IANA COSE Algorithms registry)."""
+LEGACY_LAYOUT_UNTIL = 1_811_779_200
+"""2027-06-01T00:00:00+08:00: until then verifiers also accept the first layout (untagged, no
+``alg``), so codes made before the change and phones with a cached verifier keep working."""
 CLAIM_KEYS = {
     "identifier": 1,  # [type code, issuer code, serial, version] (codes packed when 18 chars)
     "name": 2,  # text: masked name
@@ -37,8 +60,20 @@ CLAIM_KEYS = {
     "status_index": 9,  # index in the issuer's status list
     "status": 10,  # status when signed; absent when valid
 }
+PRINTED_CLAIM_KEYS = {
+    "identifier": 1,  # as in a presentation
+    "name": 2,  # text: the holder's full name
+    "id": 3,  # the full ID number (packed into 12 bytes)
+    "categories": 4,
+    "valid_from": 5,
+    "valid_until": 6,
+    "iat": 7,  # epoch seconds: when the code was signed
+    "status_index": 9,
+    "first_issued": 11,  # days since 1970-01-01: first issue of the certificate
+}
 _K = CLAIM_KEYS
-_KNOWN = frozenset(CLAIM_KEYS.values())
+_P = PRINTED_CLAIM_KEYS
+Kind = Literal["presentation", "printed"]
 
 
 class PresentationClaims(NamedTuple):
@@ -84,6 +119,28 @@ class PresentationClaims(NamedTuple):
         return self.issued_at + self.lifetime
 
 
+class PrintedClaims(NamedTuple):
+    """What the printed code says: the certificate version as printed next to it."""
+
+    type_code: str
+    issuer: str
+    serial: str
+    version: int
+    holder_name: str
+    holder_id: str
+    categories: tuple[int, ...]
+    valid_from_day: int
+    valid_until_day: int
+    issued_at: int
+    status_index: int
+    first_issued_day: int
+
+    @property
+    def identifier(self) -> Identifier:
+        """The GB/T 36904 identifier (raises :class:`IdentifierError` for malformed parts)."""
+        return Identifier(self.type_code, self.issuer, self.serial, self.version)
+
+
 def _bstr_head(length: int) -> bytes:
     """The shortest CBOR head of a byte string of ``length``."""
     if length < 24:
@@ -105,25 +162,28 @@ def _sig_structure(protected: bytes, payload: bytes) -> bytes:
     )
 
 
-def sign_presentation(
-    facts: CertificateFacts,
-    signer: Signer,
-    *,
-    now: int,
-    lifetime: int = 120,
-    status: Status = Status.VALID,
-) -> str:
-    """Sign a presentation of ``facts`` at ``now`` and return its payload (decimal digits)."""
+def _identifier_claim(facts: CertificateFacts) -> list[Any]:
+    return [
+        pack_code(facts.identifier.type_code),
+        pack_code(facts.identifier.issuer_code),
+        facts.identifier.serial,
+        facts.identifier.version,
+    ]
+
+
+def _cose_sign1(claims: dict[int, Any], signer: Signer) -> str:
+    """``claims`` signed as a tagged COSE_Sign1 with ``alg`` protected and the kid unprotected."""
     info = signer.public.info
-    if info.purpose != Purpose.PRESENTATION:
-        raise PolicyViolation(f"key {info.kid} does not sign presentations")
+    protected = cbor2.dumps({HEADER_ALG: COSE_ALGORITHMS[info.alg]})
+    payload = cbor2.dumps(claims)
+    signature = signer.sign(_sig_structure(protected, payload))
+    message = [protected, {HEADER_KID: b64url_decode(info.kid)}, payload, signature]
+    return decimal_encode(cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, message)))
+
+
+def _presentation_claims(facts: CertificateFacts, now: int, lifetime: int, status: Status) -> dict[int, Any]:
     claims: dict[int, Any] = {
-        _K["identifier"]: [
-            pack_code(facts.identifier.type_code),
-            pack_code(facts.identifier.issuer_code),
-            facts.identifier.serial,
-            facts.identifier.version,
-        ],
+        _K["identifier"]: _identifier_claim(facts),
         _K["name"]: mask_name(facts.holder_name),
         _K["id"]: facts.holder_id[:4] + facts.holder_id[-4:],
         _K["categories"]: list(facts.categories),
@@ -135,29 +195,94 @@ def sign_presentation(
     }
     if status != Status.VALID:
         claims[_K["status"]] = int(status)
-    protected = cbor2.dumps({HEADER_KID: b64url_decode(info.kid)})
-    payload = cbor2.dumps(claims)
+    return claims
+
+
+def _presentation_signer(signer: Signer) -> None:
+    info = signer.public.info
+    if info.purpose != Purpose.PRESENTATION:
+        raise PolicyViolation(f"key {info.kid} does not sign presentations")
+
+
+def sign_presentation(
+    facts: CertificateFacts,
+    signer: Signer,
+    *,
+    now: int,
+    lifetime: int = 120,
+    status: Status = Status.VALID,
+) -> str:
+    """Sign a presentation of ``facts`` at ``now`` and return its payload (decimal digits)."""
+    _presentation_signer(signer)
+    return _cose_sign1(_presentation_claims(facts, now, lifetime, status), signer)
+
+
+def sign_legacy_presentation(
+    facts: CertificateFacts,
+    signer: Signer,
+    *,
+    now: int,
+    lifetime: int = 120,
+    status: Status = Status.VALID,
+) -> str:
+    """A presentation in the first layout (untagged, kid protected, no ``alg``): for golden
+    vectors and tests of the transition only."""
+    _presentation_signer(signer)
+    protected = cbor2.dumps({HEADER_KID: b64url_decode(signer.public.info.kid)})
+    payload = cbor2.dumps(_presentation_claims(facts, now, lifetime, status))
     signature = signer.sign(_sig_structure(protected, payload))
     return decimal_encode(cbor2.dumps([protected, {}, payload, signature]))
 
 
+def sign_printed(facts: CertificateFacts, signer: Signer, *, now: int) -> str:
+    """Sign the printed code of ``facts`` with the issuer's certificate key: the certificate
+    version as printed, verifiable offline for the whole validity, its status from the status
+    list. Returns the payload (decimal digits)."""
+    info = signer.public.info
+    if info.purpose != Purpose.CERTIFICATE or info.issuer != facts.issuer:
+        raise PolicyViolation(f"key {info.kid} does not sign certificates of {facts.issuer}")
+    claims: dict[int, Any] = {
+        _P["identifier"]: _identifier_claim(facts),
+        _P["name"]: facts.holder_name,
+        _P["id"]: pack_code(facts.holder_id),
+        _P["categories"]: list(facts.categories),
+        _P["valid_from"]: day_number(facts.valid_from),
+        _P["valid_until"]: day_number(facts.valid_until),
+        _P["iat"]: now,
+        _P["status_index"]: facts.status_index,
+        _P["first_issued"]: day_number(facts.first_issued),
+    }
+    return _cose_sign1(claims, signer)
+
+
 def presentation_url(base_url: str, payload: str) -> str:
-    """The QR text: ``<base_url>/v/<payload>``."""
+    """The QR text: ``<base_url>/v/<payload>`` (the same for a presentation and a printed code)."""
     return f"{base_url.rstrip('/')}/v/{payload}"
 
 
-class DecodedPresentation(NamedTuple):
-    """A presentation taken apart but not yet verified."""
+class DecodedCode(NamedTuple):
+    """A compact code taken apart but not yet verified."""
 
+    kind: Kind
     kid: bytes
     """The raw key id (8 bytes)."""
+    alg: int | None
+    """The COSE algorithm of the protected header; ``None`` in the first layout."""
     signing_input: bytes
     signature: bytes
-    claims: PresentationClaims
+    claims: PresentationClaims | PrintedClaims
+
+    @property
+    def legacy(self) -> bool:
+        """True for the first layout (untagged, no ``alg``)."""
+        return self.alg is None
 
     def verify_signature(self, key: PublicKey) -> None:
         """Check the COSE signature with ``key``."""
         key.verify(self.signature, self.signing_input)
+
+
+DecodedPresentation = DecodedCode
 
 
 def _loads(raw: bytes, what: str) -> Any:
@@ -167,26 +292,51 @@ def _loads(raw: bytes, what: str) -> Any:
         raise Malformed(f"{what} is not CBOR: {exc}") from exc
 
 
-# The one layout a presentation has, in canonical CBOR: array(4), protected = bstr(11) holding
-# {4: bstr(8) kid}, unprotected = {}, payload = bstr, signature = bstr(64).
-_HEAD = bytes((0x84, 0x40 + 3 + KID_BYTES, 0xA1, HEADER_KID, 0x40 + KID_BYTES))
-_KID_END = len(_HEAD) + KID_BYTES
+# The first layout: array(4), protected = bstr(11) holding {4: bstr(8) kid}, unprotected = {}.
+_LEGACY_HEAD = bytes((0x84, 0x40 + 3 + KID_BYTES, 0xA1, HEADER_KID, 0x40 + KID_BYTES))
+_LEGACY_KID_END = len(_LEGACY_HEAD) + KID_BYTES
+# The layout: tag 18, array(4), protected = bstr(3) holding {1: alg}, unprotected {4: bstr(8)}.
+_HEAD = bytes((0xD2, 0x84, 0x43, 0xA1, HEADER_ALG))
+_ALG_AT = len(_HEAD)
+_UNPROTECTED = bytes((0xA1, HEADER_KID, 0x40 + KID_BYTES))
+_KID_AT = _ALG_AT + 1 + len(_UNPROTECTED)
+_KID_END = _KID_AT + KID_BYTES
 _SIGNATURE_HEAD = b"\x58\x40"
+_LAYOUT = "presentation is not a COSE_Sign1 message with only alg protected and a key id unprotected"
 
 
-def decode_presentation(payload: str) -> DecodedPresentation:
-    """Step 1 for a presentation: digits → COSE_Sign1 → claims, checking every field's type.
+def _small_int(byte: int) -> int | None:
+    """The value of a one-byte CBOR integer, or ``None``."""
+    if byte < 0x18:
+        return byte
+    if 0x20 <= byte < 0x38:
+        return -1 - (byte - 0x20)
+    return None
 
-    The message frame is read by its fixed canonical layout (anything else is malformed), and
-    only the claims go through the CBOR decoder."""
+
+def decode_presentation(payload: str) -> DecodedCode:
+    """Step 1 for a compact code: digits → COSE_Sign1 → claims, checking every field's type.
+
+    The message frame is read by its fixed canonical layout (anything else is malformed, with the
+    reason when it is a tag other than 18 or unknown critical header parameters), and only the
+    claims go through the CBOR decoder."""
     if not payload:
         raise Malformed("presentation is empty")
     if len(payload) > MAX_PAYLOAD_CHARS:
         raise Malformed("presentation is too long")
     raw = decimal_decode(payload)
-    if not raw.startswith(_HEAD) or raw[_KID_END : _KID_END + 1] != b"\xa0":
-        raise Malformed("presentation is not a COSE_Sign1 message with only a key id in its header")
-    start, head = _KID_END + 2, raw[_KID_END + 1 : _KID_END + 2]
+    if raw.startswith(_LEGACY_HEAD) and raw[_LEGACY_KID_END : _LEGACY_KID_END + 1] == b"\xa0":
+        protected, kid_at, start, alg = raw[2:_LEGACY_KID_END], len(_LEGACY_HEAD), _LEGACY_KID_END + 1, None
+    elif (
+        raw.startswith(_HEAD)
+        and len(raw) > _KID_END
+        and raw[_ALG_AT + 1 : _KID_AT] == _UNPROTECTED
+        and (alg := _small_int(raw[_ALG_AT])) is not None
+    ):
+        protected, kid_at, start = raw[3 : _ALG_AT + 1], _KID_AT, _KID_END
+    else:
+        raise _explain_frame(raw)
+    head, start = raw[start : start + 1], start + 1
     if head == b"\x58" and len(raw) > start:
         length, start = raw[start], start + 1
         canonical = length >= 24
@@ -200,21 +350,95 @@ def decode_presentation(payload: str) -> DecodedPresentation:
     body, tail = raw[start : start + length], raw[start + length :]
     if not canonical or len(body) != length or len(tail) != 66 or not tail.startswith(_SIGNATURE_HEAD):
         raise Malformed("presentation is truncated, padded or not canonical")
-    return DecodedPresentation(
-        kid=raw[len(_HEAD) : _KID_END],
-        signing_input=_sig_structure(raw[2:_KID_END], body),
+    claims = _loads(body, "claims")
+    parsed: PresentationClaims | PrintedClaims
+    if type(claims) is dict and _P["first_issued"] in claims and alg is not None:
+        kind: Kind = "printed"
+        parsed = _printed_claims(claims)
+    else:
+        kind, parsed = "presentation", _claims(claims)
+    return DecodedCode(
+        kind=kind,
+        kid=raw[kid_at : kid_at + KID_BYTES],
+        alg=alg,
+        signing_input=_sig_structure(protected, body),
         signature=tail[2:],
-        claims=_claims(_loads(body, "claims")),
+        claims=parsed,
+    )
+
+
+def _explain_frame(raw: bytes) -> Malformed:
+    """Why a message is not in the layout (the slow path, only for malformed input)."""
+    if raw[:1] == b"\xd8" and len(raw) > 1 and raw[1] != COSE_SIGN1_TAG:
+        return Malformed(f"COSE tag {raw[1]} is not 18 (COSE_Sign1)")
+    if 0xC0 <= raw[0] < 0xD8 and raw[0] != 0xD2:
+        return Malformed(f"COSE tag {raw[0] - 0xC0} is not 18 (COSE_Sign1)")
+    if raw[:3] == b"\xd2\x84\x58" or (raw[:2] == b"\xd2\x84" and 0x40 <= raw[2] < 0x58):
+        length = raw[2] - 0x40 if raw[2] != 0x58 else (raw[3] if len(raw) > 3 else 0)
+        start = 3 if raw[2] != 0x58 else 4
+        try:
+            header = cbor2.loads(raw[start : start + length])
+        except (cbor2.CBORDecodeError, ValueError, TypeError, OverflowError):
+            header = None
+        if isinstance(header, dict) and HEADER_CRIT in header:
+            return Malformed(f"the protected header names critical parameters {header[HEADER_CRIT]!r}")
+    return Malformed(_LAYOUT)
+
+
+def _printed_claims(raw: dict[Any, Any]) -> PrintedClaims:
+    """Typed claims of a printed code."""
+    unknown = raw.keys() - _PRINTED_NAMES.keys()
+    if unknown:
+        raise Malformed(f"unknown claims {sorted(unknown, key=str)}")
+    for key, name in _PRINTED_NAMES.items():
+        value: Any = raw.get(key)
+        kinds = _PRINTED_TYPES.get(key, (int,))
+        if type(value) not in kinds:
+            raise Malformed(f"claim {name} is missing or of the wrong type")
+        if type(value) is int and value < 0:
+            raise Malformed(f"claim {name} is negative")
+    ident, categories = raw[_P["identifier"]], raw[_P["categories"]]
+    if (
+        len(ident) != 4
+        or not all(type(part) in (str, bytes) for part in ident[:2])
+        or type(ident[2]) is not str
+        or type(ident[3]) is not int
+        or ident[3] < 0
+    ):
+        raise Malformed("claim identifier must be [type code, issuer code, serial, version]")
+    if not categories or any(type(c) is not int or c < 0 for c in categories):
+        raise Malformed("categories must be a non-empty list of codes")
+    holder_id = unpack_code(raw[_P["id"]])
+    if len(holder_id) != 18 or not raw[_P["name"]]:
+        raise Malformed("claims name and id must hold the holder's name and ID number")
+    return PrintedClaims(
+        type_code=unpack_code(ident[0]),
+        issuer=unpack_code(ident[1]),
+        serial=ident[2],
+        version=ident[3],
+        holder_name=raw[_P["name"]],
+        holder_id=holder_id,
+        categories=tuple(categories),
+        valid_from_day=raw[_P["valid_from"]],
+        valid_until_day=raw[_P["valid_until"]],
+        issued_at=raw[_P["iat"]],
+        status_index=raw[_P["status_index"]],
+        first_issued_day=raw[_P["first_issued"]],
     )
 
 
 _STATUSES = tuple(Status)
 _NAMES = {key: name for name, key in CLAIM_KEYS.items()}
+_PRINTED_NAMES = {key: name for name, key in PRINTED_CLAIM_KEYS.items()}
+_PRINTED_TYPES: dict[int, tuple[type, ...]] = {
+    _P["identifier"]: (list,),
+    _P["name"]: (str,),
+    _P["id"]: (str, bytes),
+    _P["categories"]: (list,),
+}
 _TEXT = (_K["name"], _K["id"])
 _LISTS = (_K["identifier"], _K["categories"])
 _INTS = (_K["valid_from"], _K["valid_until"], _K["iat"], _K["lifetime"], _K["status_index"])
-
-
 def _claims(raw: Any) -> PresentationClaims:
     """Typed claims; one pass of cheap checks, and a precise message when any fails."""
     try:

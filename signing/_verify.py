@@ -1,13 +1,15 @@
 """The verifier: one fixed, numbered list of steps for credentials and presentations.
 
-1. decode     - recognise the input (URL, base32 presentation or JWT credential) and parse it
+1. decode     - recognise the input (URL, compact code or JWT credential) and parse it; the first
+                compact layout only until ``legacy_until``
 2. key        - find the trusted key by kid; check its purpose and that it is not compromised
-3. signature  - check the signature with the key's own algorithm
+3. signature  - the algorithm the object names is the key's own; check the signature with it
 4. key window - the object was signed while the key was allowed to sign
 5. time       - presentation fresh (not stale, not from the future); certificate within validity
+                (a printed code lives as long as the certificate version it prints)
 6. status     - the issuer's status list has the entry and says valid (newest of list and
                  presentation wins; an index out of the list's bounds fails)
-7. policy     - the issuer named inside is the issuer the key signs for
+7. policy     - the issuer named inside is the issuer the key signs for (credential, printed code)
 
 The server, the command line and (ported) the browser verifier run these same steps. Each failure
 raises the specific :class:`~signing.errors.VerificationError`; success returns :class:`Verified`.
@@ -24,10 +26,17 @@ from ._credential import CREDENTIAL_TYP, facts_from_claims
 from ._facts import cst_day, day_number, from_day_number, mask_id, mask_name
 from ._identifier import Identifier
 from ._jws import decode_jws
-from ._keys import KeySet, Purpose
-from ._presentation import PresentationClaims, decode_presentation
+from ._keys import KeySet, PublicKey, Purpose
+from ._presentation import (
+    COSE_ALGORITHMS,
+    LEGACY_LAYOUT_UNTIL,
+    PresentationClaims,
+    PrintedClaims,
+    decode_presentation,
+)
 from ._status_list import SignedStatusList, Status, StatusLists, StatusReading, StatusSource
 from .errors import (
+    BadSignature,
     ClockSkew,
     Expired,
     KeyCompromised,
@@ -35,6 +44,7 @@ from .errors import (
     Malformed,
     NotYetValid,
     PolicyViolation,
+    RetiredLayout,
     Revoked,
     StalePresentation,
     StatusUnavailable,
@@ -76,7 +86,7 @@ class Verified:
     def __init__(
         self,
         *,
-        kind: Literal["credential", "presentation"],
+        kind: Literal["credential", "presentation", "printed"],
         kid: str,
         signed_at: int,
         identifier: Identifier | Callable[[], Identifier],
@@ -149,8 +159,8 @@ def failure_json(error: VerificationError) -> dict[str, Any]:
 
 
 def extract(text: str) -> tuple[Literal["credential", "presentation"], str]:
-    """Step 1a: what ``text`` is. A URL ``…/v/<payload>`` or a bare payload is a presentation;
-    three base64url segments starting ``eyJ`` are a credential."""
+    """Step 1a: what ``text`` is. A URL ``…/v/<payload>`` or a bare payload is a compact code (a
+    presentation or a printed code); three base64url segments starting ``eyJ`` are a credential."""
     text = text.strip()
     if not text:
         raise Malformed("nothing to verify")
@@ -169,7 +179,7 @@ def extract(text: str) -> tuple[Literal["credential", "presentation"], str]:
     return "presentation", text
 
 
-def _identifier_of(claims: PresentationClaims) -> Callable[[], Identifier]:
+def _identifier_of(claims: PresentationClaims | PrintedClaims) -> Callable[[], Identifier]:
     def build() -> Identifier:
         return claims.identifier
 
@@ -179,7 +189,9 @@ def _identifier_of(claims: PresentationClaims) -> Callable[[], Identifier]:
 class Verifier:
     """Verifies against trusted keys, asking ``status`` (a :class:`StatusSource`, or verified
     status lists by issuer) for each certificate's status. With ``require_status`` a certificate
-    whose status no current list gives fails; without it, it passes as ``unchecked``."""
+    whose status no current list gives fails; without it, it passes as ``unchecked``. Compact
+    codes in the first layout (untagged, no ``alg``) are accepted before ``legacy_until`` (epoch
+    seconds) and refused from then on."""
 
     def __init__(
         self,
@@ -188,8 +200,10 @@ class Verifier:
         *,
         skew: int = 60,
         require_status: bool = False,
+        legacy_until: int = LEGACY_LAYOUT_UNTIL,
     ) -> None:
         self.keys = keys
+        self.legacy_until = legacy_until
         if status is None or isinstance(status, Mapping):
             status = StatusLists(() if status is None else status.values())
         self.status: StatusSource = status
@@ -214,12 +228,22 @@ class Verifier:
 
     def _presentation(self, payload: str, now: int) -> Verified:
         decoded = decode_presentation(payload)  # 1
+        if decoded.legacy and now >= self.legacy_until:
+            raise RetiredLayout(
+                "this code is in the first layout (untagged, no alg), refused since "
+                f"{self.legacy_until}: ask for a fresh code"
+            )
+        purpose = Purpose.PRESENTATION if decoded.kind == "presentation" else Purpose.CERTIFICATE
         key = self.keys.get_raw(decoded.kid)  # 2
-        if key.info.purpose != Purpose.PRESENTATION:
-            raise WrongKeyPurpose(f"key {key.kid} signs {key.info.purpose.value}s, not presentations")
+        if key.info.purpose != purpose:
+            raise WrongKeyPurpose(f"key {key.kid} signs {key.info.purpose.value}s, not {decoded.kind} codes")
         if key.info.compromised_at is not None:
             raise KeyCompromised(f"key {key.kid} was marked compromised")
-        decoded.verify_signature(key)  # 3
+        if decoded.alg is not None and decoded.alg != COSE_ALGORITHMS.get(key.info.alg):  # 3
+            raise BadSignature(f"algorithm {decoded.alg} is not the algorithm of key {key.kid}")
+        decoded.verify_signature(key)
+        if isinstance(decoded.claims, PrintedClaims):
+            return self._printed(key, decoded.claims, now)
         claims = decoded.claims
         if not key.info.signs_at(claims.issued_at):  # 4
             raise KeyOutsideWindow(f"key {key.kid} was not allowed to sign at {claims.issued_at}")
@@ -250,6 +274,39 @@ class Verifier:
             status=status,
             status_list_issued_at=list_time,
             expires_at=claims.expires_at,
+        )
+
+    def _printed(self, key: PublicKey, claims: PrintedClaims, now: int) -> Verified:
+        kid = key.kid
+        if not key.info.signs_at(claims.issued_at):  # 4
+            raise KeyOutsideWindow(f"key {kid} was not allowed to sign at {claims.issued_at}")
+        if claims.issued_at > now + self.skew:  # 5
+            raise ClockSkew(
+                f"printed code was signed {claims.issued_at - now} s after this device's time: "
+                "check this device's clock"
+            )
+        self._check_validity(claims.valid_from_day, claims.valid_until_day, now)
+        status, list_time = self._check_status(  # 6
+            claims.issuer, claims.status_index, Status.VALID, claims.issued_at, now
+        )
+        if key.info.issuer != claims.issuer:  # 7
+            raise PolicyViolation(f"key {kid} does not sign for issuer {claims.issuer}")
+        return Verified(
+            kind="printed",
+            kid=kid,
+            signed_at=claims.issued_at,
+            identifier=_identifier_of(claims),
+            issuer=claims.issuer,
+            holder={"name": claims.holder_name, "id": claims.holder_id},
+            categories=claims.categories,
+            valid_from_day=claims.valid_from_day,
+            valid_until_day=claims.valid_until_day,
+            status=status,
+            status_list_issued_at=list_time,
+            details={
+                "first_issued": from_day_number(claims.first_issued_day).isoformat(),
+                "masked": {"name": mask_name(claims.holder_name), "id": mask_id(claims.holder_id)},
+            },
         )
 
     def _credential(self, token: str, now: int) -> Verified:

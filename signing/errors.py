@@ -66,6 +66,14 @@ class Malformed(VerificationError):
     step = 1
 
 
+class RetiredLayout(VerificationError):
+    """Step 1: a compact code in the first layout (untagged, no ``alg``) after the date until
+    which it was accepted: the holder needs a fresh code (or a reprinted certificate)."""
+
+    code = "retired_layout"
+    step = 1
+
+
 class UnknownKey(VerificationError):
     """Step 2: no trusted key has the ``kid`` the input names."""
 
@@ -174,6 +182,7 @@ class PolicyViolation(VerificationError):
 
 ALL_REASONS: tuple[type[VerificationError], ...] = (
     Malformed,
+    RetiredLayout,
     UnknownKey,
     WrongKeyPurpose,
     KeyCompromised,

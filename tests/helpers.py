@@ -83,7 +83,10 @@ def decimal_encode(raw: bytes) -> str:
 def cose_sign1_parts(payload: str) -> tuple[bytes, bytes]:
     """(signature, signed bytes) of a presentation payload: its COSE_Sign1 signature and the
     RFC 9052 ``Sig_structure`` it signs, rebuilt here with cbor2."""
-    protected, _unprotected, claims, signature = cbor2.loads(decimal_decode(payload))
+    message = cbor2.loads(decimal_decode(payload))
+    if isinstance(message, cbor2.CBORTag):  # the layout: tag 18 (COSE_Sign1); the first had none
+        message = message.value
+    protected, _unprotected, claims, signature = message
     return signature, cbor2.dumps(["Signature1", protected, b"", claims])
 
 

@@ -1,5 +1,7 @@
 """The printable certificate: an A4 PDF with the holder's details, categories, validity, issuer,
-identifier, and the signed credential as a QR code that any verifier can read back.
+identifier, and a QR code that is a link to the check page (``https://<host>/v/<digits>``: the
+version signed by the issuing authority, see :func:`signing.sign_printed`), which any phone's
+scanner opens and any verifier reads offline.
 
 Chinese text uses the STSong-Light CID font that PDF readers supply, so no font file ships; the
 QR is embedded as a 1-bit image at one pixel a module, which PDF viewers and printers scale
@@ -44,7 +46,8 @@ class CertificateSheet:
     valid_until: dt.date
     issuer_name: str
     identifier: str
-    credential: str
+    code: str
+    """The QR text: the printed code's link."""
     photo: bytes | None = None
     """The approved photo (JPEG, 390x567), embedded as it is."""
 
@@ -54,8 +57,8 @@ def _date(day: dt.date) -> str:
 
 
 def _qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
-    # zxing-cpp's encoder: about 15x faster than segno for this version-25 symbol (see bench/),
-    # still two thirds of the rendering time. The symbol goes in as a 1-bit inline image, one pixel
+    # zxing-cpp's encoder (it splits the link into a byte and a numeric segment as segno does, for
+    # the same version, in a fraction of the time; see bench/). The symbol goes in as a 1-bit inline image, one pixel
     # a module (~2 KB): an 8-bit image XObject costs over a millisecond in zlib alone.
     symbol = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
     bitmap = symbol.to_image(scale=1, add_quiet_zones=True)
@@ -125,7 +128,7 @@ def certificate_pdf(sheet: CertificateSheet) -> bytes:
     canvas.setFont(FONT, 9)
     canvas.drawString(25 * mm, y - 2 * mm, "电子证照标识")
     canvas.drawString(60 * mm, y - 2 * mm, sheet.identifier)
-    _qr(canvas, sheet.credential, width / 2 - 45 * mm, 25 * mm, 90 * mm)
+    _qr(canvas, sheet.code, width / 2 - 35 * mm, 25 * mm, 70 * mm)
     canvas.setFont(FONT, 9)
     canvas.drawCentredString(width / 2, 18 * mm, "本二维码含发证机关的电子签名，可用任意核验端离线验证。")
     canvas.showPage()
@@ -133,8 +136,9 @@ def certificate_pdf(sheet: CertificateSheet) -> bytes:
     return out.getvalue()
 
 
-def sheet_for(certificate: Any, version: Any, photo: bytes | None) -> CertificateSheet:
-    """The sheet for a stored certificate, one of its versions and the holder's approved photo."""
+def sheet_for(certificate: Any, version: Any, photo: bytes | None, code: str) -> CertificateSheet:
+    """The sheet for a stored certificate, one of its versions, the holder's approved photo and the
+    printed code (:func:`app.services.presentations.printed_code`)."""
     return CertificateSheet(
         holder_name=version.holder_name,
         sex=certificate.practitioner.sex,
@@ -146,7 +150,7 @@ def sheet_for(certificate: Any, version: Any, photo: bytes | None) -> Certificat
         valid_until=version.valid_until,
         issuer_name=certificate.authority.name,
         identifier=version.identifier,
-        credential=version.credential,
+        code=code,
         photo=photo,
     )
 

@@ -1,11 +1,20 @@
-"""Signing the short-lived presentation a holder shows on their phone (亮证)."""
+"""Signing the short-lived presentation a holder shows on their phone (亮证), and the printed
+certificate's code (a link to the check page, signed by the issuing authority)."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
 
-from signing import CertificateFacts, Identifier, Purpose, Status, presentation_url, sign_presentation
+from signing import (
+    CertificateFacts,
+    Identifier,
+    Purpose,
+    Status,
+    presentation_url,
+    sign_presentation,
+    sign_printed,
+)
 from signing.errors import KeyHandlingError
 
 from ..models import Certificate, CertificateVersion
@@ -67,3 +76,19 @@ def present(
         status=status,
     )
     return Presentation(payload, presentation_url(context.base_url, payload), when, when + lifetime, status)
+
+
+def printed_code(
+    context: IssuingContext, certificate: Certificate, version: CertificateVersion, now: int | None = None
+) -> str:
+    """The QR text of the printed certificate: ``<base>/v/<digits>``, ``version`` signed with the
+    issuing authority's current certificate key, verifiable offline for the version's validity
+    (its status comes from the status list: a renewed certificate's old paper says superseded)."""
+    when = int(time.time()) if now is None else now
+    issuer = certificate.authority.credit_code
+    try:
+        signer = context.keys.signer(Purpose.CERTIFICATE, now=when, issuer=issuer)
+    except KeyHandlingError as exc:
+        raise RuleViolation(str(exc), code="no_certificate_key") from exc
+    payload = sign_printed(facts_for(certificate, version), signer, now=when)
+    return presentation_url(context.base_url, payload)

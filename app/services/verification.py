@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from signing import KeySet, StatusReading, Verified, Verifier
+from signing import LEGACY_LAYOUT_UNTIL, KeySet, StatusReading, Verified, Verifier
 from signing.errors import StatusUnavailable
 
 from ..db import begin_write
@@ -60,10 +60,13 @@ def _published(context: IssuingContext) -> KeySet:
     return cached[1]
 
 
-def online_verifier(engine: Engine, context: IssuingContext) -> Verifier:
+def online_verifier(
+    engine: Engine, context: IssuingContext, *, legacy_until: int = LEGACY_LAYOUT_UNTIL
+) -> Verifier:
     """A verifier that trusts the published keys and requires the live status (read through
-    ``engine``, one for single reads: see :func:`app.db.get_read_engine`)."""
-    return Verifier(_published(context), LiveStatus(engine), require_status=True)
+    ``engine``, one for single reads: see :func:`app.db.get_read_engine`); it accepts compact codes
+    in the first layout until ``legacy_until``."""
+    return Verifier(_published(context), LiveStatus(engine), require_status=True, legacy_until=legacy_until)
 
 
 def full_record(session: Session, verified: Verified, viewer: Staff) -> CertificateVersion | None:

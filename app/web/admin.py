@@ -25,6 +25,7 @@ from ..services import certificates as certs
 from ..services.applications import queries as application_queries
 from ..services.container import services
 from ..services.errors import DomainError
+from ..services.presentations import printed_code
 from ..services.sessions import end_sessions
 from .audited import record_view
 from .forms import CANCEL_REASONS, ActionForm, LoginForm
@@ -226,7 +227,8 @@ def certificate_pdf(certificate_id: int) -> Response:
     found = visible_certificate(certificate_id)
     version = certs.current_version(found)
     session = get_session()
-    sheet = sheet_for(found, version, photos.approved_jpeg(session, found.practitioner_id))
+    code = printed_code(services().issuing, found, version, now=services().clock.timestamp())
+    sheet = sheet_for(found, version, photos.approved_jpeg(session, found.practitioner_id), code)
     record_view("certificate.pdf", "certificate", str(found.id))
     return Response(
         certificate_pdf_bytes(sheet),

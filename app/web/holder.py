@@ -34,7 +34,7 @@ from ..services import access, graduation, holders, photos, sign_in
 from ..services import certificates as certs
 from ..services.container import services
 from ..services.errors import DomainError, RuleViolation
-from ..services.presentations import Presentation, present
+from ..services.presentations import Presentation, present, printed_code
 from ..services.sessions import end_sessions
 from .forms import ActivateForm, HolderLoginForm, HolderPasswordForm, PhotoForm
 from .graduation_pages import pdf_response, school_names, training_type_names
@@ -139,9 +139,10 @@ def pdf(certificate_id: int) -> Response:
     """The printable PDF of one of the holder's own certificates (anyone else's: not found)."""
     certificate = _own(certificate_id)
     version = certs.current_version(certificate)
+    code = printed_code(services().issuing, certificate, version, now=services().clock.timestamp())
     return Response(
         certificate_pdf(
-            sheet_for(certificate, version, photos.approved_jpeg(get_session(), certificate.practitioner_id))
+            sheet_for(certificate, version, photos.approved_jpeg(get_session(), certificate.practitioner_id), code)
         ),
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="certificate-v{version.version}.pdf"'},

@@ -100,6 +100,8 @@ def issuers() -> Response:
     authorities = get_session().scalars(select(Authority).order_by(Authority.region_code)).all()
     document = {
         "licence_type_code": context.type_code,
+        # until then verifiers also accept compact codes in the first layout (untagged, no alg)
+        "legacy_layout_until": current_app.config["LEGACY_LAYOUT_UNTIL"],
         "issuers": [
             {
                 "credit_code": a.credit_code,

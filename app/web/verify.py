@@ -30,7 +30,9 @@ SEVERITY = {"valid": "good", "stale_presentation": "warn", "clock_skew": "warn",
 
 def _verdict(text: str) -> dict[str, Any]:
     try:
-        verified = online_verifier(get_read_engine(), services().issuing).verify(text)
+        verified = online_verifier(
+            get_read_engine(), services().issuing, legacy_until=current_app.config["LEGACY_LAYOUT_UNTIL"]
+        ).verify(text)
     except VerificationError as exc:
         return {
             **failure_json(exc),
@@ -38,7 +40,7 @@ def _verdict(text: str) -> dict[str, Any]:
             "_verified": None,
         }
     data = verified.to_json()
-    if verified.kind == "credential":  # the credential carries full details; the public sees masks
+    if verified.kind in ("credential", "printed"):  # these carry full details; the public sees masks
         data["holder"] = {"name": mask_name(verified.holder["name"]), "id": mask_id(verified.holder["id"])}
         for private in ("masked", "number"):
             data.pop(private, None)

@@ -65,7 +65,8 @@
   function handle(text, trust) {
     if (text === lastText) return;
     lastText = text;
-    RtcVerifier.verify(text, { jwks: trust ? trust.jwks : { keys: [] }, statusTokens: trust ? trust.tokens : [] })
+    RtcVerifier.verify(text, { jwks: trust ? trust.jwks : { keys: [] }, statusTokens: trust ? trust.tokens : [],
+                               legacyLayoutUntil: trust && trust.issuers ? trust.issuers.legacy_layout_until : undefined })
       .then(function (verdict) { box.dataset.lastMs = String(performance.now()); show(verdict, trust); });
   }
 

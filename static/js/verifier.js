@@ -1,7 +1,7 @@
 // The verifier of signing/_verify.py, ported for the browser (offline checking). The same fixed,
 // numbered steps and the same reason codes:
 //   1 decode  2 key  3 signature  4 key window  5 time  6 status  7 policy
-// RtcVerifier.verify(text, {jwks, statusTokens, at, skew, requireStatus}) resolves to
+// RtcVerifier.verify(text, {jwks, statusTokens, at, skew, requireStatus, legacyLayoutUntil}) resolves to
 // {valid: true, ...} or {valid: false, reason, step, detail}; it never throws for bad input.
 (function (global) {
   "use strict";
@@ -12,8 +12,11 @@
   var PART = /^[0-9A-Z]+$/;
   var KID = /^[A-Za-z0-9_-]{11}$/;
   var MAX_INPUT = 16384, MAX_PAYLOAD = 1200, KID_BYTES = 8, CST = 8 * 3600, DAY = 86400;
+  // Until then the first compact layout (untagged, no alg) is accepted (signing LEGACY_LAYOUT_UNTIL).
+  var LEGACY_LAYOUT_UNTIL = 1811779200;
+  var COSE_ALG = { EdDSA: -8, ES256: -7 };
   var REASON_STEP = {
-    malformed: 1, unknown_key: 2, wrong_key_purpose: 2, key_compromised: 2, bad_signature: 3,
+    malformed: 1, retired_layout: 1, unknown_key: 2, wrong_key_purpose: 2, key_compromised: 2, bad_signature: 3,
     key_outside_window: 4, not_yet_valid: 5, clock_skew: 5, expired: 5, stale_presentation: 5,
     status_unavailable: 6, status_out_of_bounds: 6, revoked: 6, suspended: 6, superseded: 6, policy: 7
   };
@@ -283,25 +286,19 @@
     return ["valid", list.issuedAt];
   }
 
-  function presentation(payload, ctx, now) {
-    if (!payload) fail("malformed", "presentation is empty");
-    if (payload.length > MAX_PAYLOAD) fail("malformed", "presentation is too long");
-    var raw = decimalDecode(payload);
-    var head = [0x84, 0x40 + 3 + KID_BYTES, 0xa1, 0x04, 0x40 + KID_BYTES], kidEnd = head.length + KID_BYTES;
-    for (var i = 0; i < head.length; i++) if (raw[i] !== head[i]) fail("malformed", "presentation is not a COSE_Sign1 message with only a key id in its header");
-    if (raw[kidEnd] !== 0xa0) fail("malformed", "presentation is not a COSE_Sign1 message with only a key id in its header");
-    var start = kidEnd + 2, h = raw[kidEnd + 1], length, canonical = true;
-    if (h === 0x58 && raw.length > start) { length = raw[start]; start += 1; canonical = length >= 24; }
-    else if (h === 0x59 && raw.length > start + 1) { length = raw[start] * 256 + raw[start + 1]; start += 2; canonical = length >= 256; }
-    else if (h >= 0x40 && h < 0x58) { length = h - 0x40; }
-    else fail("malformed", "presentation has no claims");
-    var body = raw.slice(start, start + length), tail = raw.slice(start + length);
-    if (!canonical || body.length !== length || tail.length !== 66 || tail[0] !== 0x58 || tail[1] !== 0x40) {
-      fail("malformed", "presentation is truncated, padded or not canonical");
+  function smallInt(b) { return b < 0x18 ? b : (b >= 0x20 && b < 0x38 ? -1 - (b - 0x20) : null); }
+  function explainFrame(raw) {
+    if (raw[0] === 0xd8 && raw.length > 1 && raw[1] !== 18) fail("malformed", "COSE tag " + raw[1] + " is not 18 (COSE_Sign1)");
+    if (raw[0] >= 0xc0 && raw[0] < 0xd8 && raw[0] !== 0xd2) fail("malformed", "COSE tag " + (raw[0] - 0xc0) + " is not 18 (COSE_Sign1)");
+    if (raw[0] === 0xd2 && raw[1] === 0x84 && raw[2] >= 0x40 && raw[2] <= 0x58) {
+      var length = raw[2] === 0x58 ? raw[3] : raw[2] - 0x40, start = raw[2] === 0x58 ? 4 : 3, header = null;
+      try { header = cborDecode(raw.slice(start, start + length)); } catch (e) { header = null; }
+      if (header instanceof Map && header.has(2)) fail("malformed", "the protected header names critical parameters");
     }
-    var protectedBytes = raw.slice(2, kidEnd), kid = b64urlEncode(raw.slice(head.length, kidEnd));
-    var c = cborDecode(body);
-    if (!(c instanceof Map)) fail("malformed", "claims are not a map");
+    fail("malformed", "presentation is not a COSE_Sign1 message with only alg protected and a key id unprotected");
+  }
+  function isCount(v) { return typeof v === "number" && v >= 0 && Math.floor(v) === v; }
+  function presentationClaims(c) {
     var known = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
     c.forEach(function (_, k) { if (known.indexOf(k) < 0) fail("malformed", "unknown claims"); });
     var id = c.get(1), name = c.get(2), shortId = c.get(3), cats = c.get(4);
@@ -310,27 +307,96 @@
         !Array.isArray(cats) || !cats.length || typeof id[2] !== "string" || typeof id[3] !== "number") {
       fail("malformed", "claims are invalid");
     }
-    ints.concat(cats, [st, id[3]]).forEach(function (v) { if (typeof v !== "number" || v < 0 || Math.floor(v) !== v) fail("malformed", "claims are invalid"); });
+    ints.concat(cats, [st, id[3]]).forEach(function (v) { if (!isCount(v)) fail("malformed", "claims are invalid"); });
     if (st > 3) fail("malformed", "claim status is not a status");
-    var ident = identifier(unpackCode(id[0]), unpackCode(id[1]), id[2], id[3]);
-    var issuer = unpackCode(id[1]);
+    return {
+      kind: "presentation", identifier: identifier(unpackCode(id[0]), unpackCode(id[1]), id[2], id[3]), issuer: unpackCode(id[1]),
+      holder: { name: name, id: shortId.slice(0, 4) + "**********" + shortId.slice(4) }, cats: cats,
+      from: ints[0], until: ints[1], iat: ints[2], lifetime: ints[3], index: ints[4], status: st
+    };
+  }
+  function printedClaims(c) {
+    var known = [1, 2, 3, 4, 5, 6, 7, 9, 11];
+    c.forEach(function (_, k) { if (known.indexOf(k) < 0) fail("malformed", "unknown claims"); });
+    var id = c.get(1), name = c.get(2), holderId = c.get(3), cats = c.get(4);
+    var ints = [c.get(5), c.get(6), c.get(7), c.get(9), c.get(11)];
+    if (!Array.isArray(id) || typeof name !== "string" || !(typeof holderId === "string" || holderId instanceof Uint8Array) ||
+        !Array.isArray(cats)) {
+      fail("malformed", "claims are invalid");
+    }
+    ints.forEach(function (v) { if (!isCount(v)) fail("malformed", "claims are invalid"); });
+    if (id.length !== 4 || !id.slice(0, 2).every(function (p) { return typeof p === "string" || p instanceof Uint8Array; }) ||
+        typeof id[2] !== "string" || !isCount(id[3])) {
+      fail("malformed", "claim identifier must be [type code, issuer code, serial, version]");
+    }
+    if (!cats.length || !cats.every(isCount)) fail("malformed", "categories must be a non-empty list of codes");
+    var fullId = unpackCode(holderId);
+    if (fullId.length !== 18 || !name) fail("malformed", "claims name and id must hold the holder's name and ID number");
+    return {
+      kind: "printed", identifier: identifier(unpackCode(id[0]), unpackCode(id[1]), id[2], id[3]), issuer: unpackCode(id[1]),
+      holder: { name: mask(name), id: fullId.slice(0, 4) + "**********" + fullId.slice(14) }, cats: cats,
+      from: ints[0], until: ints[1], iat: ints[2], index: ints[3], firstIssued: ints[4]
+    };
+  }
+
+  function presentation(payload, ctx, now) {
+    if (!payload) fail("malformed", "presentation is empty");
+    if (payload.length > MAX_PAYLOAD) fail("malformed", "presentation is too long");
+    var raw = decimalDecode(payload), i, alg = null, kidAt, start, protectedBytes;
+    var legacy = [0x84, 0x40 + 3 + KID_BYTES, 0xa1, 0x04, 0x40 + KID_BYTES];
+    var tagged = [0xd2, 0x84, 0x43, 0xa1, 0x01], unprotected = [0xa1, 0x04, 0x40 + KID_BYTES];
+    var isLegacy = raw[legacy.length + KID_BYTES] === 0xa0;
+    for (i = 0; i < legacy.length && isLegacy; i++) if (raw[i] !== legacy[i]) isLegacy = false;
+    var isTagged = !isLegacy && raw.length > 17;
+    for (i = 0; i < tagged.length && isTagged; i++) if (raw[i] !== tagged[i]) isTagged = false;
+    for (i = 0; i < unprotected.length && isTagged; i++) if (raw[6 + i] !== unprotected[i]) isTagged = false;
+    if (isTagged) alg = smallInt(raw[5]);
+    if (isLegacy) { kidAt = legacy.length; start = kidAt + KID_BYTES + 1; protectedBytes = raw.slice(2, kidAt + KID_BYTES); }
+    else if (isTagged && alg !== null) { kidAt = 9; start = 17; protectedBytes = raw.slice(3, 6); }
+    else explainFrame(raw);
+    var h = raw[start], length, canonical = true;
+    start += 1;
+    if (h === 0x58 && raw.length > start) { length = raw[start]; start += 1; canonical = length >= 24; }
+    else if (h === 0x59 && raw.length > start + 1) { length = raw[start] * 256 + raw[start + 1]; start += 2; canonical = length >= 256; }
+    else if (h >= 0x40 && h < 0x58) { length = h - 0x40; }
+    else fail("malformed", "presentation has no claims");
+    var body = raw.slice(start, start + length), tail = raw.slice(start + length);
+    if (!canonical || body.length !== length || tail.length !== 66 || tail[0] !== 0x58 || tail[1] !== 0x40) {
+      fail("malformed", "presentation is truncated, padded or not canonical");
+    }
+    var kid = b64urlEncode(raw.slice(kidAt, kidAt + KID_BYTES));
+    var c = cborDecode(body);
+    var claims = c instanceof Map && c.has(11) && !isLegacy ? printedClaims(c) : null;
+    if (!claims) {
+      if (!(c instanceof Map)) fail("malformed", "claims are not a map");
+      claims = presentationClaims(c);
+    }
+    if (isLegacy && now >= ctx.legacyUntil) {
+      fail("retired_layout", "this code is in the first layout (untagged, no alg), refused since " + ctx.legacyUntil + ": ask for a fresh code");
+    }
     var entry = ctx.keys.get(kid);  // 2
-    checkKey(entry, "presentation");
+    checkKey(entry, claims.kind === "presentation" ? "presentation" : "certificate");
+    if (alg !== null && alg !== COSE_ALG[entry.jwk.alg]) fail("bad_signature", "algorithm " + alg + " is not the algorithm of key " + kid);  // 3
     var sigStructure = concat([new Uint8Array([0x84, 0x6a]), ascii("Signature1"), cborHead(protectedBytes.length), protectedBytes,
       new Uint8Array([0x40]), cborHead(body.length), body]);
-    return verifySignature(entry, tail.slice(2), sigStructure).then(function () {  // 3
-      var iat = ints[2], lifetime = ints[3];
+    return verifySignature(entry, tail.slice(2), sigStructure).then(function () {
+      var iat = claims.iat, what = claims.kind === "presentation" ? "presentation was made " : "printed code was signed ";
       if (!signsAt(entry.jwk, iat)) fail("key_outside_window", "key " + kid + " was not allowed to sign at " + iat);  // 4
-      if (iat > now + ctx.skew) fail("clock_skew", "presentation was made " + (iat - now) + " s after this device's time: check this device's clock");  // 5
-      if (now > iat + lifetime + ctx.skew) fail("stale_presentation", "presentation is " + (now - iat) + " s old: ask the holder to refresh");
-      checkValidity(ints[0], ints[1], now);
-      var status = checkStatus(ctx, issuer, ints[4], st, iat, now);  // 6
-      return {  // 7: the presentation key is the service's
-        valid: true, kind: "presentation", kid: kid, signed_at: iat, identifier: ident, issuer: issuer,
-        holder: { name: name, id: shortId.slice(0, 4) + "**********" + shortId.slice(4) },
-        categories: cats, valid_from: isoDay(ints[0]), valid_until: isoDay(ints[1]),
-        status: status[0], status_list_issued_at: status[1], expires_at: iat + lifetime
+      if (iat > now + ctx.skew) fail("clock_skew", what + (iat - now) + " s after this device's time: check this device's clock");  // 5
+      if (claims.kind === "presentation" && now > iat + claims.lifetime + ctx.skew) {
+        fail("stale_presentation", "presentation is " + (now - iat) + " s old: ask the holder to refresh");
+      }
+      checkValidity(claims.from, claims.until, now);
+      var status = checkStatus(ctx, claims.issuer, claims.index, claims.kind === "presentation" ? claims.status : 0, iat, now);  // 6
+      if (claims.kind === "printed" && entry.jwk.issuer !== claims.issuer) fail("policy", "key does not sign for issuer " + claims.issuer);  // 7
+      var verdict = {
+        valid: true, kind: claims.kind, kid: kid, signed_at: iat, identifier: claims.identifier, issuer: claims.issuer,
+        holder: claims.holder, categories: claims.cats, valid_from: isoDay(claims.from), valid_until: isoDay(claims.until),
+        status: status[0], status_list_issued_at: status[1]
       };
+      if (claims.kind === "presentation") verdict.expires_at = iat + claims.lifetime;
+      else verdict.first_issued = isoDay(claims.firstIssued);
+      return verdict;
     });
   }
   function cborHead(n) {
@@ -381,7 +447,8 @@
     return Promise.resolve().then(function () {
       var keys = new KeySet(options.jwks);
       return loadStatusLists(options.statusTokens, keys).then(function (lists) {
-        var ctx = { keys: keys, lists: lists, skew: options.skew === undefined ? 60 : options.skew, requireStatus: !!options.requireStatus };
+        var ctx = { keys: keys, lists: lists, skew: options.skew === undefined ? 60 : options.skew, requireStatus: !!options.requireStatus,
+                    legacyUntil: options.legacyLayoutUntil === undefined || options.legacyLayoutUntil === null ? LEGACY_LAYOUT_UNTIL : options.legacyLayoutUntil };
         var kind = extract(text);
         return kind[0] === "credential" ? credential(kind[1], ctx, now) : presentation(kind[1], ctx, now);
       });
@@ -391,5 +458,5 @@
     });
   }
 
-  global.RtcVerifier = { verify: verify, extract: extract };
+  global.RtcVerifier = { verify: verify, extract: extract, LEGACY_LAYOUT_UNTIL: LEGACY_LAYOUT_UNTIL };
 })(window);

@@ -35,12 +35,13 @@ def _genuine(app: Flask, province: Province) -> tuple[dict[str, Any], str]:
             session, province.context, admin, certs.IssueRequest(id_number(), "张三明", [1])
         ).certificate
         session.commit()
-        cose = cbor2.loads(decimal_decode(present(province.context, cert, 120).payload))
+        cose = cbor2.loads(decimal_decode(present(province.context, cert, 120).payload)).value  # tag 18
         credential = certs.current_version(cert).credential
         now = int(time.time())
         header, claims = (json.loads(_b64(part)) for part in credential.split(".")[:2])
         return {
             "protected": cose[0],
+            "unprotected": dict(cose[1]),
             "claims": cbor2.loads(cose[2]),
             "presentation_signer": province.context.keys.signer(Purpose.PRESENTATION, now=now),
             "credential_header": header,

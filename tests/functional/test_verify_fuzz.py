@@ -71,11 +71,12 @@ def genuine(
         session, province.context, admin, certs.IssueRequest(id_number(), "张三明", [1, 2])
     ).certificate
     session.commit()
-    cose = cbor2.loads(decimal_decode(present(province.context, cert, 120).payload))
+    cose = cbor2.loads(decimal_decode(present(province.context, cert, 120).payload)).value  # tag 18
     credential = certs.current_version(cert).credential
     now = int(time.time())
     return {
         "protected": cose[0],
+        "unprotected": dict(cose[1]),
         "claims": cbor2.loads(cose[2]),
         "presentation_signer": province.context.keys.signer(Purpose.PRESENTATION, now=now),
         "credential_header": json.loads(base64.urlsafe_b64decode(credential.split(".")[0] + "==")),
@@ -89,7 +90,7 @@ def genuine(
 def _cose(genuine: dict[str, Any], protected: bytes, claims: Any, tagged: bool) -> str:
     payload = cbor2.dumps(claims)
     signed = cbor2.dumps(["Signature1", protected, b"", payload])
-    message = [protected, {}, payload, genuine["presentation_signer"].sign(signed)]
+    message = [protected, genuine.get("unprotected", {}), payload, genuine["presentation_signer"].sign(signed)]
     return decimal_encode(cbor2.dumps(cbor2.CBORTag(18, message) if tagged else message))
 
 
