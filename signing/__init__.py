@@ -7,7 +7,8 @@ Public surface::
     credential   CertificateFacts (and its rules: clean_holder_name, clean_holder_id,
                  clean_categories, sex_from_id, NAME_MAX), sign_credential
     compact      sign_presentation, sign_printed, presentation_url, PresentationClaims, PrintedClaims,
-                 COSE_ALGORITHMS, LEGACY_LAYOUT_UNTIL (first layout accepted until then)
+                 COSE_ALGORITHMS, LEGACY_LAYOUT_UNTIL (first layout accepted until then),
+                 sign_legacy_presentation (the first layout, for vectors and transition tests)
     status       Status, StatusList, status_list_size, sign_status_list, verify_status_list,
                  SignedStatusList, StatusSource (what the verifier asks), StatusReading, StatusLists
     identifiers  Identifier, validate_id_number, mod37_36_check, is_credit_code, credit_code_check_char,
@@ -53,6 +54,7 @@ from ._presentation import (
     PrintedClaims,
     presentation_url,
     sign_presentation,
+    sign_legacy_presentation,
     sign_printed,
 )
 from ._status_list import (
@@ -120,6 +122,7 @@ __all__ = [
     "sex_from_id",
     "sign_checkpoint",
     "sign_credential",
+    "sign_legacy_presentation",
     "sign_presentation",
     "sign_printed",
     "sign_status_list",

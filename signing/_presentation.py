@@ -27,6 +27,7 @@ presentations were made in it.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from typing import Any, Literal, NamedTuple
 
 import cbor2
@@ -286,10 +287,15 @@ DecodedPresentation = DecodedCode
 
 
 def _loads(raw: bytes, what: str) -> Any:
+    """One CBOR item that fills ``raw`` exactly (``cbor2.loads`` alone ignores trailing bytes)."""
+    stream = io.BytesIO(raw)
     try:
-        return cbor2.loads(raw)
+        value = cbor2.CBORDecoder(stream).decode()
     except (cbor2.CBORDecodeError, ValueError, TypeError, OverflowError) as exc:
         raise Malformed(f"{what} is not CBOR: {exc}") from exc
+    if stream.tell() != len(raw):
+        raise Malformed(f"{what} have trailing bytes")
+    return value
 
 
 # The first layout: array(4), protected = bstr(11) holding {4: bstr(8) kid}, unprotected = {}.
@@ -373,7 +379,7 @@ def _explain_frame(raw: bytes) -> Malformed:
         return Malformed(f"COSE tag {raw[1]} is not 18 (COSE_Sign1)")
     if 0xC0 <= raw[0] < 0xD8 and raw[0] != 0xD2:
         return Malformed(f"COSE tag {raw[0] - 0xC0} is not 18 (COSE_Sign1)")
-    if raw[:3] == b"\xd2\x84\x58" or (raw[:2] == b"\xd2\x84" and 0x40 <= raw[2] < 0x58):
+    if len(raw) > 3 and raw[:2] == b"\xd2\x84" and 0x40 <= raw[2] <= 0x58:
         length = raw[2] - 0x40 if raw[2] != 0x58 else (raw[3] if len(raw) > 3 else 0)
         start = 3 if raw[2] != 0x58 else 4
         try:

@@ -310,7 +310,7 @@
     ints.concat(cats, [st, id[3]]).forEach(function (v) { if (!isCount(v)) fail("malformed", "claims are invalid"); });
     if (st > 3) fail("malformed", "claim status is not a status");
     return {
-      kind: "presentation", identifier: identifier(unpackCode(id[0]), unpackCode(id[1]), id[2], id[3]), issuer: unpackCode(id[1]),
+      kind: "presentation", parts: [unpackCode(id[0]), unpackCode(id[1]), id[2], id[3]], issuer: unpackCode(id[1]),
       holder: { name: name, id: shortId.slice(0, 4) + "**********" + shortId.slice(4) }, cats: cats,
       from: ints[0], until: ints[1], iat: ints[2], lifetime: ints[3], index: ints[4], status: st
     };
@@ -333,7 +333,7 @@
     var fullId = unpackCode(holderId);
     if (fullId.length !== 18 || !name) fail("malformed", "claims name and id must hold the holder's name and ID number");
     return {
-      kind: "printed", identifier: identifier(unpackCode(id[0]), unpackCode(id[1]), id[2], id[3]), issuer: unpackCode(id[1]),
+      kind: "printed", parts: [unpackCode(id[0]), unpackCode(id[1]), id[2], id[3]], issuer: unpackCode(id[1]),
       holder: { name: mask(name), id: fullId.slice(0, 4) + "**********" + fullId.slice(14) }, cats: cats,
       from: ints[0], until: ints[1], iat: ints[2], index: ints[3], firstIssued: ints[4]
     };
@@ -390,7 +390,8 @@
       var status = checkStatus(ctx, claims.issuer, claims.index, claims.kind === "presentation" ? claims.status : 0, iat, now);  // 6
       if (claims.kind === "printed" && entry.jwk.issuer !== claims.issuer) fail("policy", "key does not sign for issuer " + claims.issuer);  // 7
       var verdict = {
-        valid: true, kind: claims.kind, kid: kid, signed_at: iat, identifier: claims.identifier, issuer: claims.issuer,
+        // the identifier is put together (and its parts checked) only for a verified code, as in the library
+        valid: true, kind: claims.kind, kid: kid, signed_at: iat, identifier: identifier.apply(null, claims.parts), issuer: claims.issuer,
         holder: claims.holder, categories: claims.cats, valid_from: isoDay(claims.from), valid_until: isoDay(claims.until),
         status: status[0], status_list_issued_at: status[1]
       };

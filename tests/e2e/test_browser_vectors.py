@@ -10,6 +10,7 @@ from playwright.sync_api import Browser
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 CASES = sorted((VECTORS / "cases").glob("*.json"))
+BULK = sorted((VECTORS / "bulk").glob("*.json"))
 
 
 def test_every_vector_in_chromium(browser: Browser, live_server: str) -> None:
@@ -19,6 +20,11 @@ def test_every_vector_in_chromium(browser: Browser, live_server: str) -> None:
     jwks = json.loads((VECTORS / "jwks.json").read_text())
     tokens = (VECTORS / "status.txt").read_text().split()
     cases = [json.loads(path.read_text()) for path in CASES]
+    names = [path.stem for path in CASES]
+    for path in BULK:  # every byte flipped, every truncation
+        bulk = json.loads(path.read_text())
+        cases += [{**case, "at": bulk["at"]} for case in bulk["cases"]]
+        names += [f"{path.stem}: {case['description']}" for case in bulk["cases"]]
     verdicts = page.evaluate(
         """async ([cases, jwks, tokens]) => {
              const out = [];
@@ -30,9 +36,9 @@ def test_every_vector_in_chromium(browser: Browser, live_server: str) -> None:
         [cases, jwks, tokens],
     )
     mismatches = []
-    for path, case, verdict in zip(CASES, cases, verdicts, strict=True):
+    for name, case, verdict in zip(names, cases, verdicts, strict=True):
         got = {"valid": verdict["valid"], **({"reason": verdict["reason"]} if not verdict["valid"] else {})}
         if got != case["expect"]:
-            mismatches.append((path.stem, got, verdict.get("detail")))
+            mismatches.append((name, got, verdict.get("detail")))
     assert mismatches == []
     page.close()

@@ -2,6 +2,11 @@
 
     python -m tests.vectors.make_vectors
 
+``cases/`` holds one case a file; the compact codes of the first layout (untagged, no ``alg``,
+accepted until ``LEGACY_LAYOUT_UNTIL``) keep their old names, those of the layout (tag 18, ``alg``
+protected, kid unprotected) start ``cose-`` or ``printed-``. ``bulk/`` holds every byte of a code
+flipped and every truncation of it, for each layout, with the verdict each must get (never valid).
+
 Keys are derived from fixed seeds, so the public keys and every Ed25519 signature come out the
 same each time. These keys are test fixtures only; they sign nothing real.
 """
@@ -20,6 +25,7 @@ import cbor2
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from signing import (
+    LEGACY_LAYOUT_UNTIL,
     KeyInfo,
     KeySet,
     LocalKey,
@@ -29,11 +35,14 @@ from signing import (
     key_id,
     presentation_url,
     sign_credential,
+    sign_legacy_presentation,
     sign_presentation,
+    sign_printed,
     sign_status_list,
     start_of_day,
     status_list_size,
 )
+from signing.errors import VerificationError
 from tests.helpers import ISSUER, T0, b64url_encode, decimal_decode, decimal_encode, facts
 
 HERE = Path(__file__).parent
@@ -82,7 +91,8 @@ def main() -> None:
     compromised = seeded("compromised", "EdDSA", Purpose.PRESENTATION, compromised_at=T0 - 60)
     future = seeded("future", "EdDSA", Purpose.PRESENTATION, not_before=T0 + 86400)
     stranger = seeded("not-published", "EdDSA", Purpose.PRESENTATION)
-    published = [cert, cert_es, other_cert, pres, pres_es, retired, compromised, future]
+    cert_retired = seeded("certificate-retired", "EdDSA", Purpose.CERTIFICATE, issuer=ISSUER, not_after=T0 - 3600)
+    published = [cert, cert_es, other_cert, pres, pres_es, retired, compromised, future, cert_retired]
     jwks = KeySet(k.public for k in published).to_jwks()
 
     # The issuer has used indexes 0-9; its published list has the minimum size all the same.
@@ -94,7 +104,7 @@ def main() -> None:
 
     good = facts()
     at = T0 + 30
-    p = sign_presentation(good, pres, now=T0)
+    p = sign_legacy_presentation(good, pres, now=T0)
     credential = sign_credential(good, cert, status_uri=STATUS_URI, now=T0)
     head, body, sig = credential.split(".")
 
@@ -120,7 +130,7 @@ def main() -> None:
         "valid-presentation-url": ("The QR text: a link", presentation_url(BASE, p), at, None),
         "valid-presentation-es256": (
             "Signed with a P-256 key",
-            sign_presentation(good, pres_es, now=T0),
+            sign_legacy_presentation(good, pres_es, now=T0),
             at,
             None,
         ),
@@ -163,7 +173,7 @@ def main() -> None:
         ),
         "unknown-kid": (
             "Signed by a key nobody published",
-            sign_presentation(good, stranger, now=T0),
+            sign_legacy_presentation(good, stranger, now=T0),
             at,
             "unknown_key",
         ),
@@ -195,19 +205,19 @@ def main() -> None:
         "presentation-from-the-future": ("Verifier clock 10 minutes behind", p, T0 - 600, "clock_skew"),
         "key-before-window": (
             "Signed before the key's window opens",
-            sign_presentation(good, future, now=T0),
+            sign_legacy_presentation(good, future, now=T0),
             at,
             "key_outside_window",
         ),
         "retired-key": (
             "Signed after the key was retired",
-            sign_presentation(good, retired, now=T0),
+            sign_legacy_presentation(good, retired, now=T0),
             at,
             "key_outside_window",
         ),
         "compromised-key": (
             "Signed by a key marked compromised",
-            sign_presentation(good, compromised, now=T0 - 3600),
+            sign_legacy_presentation(good, compromised, now=T0 - 3600),
             T0 - 3590,
             "key_compromised",
         ),
@@ -225,13 +235,13 @@ def main() -> None:
         ),
         "revoked": (
             "Status list entry 7 is revoked",
-            sign_presentation(facts(status_index=7), pres, now=T0 - 60),
+            sign_legacy_presentation(facts(status_index=7), pres, now=T0 - 60),
             at,
             "revoked",
         ),
         "suspended": (
             "Status list entry 8 is suspended",
-            sign_presentation(facts(status_index=8), pres, now=T0 - 60),
+            sign_legacy_presentation(facts(status_index=8), pres, now=T0 - 60),
             at,
             "suspended",
         ),
@@ -243,7 +253,7 @@ def main() -> None:
         ),
         "status-index-out-of-bounds": (
             "Index just past the end of the status list (never read as valid)",
-            sign_presentation(facts(status_index=len(statuses)), pres, now=T0 - 60),
+            sign_legacy_presentation(facts(status_index=len(statuses)), pres, now=T0 - 60),
             at,
             "status_out_of_bounds",
         ),
@@ -278,6 +288,19 @@ def main() -> None:
             "malformed",
         ),
     }
+    cases.update(_new_layout(cert, cert_es, other_cert, cert_retired, pres, pres_es, stranger, at))
+    cases["legacy-layout-after-cutoff"] = (
+        "A first-layout presentation checked when that layout is no longer accepted",
+        sign_legacy_presentation(good, pres, now=LEGACY_LAYOUT_UNTIL),
+        LEGACY_LAYOUT_UNTIL + 10,
+        "retired_layout",
+    )
+    cases["legacy-layout-before-cutoff"] = (
+        "A first-layout presentation made and checked just before the cutoff",
+        sign_legacy_presentation(good, pres, now=LEGACY_LAYOUT_UNTIL - 30),
+        LEGACY_LAYOUT_UNTIL - 1,
+        None,
+    )
     folder = HERE / "cases"
     folder.mkdir(exist_ok=True)
     for old in folder.glob("*.json"):
@@ -290,17 +313,186 @@ def main() -> None:
         (folder / f"{name}.json").write_text(json.dumps(case, indent=2, ensure_ascii=False) + "\n")
     (HERE / "jwks.json").write_text(json.dumps(jwks, indent=2) + "\n")
     (HERE / "status.txt").write_text(status_token + "\n")
+    _bulk(
+        {
+            "first-layout-presentation": (p, at),
+            "presentation": (sign_presentation(good, pres, now=T0), at),
+            "printed": (sign_printed(good, cert, now=T0), at),
+        },
+        jwks,
+        status_token,
+    )
     print(f"wrote {len(cases)} cases")
 
 
 def _wrong_purpose(good: object, cert: LocalKey) -> str:
     disguised = LocalKey(cert.private, dataclasses.replace(cert.info, purpose=Purpose.PRESENTATION))
-    return sign_presentation(good, disguised, now=T0)  # type: ignore[arg-type]
+    return sign_legacy_presentation(good, disguised, now=T0)  # type: ignore[arg-type]
 
 
 def _other_issuer(good: object, other: LocalKey, uri: str) -> str:
     disguised = LocalKey(other.private, dataclasses.replace(other.info, issuer=ISSUER))
     return sign_credential(good, disguised, status_uri=uri, now=T0)  # type: ignore[arg-type]
+
+
+def _message(protected: dict[int, object], unprotected: dict[int, object], claims: bytes, key: LocalKey) -> bytes:
+    protected_bytes = cbor2.dumps(protected)
+    signature = key.sign(cbor2.dumps(["Signature1", protected_bytes, b"", claims]))
+    return cbor2.dumps([protected_bytes, unprotected, claims, signature])
+
+
+def _new_layout(
+    cert: LocalKey,
+    cert_es: LocalKey,
+    other_cert: LocalKey,
+    cert_retired: LocalKey,
+    pres: LocalKey,
+    pres_es: LocalKey,
+    stranger: LocalKey,
+    at: int,
+) -> dict[str, tuple[str, str, int, str | None]]:
+    """The cases of the layout: tag 18, alg protected, kid unprotected; presentations and
+    printed codes."""
+    good = facts()
+    p = sign_presentation(good, pres, now=T0)
+    printed = sign_printed(good, cert, now=T0)
+    message = cbor2.loads(decimal_decode(p)).value
+    claims = message[2]
+    kid = {4: message[1][4]}
+
+    def tagged(tag: int, body: bytes) -> str:
+        return decimal_encode(cbor2.dumps(cbor2.CBORTag(tag, cbor2.loads(body))))
+
+    untagged = _message({1: -8}, kid, claims, pres)
+    raw = bytearray(decimal_decode(p))
+    flipped_sig = bytearray(raw)
+    flipped_sig[-1] ^= 0x01
+    printed_raw = decimal_decode(printed)
+    expired_at = start_of_day(dt.date(2032, 11, 1)) + 60
+    disguised_pres = LocalKey(cert.private, dataclasses.replace(cert.info, purpose=Purpose.PRESENTATION))
+    disguised_cert = LocalKey(pres.private, dataclasses.replace(pres.info, purpose=Purpose.CERTIFICATE, issuer=ISSUER))
+    disguised_other = LocalKey(other_cert.private, dataclasses.replace(other_cert.info, issuer=ISSUER))
+    return {
+        "cose-valid-presentation": ("A fresh presentation (tag 18, alg protected, kid unprotected)", p, at, None),
+        "cose-valid-presentation-url": ("The QR text: a link", presentation_url(BASE, p), at, None),
+        "cose-valid-presentation-es256": ("Signed with a P-256 key", sign_presentation(good, pres_es, now=T0), at, None),
+        "cose-wrong-alg": (
+            "alg -7 (ES256) protected and signed, by an Ed25519 key",
+            tagged(18, _message({1: -7}, kid, claims, pres)),
+            at,
+            "bad_signature",
+        ),
+        "cose-wrong-alg-es256": (
+            "alg -8 (EdDSA) protected and signed, by a P-256 key",
+            tagged(18, _message({1: -8}, {4: decimal_decode(sign_presentation(good, pres_es, now=T0))[9:17]}, claims, pres_es)),
+            at,
+            "bad_signature",
+        ),
+        "cose-tag-17": ("Tagged 17 (COSE_Mac0) instead of 18", tagged(17, untagged), at, "malformed"),
+        "cose-tag-98": ("Tagged 98 (COSE_Sign) instead of 18", tagged(98, untagged), at, "malformed"),
+        "cose-untagged": ("The layout without its tag", decimal_encode(untagged), at, "malformed"),
+        "cose-unknown-crit": (
+            "Protected header lists an unknown critical parameter (label 2)",
+            tagged(18, _message({1: -8, 2: [99], 99: 1}, kid, claims, pres)),
+            at,
+            "malformed",
+        ),
+        "cose-kid-protected": (
+            "kid in the protected header as well (not the layout)",
+            tagged(18, _message({1: -8, 4: kid[4]}, {}, claims, pres)),
+            at,
+            "malformed",
+        ),
+        "cose-tampered-signature-byte": ("Last signature byte changed", decimal_encode(bytes(flipped_sig)), at, "bad_signature"),
+        "cose-unknown-kid": ("Signed by a key nobody published", sign_presentation(good, stranger, now=T0), at, "unknown_key"),
+        "cose-stale-presentation": ("A screenshot ten minutes old", p, T0 + 600, "stale_presentation"),
+        "cose-wrong-purpose": (
+            "A presentation signed with a certificate key",
+            sign_presentation(good, disguised_pres, now=T0),
+            at,
+            "wrong_key_purpose",
+        ),
+        "cose-revoked": (
+            "Status list entry 7 is revoked",
+            sign_presentation(facts(status_index=7), pres, now=T0 - 60),
+            at,
+            "revoked",
+        ),
+        "printed-valid": ("A printed certificate's code, bare payload", printed, at, None),
+        "printed-valid-url": ("A printed certificate's code: a link", presentation_url(BASE, printed), at, None),
+        "printed-valid-es256": ("Printed code signed with a P-256 key", sign_printed(good, cert_es, now=T0), at, None),
+        "printed-a-year-later": ("A printed code lives as long as the certificate", printed, T0 + 365 * 86400, None),
+        "printed-expired": ("Checked a minute after validity ends (CST)", printed, expired_at, "expired"),
+        "printed-superseded": (
+            "The paper of a certificate later renewed: status list entry 9 is superseded",
+            sign_printed(facts(status_index=9), cert, now=T0 - 60),
+            at,
+            "superseded",
+        ),
+        "printed-key-ended-before-issue": (
+            "Signed by a certificate key whose window ended an hour before",
+            sign_printed(good, cert_retired, now=T0),
+            at,
+            "key_outside_window",
+        ),
+        "printed-wrong-purpose": (
+            "A printed code signed with a presentation key",
+            sign_printed(good, disguised_cert, now=T0),
+            at,
+            "wrong_key_purpose",
+        ),
+        "printed-other-issuer-key": (
+            "A printed code signed by another authority's certificate key",
+            sign_printed(good, disguised_other, now=T0),
+            at,
+            "policy",
+        ),
+        "printed-tampered-name": (
+            "A byte of the holder's name changed",
+            decimal_encode(printed_raw.replace("张三明".encode(), "张三朋".encode())),
+            at,
+            "bad_signature",
+        ),
+        "printed-first-layout": (
+            "Printed claims in the first layout (only presentations were made in it)",
+            decimal_encode(
+                _message({4: decimal_decode(printed)[9:17]}, {}, cbor2.loads(printed_raw).value[2], cert)
+            ),
+            at,
+            "malformed",
+        ),
+    }
+
+
+def _bulk(codes: dict[str, tuple[str, int]], jwks: dict[str, object], status_token: str) -> None:
+    """Every byte of each code flipped (low bit) and every truncation, with the library's verdict;
+    none of them may verify."""
+    from signing import Verifier
+
+    verifier = Verifier.from_documents(jwks, [status_token])
+    folder = HERE / "bulk"
+    folder.mkdir(exist_ok=True)
+    for old in folder.glob("*.json"):
+        old.unlink()
+    for name, (payload, at) in codes.items():
+        raw = decimal_decode(payload)
+        inputs = []
+        for i in range(len(raw)):
+            changed = bytearray(raw)
+            changed[i] ^= 0x01
+            if changed[0]:
+                inputs.append((f"byte {i} flipped", decimal_encode(bytes(changed))))
+        inputs += [(f"first {n} bytes", decimal_encode(raw[:n])) for n in range(1, len(raw))]
+        cases = []
+        for description, text in inputs:
+            try:
+                verifier.verify(text, at=at)
+            except VerificationError as exc:
+                cases.append({"description": description, "input": text, "expect": {"valid": False, "reason": exc.code}})
+            else:
+                raise AssertionError(f"{name}: {description} verifies")
+        document = {"description": f"{name}: every byte flipped, every truncation", "at": at, "cases": cases}
+        (folder / f"{name}.json").write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
-"""Every golden vector gives its expected verdict, in the library and in the command line."""
+"""Every golden vector gives its expected verdict, in the library and in the command line (the bulk
+vectors, every byte of a code flipped and every truncation, through the command line's own
+function, not a process each)."""
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -10,10 +13,12 @@ from pathlib import Path
 import pytest
 
 from signing import Verifier
+from signing.__main__ import main
 from signing.errors import VerificationError
 
 VECTORS = Path(__file__).resolve().parents[2] / "vectors"
 CASES = sorted((VECTORS / "cases").glob("*.json"))
+BULK = sorted((VECTORS / "bulk").glob("*.json"))
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +39,7 @@ def test_there_are_vectors_for_every_reason() -> None:
     reasons = {json.loads(p.read_text())["expect"].get("reason") for p in CASES}
     assert {
         "malformed",
+        "retired_layout",
         "unknown_key",
         "wrong_key_purpose",
         "key_compromised",
@@ -82,3 +88,26 @@ def test_command_line_verdict(path: Path) -> None:
     assert result.returncode == (0 if case["expect"]["valid"] else 1), result.stderr
     assert printed["valid"] is case["expect"]["valid"]
     assert printed.get("reason") == case["expect"].get("reason")
+
+
+def test_bulk_vectors_cover_both_layouts() -> None:
+    assert {p.stem for p in BULK} == {"first-layout-presentation", "presentation", "printed"}
+    assert all(len(json.loads(p.read_text())["cases"]) > 300 for p in BULK)
+
+
+@pytest.mark.parametrize("path", BULK, ids=[p.stem for p in BULK])
+def test_bulk_library_and_command_line(
+    verifier: Verifier, path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bulk = json.loads(path.read_text())
+    trust = ["--jwks", str(VECTORS / "jwks.json"), "--status", str(VECTORS / "status.txt")]
+    wrong = []
+    for case in bulk["cases"]:
+        case = {**case, "at": bulk["at"]}
+        monkeypatch.setattr(sys, "stdin", io.StringIO(case["input"]))
+        code = main(["verify", "-", *trust, "--at", str(bulk["at"])])
+        printed = json.loads(capsys.readouterr().out)
+        command_line = {"valid": printed["valid"], "reason": printed.get("reason")}
+        if verdict(verifier, case) != case["expect"] or command_line != case["expect"] or code != 1:
+            wrong.append((case["description"], verdict(verifier, case), command_line))
+    assert wrong == []
