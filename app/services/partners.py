@@ -33,6 +33,7 @@ SCOPES = {
     "graduation:write": "push graduation certificates",
     "graduation:read": "read the state of pushed graduation certificates",
     "platform:push": "push applications and their materials (the government service platform)",
+    "certificate:read": "fetch a certificate's signed credential (JWT) by its identifier",
 }
 AUDIENCE = "rtc-partner-api"
 ALGORITHM = "HS256"

@@ -88,3 +88,26 @@ def full_record(session: Session, verified: Verified, viewer: Staff) -> Certific
             reason=verified.kind,
         )
     return version
+
+
+def credential_for_partner(session: Session, identifier: str, client_id: str) -> CertificateVersion | None:
+    """The stored version with GB/T 36904 ``identifier`` (of a published certificate), whose signed
+    credential a partner system fetches; each fetch is audited (the credential names the holder in
+    full). ``None`` when there is no such version."""
+    version = session.scalars(
+        select(CertificateVersion)
+        .join(Certificate)
+        .where(CertificateVersion.identifier == identifier, Certificate.published())
+    ).first()
+    if version is not None:
+        begin_write(session)
+        record(
+            session,
+            actor=f"partner:{client_id}",
+            action="certificate.credential",
+            target_type="certificate",
+            target_id=str(version.certificate_id),
+            authority=version.certificate.authority.credit_code,
+            reason=identifier,
+        )
+    return version

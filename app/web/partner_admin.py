@@ -49,6 +49,7 @@ SCOPE_NAMES = {
     "graduation:write": _l("Push graduation certificates"),
     "graduation:read": _l("Read the state of pushed graduation certificates"),
     "platform:push": _l("Push applications and their materials (the government service platform)"),
+    "certificate:read": _l("Fetch a certificate's signed credential by its identifier"),
 }
 ACTIONS = ("rotate", "deactivate", "activate")
 CODE_SEPARATORS = re.compile(r"[\s,，、;；]+")

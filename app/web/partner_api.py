@@ -1,5 +1,5 @@
-"""The partner API: the OAuth 2.0 token endpoint (client credentials) and the graduation
-certificate push and state look-up. Errors are JSON with a stable ``error`` code and a message in
+"""The partner API: the OAuth 2.0 token endpoint (client credentials), the graduation
+certificate push and state look-up, and a certificate's signed credential for partner systems. Errors are JSON with a stable ``error`` code and a message in
 the caller's language (Chinese unless ``Accept-Language`` asks for English): see :mod:`.api`."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ..security import csrf_exempt, limiter, streams_upload
 from ..services import graduation, partners
 from ..services.container import services
 from ..services.errors import Conflict, PermissionDenied, RuleViolation
+from ..services.verification import credential_for_partner
 from ..storage import TooLarge
 from .api import caller, caller_before_upload, error, invalid
 
@@ -186,3 +187,28 @@ def state(number: str) -> tuple[Response, int]:
     return jsonify(
         {**certificate_json(revisions[0], types), "history": [certificate_json(r, types) for r in revisions]}
     ), 200
+
+
+@bp.get("/api/v1/certificates/<identifier>/credential")
+def credential(identifier: str) -> tuple[Response, int]:
+    """The signed credential (JWT, ``vnd.rtcert.cert+jwt``) of the certificate version with this
+    GB/T 36904 identifier (the one a printed code or a presentation names), for systems that keep
+    or check certificates themselves; whether it is still valid comes from the issuer's status list
+    (``current`` only says whether a newer version exists). Each fetch is audited."""
+    found = caller("certificate:read")
+    if not isinstance(found, partners.Caller):
+        return found
+    version = credential_for_partner(get_session(), identifier, found.client.client_id)
+    if version is None:
+        return error(404, "not_found", _l("There is no certificate with this identifier."))
+    certificate = version.certificate
+    response = jsonify(
+        {
+            "identifier": version.identifier,
+            "version": version.version,
+            "current": version.version == certificate.current_version,
+            "credential": version.credential,
+        }
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response, 200

@@ -24,17 +24,18 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import TestResponse
 
 from app.db import get_session
-from app.models import Application
+from app.models import Application, AuditEvent
 from app.models.enums import CaseStage, Role, ServiceItem, Stage
 from app.services import applications as apps
 from app.services import authorities, graduation, graduation_checks, partners
+from app.services import certificates as certs
 from app.services.applications import platform
 from app.services.applications.items import BY_PLATFORM_CODE, MATERIAL_KINDS
 from app.services.container import services
 from app.services.errors import Conflict
 from app.web import partner_api, platform_api
 from app.web.openapi import document
-from signing import is_credit_code
+from signing import KeySet, Verifier, is_credit_code
 
 from ..helpers import id_number
 from ..registry import QINGDAO, Province
@@ -543,3 +544,39 @@ def test_every_documented_platform_response_is_real(
 def supplement_as(client: FlaskClient, headers: dict[str, str], path: str) -> Any:
     """An empty supplement (refused before its content is looked at)."""
     return platform_push(client, headers, [], {}, path=path, name="materials")
+
+
+CREDENTIAL = "/api/v1/certificates/{identifier}/credential"
+
+
+def test_every_documented_credential_response_is_real(
+    app: Flask, client: FlaskClient, conformance: Conformance, province: Province
+) -> None:
+    """A partner system with ``certificate:read`` fetches the signed credential of a version by its
+    identifier (the printed code names it); each fetch is audited; no token, another scope and an
+    unknown identifier are refused as documented."""
+    with app.app_context():
+        session = get_session()
+        admin = province.actor(session, "jinan_admin")
+        cert = certs.issue(
+            session, province.context, admin, certs.IssueRequest(id_number("37010219850611004"), "赵六", [1])
+        ).certificate
+        session.commit()
+        version = certs.current_version(cert)
+        identifier, credential = version.identifier, version.credential
+    reader = bearer(client, app, ["certificate:read"])
+    url = f"/api/v1/certificates/{identifier}/credential"
+    body = conformance.check(client.get(url, headers=reader), CREDENTIAL, "get")
+    assert body == {"identifier": identifier, "version": 1, "current": True, "credential": credential}
+    verified = Verifier(KeySet(province.context.keys.published(now=2_000_000_000))).verify(body["credential"])
+    assert verified.kind == "credential" and verified.holder["name"] == "赵六"
+    assert conformance.check(client.get(url), CREDENTIAL, "get")["error"] == "invalid_token"
+    other = bearer(client, app, ["graduation:read"])
+    assert conformance.check(client.get(url, headers=other), CREDENTIAL, "get")["error"] == "insufficient_scope"
+    unknown = client.get(url.replace(".001.", ".009."), headers=reader)
+    assert conformance.check(unknown, CREDENTIAL, "get")["error"] == "not_found"
+    documented = {key for key in conformance.documented() if key[0] == CREDENTIAL}
+    assert conformance.seen == documented
+    with app.app_context():
+        fetches = get_session().scalars(select(AuditEvent).where(AuditEvent.action == "certificate.credential")).all()
+        assert [(e.actor.startswith("partner:p-"), e.reason) for e in fetches] == [(True, identifier)]
