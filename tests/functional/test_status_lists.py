@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.services import certificates as certs
 from app.services import status_lists
 from app.services.clock import FixedClock
-from signing import KeySet, Purpose, Status, status_list_size, verify_status_list
+from signing import LEGACY_LAYOUT_UNTIL, KeySet, Purpose, Status, status_list_size, verify_status_list
 from signing.errors import StatusOutOfBounds
 
 from ..helpers import b64url_decode, id_number
@@ -190,6 +190,8 @@ def test_issuer_metadata(client: FlaskClient, province: Province) -> None:
         "status_list": f"https://rtc.example.cn/status/{JINAN}",
     }
     assert response.json["licence_type_code"] == "11100000000000000D"
+    # until then the scanner (fed this document) accepts compact codes in the first layout
+    assert response.json["legacy_layout_until"] == LEGACY_LAYOUT_UNTIL
     assert (
         client.get(
             "/.well-known/issuers.json", headers={"If-None-Match": response.headers["ETag"]}
