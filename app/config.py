@@ -22,7 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,  # default: generated once into <instance>/secret_key
     "CERTIFICATE_TYPE_CODE": "11100000000000000D",  # JT/T 1290 licence type code (configure!)
     "PRESENTATION_LIFETIME": 120,
-    "LEGACY_LAYOUT_UNTIL": LEGACY_LAYOUT_UNTIL,  # epoch s: first compact layout (untagged, no alg) refused from then
+    "LEGACY_LAYOUT_UNTIL": LEGACY_LAYOUT_UNTIL,  # epoch s: the first compact layout is refused from then
     "RATELIMIT_STORAGE_URI": None,  # default: sqlite:///<instance>/rate_limits.sqlite3 (Redis: redis://…)
     "PROXY_COUNT": 0,  # reverse proxies in front whose X-Forwarded-For is trusted
     "RATELIMIT_ENABLED": True,  # off only for load benchmarks

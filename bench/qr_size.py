@@ -1,6 +1,8 @@
-"""How big the presentation QR is: a typical certificate (3-character Chinese name, 2 categories,
-the full identifier) at error-correction level M, against a naive JWT with the same fields and the
-same COSE bytes written as base32 in alphanumeric mode."""
+"""How big the compact codes' QR symbols are with a realistic production host: the presentation (a
+typical certificate: 3-character Chinese name, 2 categories, the full identifier) and the printed
+certificate's code, at error-correction level M, against a naive JWT with the presentation's fields,
+the same COSE bytes written as base32 in alphanumeric mode, the first (untagged) layout and the
+printed credential JWT the PDF carried before."""
 
 from __future__ import annotations
 
@@ -8,16 +10,27 @@ import base64
 import json
 
 import segno
+import zxingcpp
 from segno import consts
 
 from app.renderers.qr import presentation_qr
-from signing import LocalKey, Purpose, mask_id, mask_name, presentation_url, sign_presentation
-from tests.helpers import T0, decimal_decode, facts
+from signing import (
+    LocalKey,
+    Purpose,
+    mask_id,
+    mask_name,
+    presentation_url,
+    sign_credential,
+    sign_legacy_presentation,
+    sign_presentation,
+    sign_printed,
+)
+from tests.helpers import ISSUER, T0, decimal_decode, facts
 
 from .table import Row
 
-BASE = "https://dzzz.jtt.example.gov.cn"
-"""A realistic production host (31 characters with the scheme)."""
+BASE = "https://dzzz.jt.hainan.gov.cn"
+"""A realistic production host (29 characters with the scheme)."""
 
 
 def _naive_jwt(key: LocalKey) -> str:
@@ -38,11 +51,22 @@ def _naive_jwt(key: LocalKey) -> str:
     return jwt.encode(claims, key.private, algorithm=key.info.alg, headers={"kid": key.info.kid})
 
 
+def _pdf_version(text: str) -> int:
+    """The version of the symbol the PDF renderer (zxing-cpp) draws for ``text``."""
+    size = (
+        zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+        .to_image(scale=1, add_quiet_zones=False)
+        .shape[0]
+    )
+    return (size - 17) // 4
+
+
 def run() -> list[Row]:
     """Measure QR versions and payload sizes."""
     rows = []
     for alg in ("EdDSA", "ES256"):
         key = LocalKey.generate(alg, Purpose.PRESENTATION, not_before=T0 - 60)
+        cert = LocalKey.generate(alg, Purpose.CERTIFICATE, not_before=T0 - 60, issuer=ISSUER)
         payload = sign_presentation(facts(), key, now=T0)
         url = presentation_url(BASE, payload)
         code = presentation_qr(url)
@@ -54,13 +78,30 @@ def run() -> list[Row]:
             boost_error=False,
         )
         naive = segno.make(f"{BASE}/v/{_naive_jwt(key)}", error="m", boost_error=False)
+        first = presentation_qr(presentation_url(BASE, sign_legacy_presentation(facts(), key, now=T0)))
         rows.append(
             Row(
-                f"presentation QR ({alg}, level M)",
+                f"presentation QR ({alg}, level M, {BASE})",
                 f"v{code.version} ({len(cose)} B COSE, {len(payload)} digits, {len(url)} chars)",
-                f"naive JWT v{naive.version}; base32 v{alnum.version}",
+                f"first layout v{first.version}; naive JWT v{naive.version}; base32 v{alnum.version}",
                 target="<= v10 (anchors: EU DCC v18, SHC v18)",
                 passed=code.version <= 10,
+            )
+        )
+        printed = sign_printed(facts(), cert, now=T0)
+        link = presentation_url(BASE, printed)
+        printed_code = presentation_qr(link)
+        jwt_version = _pdf_version(
+            sign_credential(facts(), cert, status_uri=f"{BASE}/status/{ISSUER}", now=T0)
+        )
+        rows.append(
+            Row(
+                f"printed code QR ({alg}, level M, {BASE})",
+                f"v{printed_code.version} (PDF v{_pdf_version(link)}; {len(decimal_decode(printed))} B COSE, "
+                f"{len(link)} chars)",
+                f"credential JWT v{jwt_version}",
+                target="<= v12",
+                passed=printed_code.version <= 12 and _pdf_version(link) <= 12,
             )
         )
     rows.append(

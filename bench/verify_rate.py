@@ -1,5 +1,6 @@
 """Verification rate through ``signing`` against the raw ``cryptography`` verify of the same
-signature over the same bytes, measured in alternating rounds of the same run."""
+signature over the same bytes, measured in alternating rounds of the same run: the presentation
+(the layout, and the first layout while it is accepted), the printed code and the credential JWT."""
 
 from __future__ import annotations
 
@@ -11,7 +12,16 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from signing import KeySet, LocalKey, Purpose, Verifier, sign_credential, sign_presentation
+from signing import (
+    KeySet,
+    LocalKey,
+    Purpose,
+    Verifier,
+    sign_credential,
+    sign_legacy_presentation,
+    sign_presentation,
+    sign_printed,
+)
 from tests.helpers import ISSUER, T0, b64url_decode, cose_sign1_parts, facts
 
 from .table import Row
@@ -59,23 +69,33 @@ def run() -> list[Row]:
         cert = LocalKey.generate(alg, Purpose.CERTIFICATE, not_before=T0 - 60, issuer=ISSUER)
         pres = LocalKey.generate(alg, Purpose.PRESENTATION, not_before=T0 - 60)
         verifier = Verifier(KeySet([cert.public, pres.public]))
-        payload = sign_presentation(facts(), pres, now=T0)
-        raw_verify = _raw_cryptography_verify(pres.public.key, *cose_sign1_parts(payload))
-
-        def ours(text=payload, verifier=verifier) -> None:  # type: ignore[no-untyped-def]
-            verifier.verify(text, at=T0 + 5)
-
-        our_rate, raw_rate, ratio = compare(ours, raw_verify)
-        rows.append(
-            Row(
-                f"verify presentation ({alg})",
-                f"{our_rate:,.0f}/s",
-                f"raw verify {raw_rate:,.0f}/s",
-                ratio,
-                ">= 0.80x",
-                ratio >= 0.8,
-            )
+        compact = (
+            ("presentation", sign_presentation(facts(), pres, now=T0), pres, ">= 0.80x"),
+            ("printed code", sign_printed(facts(), cert, now=T0), cert, ">= 0.80x"),
+            (
+                "presentation, first layout",
+                sign_legacy_presentation(facts(), pres, now=T0),
+                pres,
+                "(reported)",
+            ),
         )
+        for what, payload, key, target in compact:
+            raw_verify = _raw_cryptography_verify(key.public.key, *cose_sign1_parts(payload))
+
+            def ours(text=payload, verifier=verifier) -> None:  # type: ignore[no-untyped-def]
+                verifier.verify(text, at=T0 + 5)
+
+            our_rate, raw_rate, ratio = compare(ours, raw_verify)
+            rows.append(
+                Row(
+                    f"verify {what} ({alg})",
+                    f"{our_rate:,.0f}/s",
+                    f"raw verify {raw_rate:,.0f}/s",
+                    ratio,
+                    target,
+                    ratio >= 0.8 if target != "(reported)" else None,
+                )
+            )
         token = sign_credential(facts(), cert, status_uri="https://x/s", now=T0)
         head, body, sig = token.split(".")
         jws_sig, jws_input = b64url_decode(sig), f"{head}.{body}".encode()

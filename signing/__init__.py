@@ -53,8 +53,8 @@ from ._presentation import (
     PresentationClaims,
     PrintedClaims,
     presentation_url,
-    sign_presentation,
     sign_legacy_presentation,
+    sign_presentation,
     sign_printed,
 )
 from ._status_list import (

@@ -445,6 +445,8 @@ _PRINTED_TYPES: dict[int, tuple[type, ...]] = {
 _TEXT = (_K["name"], _K["id"])
 _LISTS = (_K["identifier"], _K["categories"])
 _INTS = (_K["valid_from"], _K["valid_until"], _K["iat"], _K["lifetime"], _K["status_index"])
+
+
 def _claims(raw: Any) -> PresentationClaims:
     """Typed claims; one pass of cheap checks, and a precise message when any fails."""
     try:

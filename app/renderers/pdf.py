@@ -58,8 +58,8 @@ def _date(day: dt.date) -> str:
 
 def _qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
     # zxing-cpp's encoder (it splits the link into a byte and a numeric segment as segno does, for
-    # the same version, in a fraction of the time; see bench/). The symbol goes in as a 1-bit inline image, one pixel
-    # a module (~2 KB): an 8-bit image XObject costs over a millisecond in zlib alone.
+    # the same version, in a fraction of the time; see bench/). The symbol goes in as a 1-bit
+    # inline image, one pixel a module: an 8-bit image XObject costs a millisecond in zlib alone.
     symbol = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
     bitmap = symbol.to_image(scale=1, add_quiet_zones=True)
     height, width = bitmap.shape

@@ -142,7 +142,9 @@ def pdf(certificate_id: int) -> Response:
     code = printed_code(services().issuing, certificate, version, now=services().clock.timestamp())
     return Response(
         certificate_pdf(
-            sheet_for(certificate, version, photos.approved_jpeg(get_session(), certificate.practitioner_id), code)
+            sheet_for(
+                certificate, version, photos.approved_jpeg(get_session(), certificate.practitioner_id), code
+            )
         ),
         mimetype="application/pdf",
         headers={"Content-Disposition": f'inline; filename="certificate-v{version.version}.pdf"'},

@@ -1,6 +1,7 @@
 """The partner API: the OAuth 2.0 token endpoint (client credentials), the graduation
-certificate push and state look-up, and a certificate's signed credential for partner systems. Errors are JSON with a stable ``error`` code and a message in
-the caller's language (Chinese unless ``Accept-Language`` asks for English): see :mod:`.api`."""
+certificate push and state look-up, and a certificate's signed credential for partner systems.
+Errors are JSON with a stable ``error`` code and a message in the caller's language (Chinese unless
+``Accept-Language`` asks for English): see :mod:`.api`."""
 
 from __future__ import annotations
 

@@ -20,15 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import AuditEvent, HolderPhoto
-from app.services import certificates as certs
 from app.renderers.pdf import CertificateSheet, certificate_pdf
+from app.services import certificates as certs
 from app.services import photos
 from app.services.presentations import printed_code
 from signing import KeySet, Verifier, sign_printed
 
-from ..helpers import T0, facts, keys
-
-from ..helpers import id_number
+from ..helpers import T0, facts, id_number, keys
 from ..registry import Province
 from .admin_client import login
 
@@ -134,7 +132,11 @@ def _tilted(image: Image.Image) -> Image.Image:
     corners = [(0.0, 0.0), (w, 0.0), (w, h), (0.0, h)]
     seen = [(w * 0.08, h * 0.04), (w * 0.976, 0.0), (w, h), (0.0, h * 0.92)]
     return image.transform(
-        (w, h), Image.Transform.PERSPECTIVE, _perspective(corners, seen), Image.Resampling.BILINEAR, fillcolor=255
+        (w, h),
+        Image.Transform.PERSPECTIVE,
+        _perspective(corners, seen),
+        Image.Resampling.BILINEAR,
+        fillcolor=255,
     )
 
 
@@ -182,14 +184,24 @@ def test_printed_code_decodes_after_every_degradation(tmp_path: Path, dpi: int) 
     )
     (tmp_path / "c.pdf").write_bytes(certificate_pdf(sheet))
     subprocess.run(
-        ["pdftoppm", "-r", str(dpi), "-gray", "-png", "-singlefile", str(tmp_path / "c.pdf"), str(tmp_path / "p")],
+        [
+            "pdftoppm",
+            "-r",
+            str(dpi),
+            "-gray",
+            "-png",
+            "-singlefile",
+            str(tmp_path / "c.pdf"),
+            str(tmp_path / "p"),
+        ],
         check=True,
     )
     page = Image.open(tmp_path / "p.png").convert("L")
     failed = [
         name
         for name, degrade in DEGRADATIONS.items()
-        if link not in (s.text for s in zxingcpp.read_barcodes(degrade(page), formats=zxingcpp.BarcodeFormat.QRCode))
+        if link
+        not in (s.text for s in zxingcpp.read_barcodes(degrade(page), formats=zxingcpp.BarcodeFormat.QRCode))
     ]
     assert failed == []
     assert Verifier(KeySet([cert.public])).verify(link, at=T0 + 60).kind == "printed"

@@ -572,11 +572,17 @@ def test_every_documented_credential_response_is_real(
     assert verified.kind == "credential" and verified.holder["name"] == "赵六"
     assert conformance.check(client.get(url), CREDENTIAL, "get")["error"] == "invalid_token"
     other = bearer(client, app, ["graduation:read"])
-    assert conformance.check(client.get(url, headers=other), CREDENTIAL, "get")["error"] == "insufficient_scope"
+    assert (
+        conformance.check(client.get(url, headers=other), CREDENTIAL, "get")["error"] == "insufficient_scope"
+    )
     unknown = client.get(url.replace(".001.", ".009."), headers=reader)
     assert conformance.check(unknown, CREDENTIAL, "get")["error"] == "not_found"
     documented = {key for key in conformance.documented() if key[0] == CREDENTIAL}
     assert conformance.seen == documented
     with app.app_context():
-        fetches = get_session().scalars(select(AuditEvent).where(AuditEvent.action == "certificate.credential")).all()
+        fetches = (
+            get_session()
+            .scalars(select(AuditEvent).where(AuditEvent.action == "certificate.credential"))
+            .all()
+        )
         assert [(e.actor.startswith("partner:p-"), e.reason) for e in fetches] == [(True, identifier)]

@@ -90,7 +90,12 @@ def genuine(
 def _cose(genuine: dict[str, Any], protected: bytes, claims: Any, tagged: bool) -> str:
     payload = cbor2.dumps(claims)
     signed = cbor2.dumps(["Signature1", protected, b"", payload])
-    message = [protected, genuine.get("unprotected", {}), payload, genuine["presentation_signer"].sign(signed)]
+    message = [
+        protected,
+        genuine.get("unprotected", {}),
+        payload,
+        genuine["presentation_signer"].sign(signed),
+    ]
     return decimal_encode(cbor2.dumps(cbor2.CBORTag(18, message) if tagged else message))
 
 

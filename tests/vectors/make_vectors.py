@@ -91,7 +91,9 @@ def main() -> None:
     compromised = seeded("compromised", "EdDSA", Purpose.PRESENTATION, compromised_at=T0 - 60)
     future = seeded("future", "EdDSA", Purpose.PRESENTATION, not_before=T0 + 86400)
     stranger = seeded("not-published", "EdDSA", Purpose.PRESENTATION)
-    cert_retired = seeded("certificate-retired", "EdDSA", Purpose.CERTIFICATE, issuer=ISSUER, not_after=T0 - 3600)
+    cert_retired = seeded(
+        "certificate-retired", "EdDSA", Purpose.CERTIFICATE, issuer=ISSUER, not_after=T0 - 3600
+    )
     published = [cert, cert_es, other_cert, pres, pres_es, retired, compromised, future, cert_retired]
     jwks = KeySet(k.public for k in published).to_jwks()
 
@@ -335,7 +337,9 @@ def _other_issuer(good: object, other: LocalKey, uri: str) -> str:
     return sign_credential(good, disguised, status_uri=uri, now=T0)  # type: ignore[arg-type]
 
 
-def _message(protected: dict[int, object], unprotected: dict[int, object], claims: bytes, key: LocalKey) -> bytes:
+def _message(
+    protected: dict[int, object], unprotected: dict[int, object], claims: bytes, key: LocalKey
+) -> bytes:
     protected_bytes = cbor2.dumps(protected)
     signature = key.sign(cbor2.dumps(["Signature1", protected_bytes, b"", claims]))
     return cbor2.dumps([protected_bytes, unprotected, claims, signature])
@@ -370,12 +374,24 @@ def _new_layout(
     printed_raw = decimal_decode(printed)
     expired_at = start_of_day(dt.date(2032, 11, 1)) + 60
     disguised_pres = LocalKey(cert.private, dataclasses.replace(cert.info, purpose=Purpose.PRESENTATION))
-    disguised_cert = LocalKey(pres.private, dataclasses.replace(pres.info, purpose=Purpose.CERTIFICATE, issuer=ISSUER))
+    disguised_cert = LocalKey(
+        pres.private, dataclasses.replace(pres.info, purpose=Purpose.CERTIFICATE, issuer=ISSUER)
+    )
     disguised_other = LocalKey(other_cert.private, dataclasses.replace(other_cert.info, issuer=ISSUER))
     return {
-        "cose-valid-presentation": ("A fresh presentation (tag 18, alg protected, kid unprotected)", p, at, None),
+        "cose-valid-presentation": (
+            "A fresh presentation (tag 18, alg protected, kid unprotected)",
+            p,
+            at,
+            None,
+        ),
         "cose-valid-presentation-url": ("The QR text: a link", presentation_url(BASE, p), at, None),
-        "cose-valid-presentation-es256": ("Signed with a P-256 key", sign_presentation(good, pres_es, now=T0), at, None),
+        "cose-valid-presentation-es256": (
+            "Signed with a P-256 key",
+            sign_presentation(good, pres_es, now=T0),
+            at,
+            None,
+        ),
         "cose-wrong-alg": (
             "alg -7 (ES256) protected and signed, by an Ed25519 key",
             tagged(18, _message({1: -7}, kid, claims, pres)),
@@ -384,7 +400,15 @@ def _new_layout(
         ),
         "cose-wrong-alg-es256": (
             "alg -8 (EdDSA) protected and signed, by a P-256 key",
-            tagged(18, _message({1: -8}, {4: decimal_decode(sign_presentation(good, pres_es, now=T0))[9:17]}, claims, pres_es)),
+            tagged(
+                18,
+                _message(
+                    {1: -8},
+                    {4: decimal_decode(sign_presentation(good, pres_es, now=T0))[9:17]},
+                    claims,
+                    pres_es,
+                ),
+            ),
             at,
             "bad_signature",
         ),
@@ -403,8 +427,18 @@ def _new_layout(
             at,
             "malformed",
         ),
-        "cose-tampered-signature-byte": ("Last signature byte changed", decimal_encode(bytes(flipped_sig)), at, "bad_signature"),
-        "cose-unknown-kid": ("Signed by a key nobody published", sign_presentation(good, stranger, now=T0), at, "unknown_key"),
+        "cose-tampered-signature-byte": (
+            "Last signature byte changed",
+            decimal_encode(bytes(flipped_sig)),
+            at,
+            "bad_signature",
+        ),
+        "cose-unknown-kid": (
+            "Signed by a key nobody published",
+            sign_presentation(good, stranger, now=T0),
+            at,
+            "unknown_key",
+        ),
         "cose-stale-presentation": ("A screenshot ten minutes old", p, T0 + 600, "stale_presentation"),
         "cose-wrong-purpose": (
             "A presentation signed with a certificate key",
@@ -419,9 +453,24 @@ def _new_layout(
             "revoked",
         ),
         "printed-valid": ("A printed certificate's code, bare payload", printed, at, None),
-        "printed-valid-url": ("A printed certificate's code: a link", presentation_url(BASE, printed), at, None),
-        "printed-valid-es256": ("Printed code signed with a P-256 key", sign_printed(good, cert_es, now=T0), at, None),
-        "printed-a-year-later": ("A printed code lives as long as the certificate", printed, T0 + 365 * 86400, None),
+        "printed-valid-url": (
+            "A printed certificate's code: a link",
+            presentation_url(BASE, printed),
+            at,
+            None,
+        ),
+        "printed-valid-es256": (
+            "Printed code signed with a P-256 key",
+            sign_printed(good, cert_es, now=T0),
+            at,
+            None,
+        ),
+        "printed-a-year-later": (
+            "A printed code lives as long as the certificate",
+            printed,
+            T0 + 365 * 86400,
+            None,
+        ),
         "printed-expired": ("Checked a minute after validity ends (CST)", printed, expired_at, "expired"),
         "printed-superseded": (
             "The paper of a certificate later renewed: status list entry 9 is superseded",
@@ -488,7 +537,13 @@ def _bulk(codes: dict[str, tuple[str, int]], jwks: dict[str, object], status_tok
             try:
                 verifier.verify(text, at=at)
             except VerificationError as exc:
-                cases.append({"description": description, "input": text, "expect": {"valid": False, "reason": exc.code}})
+                cases.append(
+                    {
+                        "description": description,
+                        "input": text,
+                        "expect": {"valid": False, "reason": exc.code},
+                    }
+                )
             else:
                 raise AssertionError(f"{name}: {description} verifies")
         document = {"description": f"{name}: every byte flipped, every truncation", "at": at, "cases": cases}

@@ -56,7 +56,11 @@ def _pycose_message(payload: str) -> Sign1Message:
 def test_pycose_decodes_and_verifies(alg: str, kind: str) -> None:
     cert, pres = keys(alg)
     key = pres if kind == "presentation" else cert
-    payload = sign_presentation(facts(), pres, now=T0) if kind == "presentation" else sign_printed(facts(), cert, now=T0)
+    payload = (
+        sign_presentation(facts(), pres, now=T0)
+        if kind == "presentation"
+        else sign_printed(facts(), cert, now=T0)
+    )
     message = _pycose_message(payload)
     assert message.phdr == {Algorithm: EdDSA if alg == "EdDSA" else Es256}
     assert message.uhdr == {KID: b64url_decode(key.info.kid)}
@@ -71,10 +75,10 @@ def test_pycose_made_message_verifies_here() -> None:
     """A COSE_Sign1 made by pycose with our claims and kid verifies with our verifier."""
     _, pres = keys()
     ours = cbor2.loads(decimal_decode(sign_presentation(facts(), pres, now=T0))).value
-    message = Sign1Message(
-        phdr={Algorithm: EdDSA}, uhdr={KID: b64url_decode(pres.info.kid)}, payload=ours[2]
-    )
-    message.key = OKPKey(crv=Ed25519, d=pres.private.private_bytes_raw(), x=b64url_decode(pres.public.to_jwk()["x"]))  # type: ignore[union-attr]
+    message = Sign1Message(phdr={Algorithm: EdDSA}, uhdr={KID: b64url_decode(pres.info.kid)}, payload=ours[2])
+    message.key = OKPKey(
+        crv=Ed25519, d=pres.private.private_bytes_raw(), x=b64url_decode(pres.public.to_jwk()["x"])
+    )  # type: ignore[union-attr]
     text = decimal_encode(message.encode(tag=True))
     assert Verifier(KeySet([pres.public])).verify(text, at=T0 + 5).kind == "presentation"
 
@@ -89,7 +93,10 @@ def _resigned(payload: str, key: LocalKey, protected: dict[int, object], tag: in
 def test_alg_that_is_not_the_keys_is_refused_though_signed() -> None:
     cert, pres = keys()
     verifier = Verifier(KeySet([cert.public, pres.public]))
-    for key, payload in ((pres, sign_presentation(facts(), pres, now=T0)), (cert, sign_printed(facts(), cert, now=T0))):
+    for key, payload in (
+        (pres, sign_presentation(facts(), pres, now=T0)),
+        (cert, sign_printed(facts(), cert, now=T0)),
+    ):
         with pytest.raises(BadSignature, match="algorithm -7 is not the algorithm"):
             verifier.verify(_resigned(payload, key, {1: -7}), at=T0 + 5)
 
@@ -127,8 +134,22 @@ def test_command_line_takes_the_date(tmp_path: Path) -> None:
 
     def run(*extra: str) -> dict[str, object]:
         result = subprocess.run(
-            [sys.executable, "-m", "signing", "verify", old, "--jwks", str(tmp_path / "jwks.json"), "--at", str(T0 + 5), *extra],
-            capture_output=True, text=True, check=False, cwd=ROOT,
+            [
+                sys.executable,
+                "-m",
+                "signing",
+                "verify",
+                old,
+                "--jwks",
+                str(tmp_path / "jwks.json"),
+                "--at",
+                str(T0 + 5),
+                *extra,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=ROOT,
         )
         return dict(json.loads(result.stdout))
 
@@ -140,6 +161,7 @@ def test_browser_verifier_has_the_same_date() -> None:
     source = (ROOT / "static" / "js" / "verifier.js").read_text()
     (value,) = re.findall(r"var LEGACY_LAYOUT_UNTIL = (\d+);", source)
     assert int(value) == LEGACY_LAYOUT_UNTIL
-    assert "legacyLayoutUntil: trust && trust.issuers ? trust.issuers.legacy_layout_until" in (
-        ROOT / "static" / "js" / "scan.js"
-    ).read_text()
+    assert (
+        "legacyLayoutUntil: trust && trust.issuers ? trust.issuers.legacy_layout_until"
+        in (ROOT / "static" / "js" / "scan.js").read_text()
+    )
