@@ -1,6 +1,6 @@
-"""The inspector's scanner in Chromium with a fake camera showing a holder's QR code: the right
-verdict online, and again with the network cut (page from the service worker, keys and status
-lists from this device's cache)."""
+"""The inspector's scanner in Chromium with a fake camera showing a holder's QR code (the phone's
+presentation, or the printed certificate's code): the right verdict online, and again with the
+network cut (page from the service worker, keys and status lists from this device's cache)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Playwright, expect
 from app.db import get_session
 from app.renderers.qr import png, presentation_qr
 from app.services import certificates as certs
-from app.services.presentations import present
+from app.services.presentations import present, printed_code
 
 from ..helpers import id_number
 from ..registry import Province
@@ -36,9 +36,9 @@ def write_y4m(qr_png: bytes, path: Path) -> None:
         out.write(y.tobytes() + u.resize((320, 240)).tobytes() + v.resize((320, 240)).tobytes())
 
 
-@pytest.fixture
+@pytest.fixture(params=["presentation", "printed"])
 def camera_browser(
-    app: Flask, province: Province, tmp_path: Path, playwright: Playwright
+    app: Flask, province: Province, tmp_path: Path, playwright: Playwright, request: pytest.FixtureRequest
 ) -> Iterator[Browser]:
     with app.app_context():
         session = get_session()
@@ -47,7 +47,10 @@ def camera_browser(
             session, province.context, admin, certs.IssueRequest(id_number(), "张三明", [1])
         ).certificate
         session.commit()
-        url = present(province.context, cert, 600).url
+        if request.param == "presentation":
+            url = present(province.context, cert, 600).url
+        else:
+            url = printed_code(province.context, cert, certs.current_version(cert))
     video = tmp_path / "camera.y4m"
     write_y4m(png(presentation_qr(url), scale=4), video)
     flags = [
@@ -67,7 +70,7 @@ def test_scan_online_then_offline(camera_browser: Browser, live_server: str) -> 
     page = context.new_page()
     page.goto(live_server + "/scan")
     expect(page.locator("#verdict-word")).to_have_text("有效", timeout=20_000)
-    expect(page.locator("#verdict-holder")).to_contain_text("张*明")
+    expect(page.locator("#verdict-holder")).to_contain_text("张*明")  # masked, for the printed code too
     expect(page.locator("#verdict-server")).to_have_text("服务器核验结果一致。", timeout=10_000)
     assert page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # now controlled by the service worker
