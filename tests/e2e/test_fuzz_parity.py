@@ -1,6 +1,7 @@
 """The browser's verifier and the library give the same verdict on every fuzzed input both read:
-presentations and credentials carrying real signatures over generated and mutated claims (the inputs
-of tests/functional/test_verify_fuzz.py), checked offline with the same keys and status lists."""
+presentations, printed codes and credentials carrying real signatures over generated and mutated
+claims (the inputs of tests/functional/test_verify_fuzz.py), checked offline with the same keys and
+status lists."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from playwright.sync_api import Browser
 
 from app.db import get_session
 from app.services import certificates as certs
-from app.services.presentations import present
+from app.services.presentations import present, printed_code
 from signing import Purpose, VerificationError, Verifier
 
 from ..functional.test_verify_fuzz import CBOR_VALUES, JSON_VALUES, _cose, _jwt, _mutated
@@ -37,12 +38,17 @@ def _genuine(app: Flask, province: Province) -> tuple[dict[str, Any], str]:
         session.commit()
         cose = cbor2.loads(decimal_decode(present(province.context, cert, 120).payload)).value  # tag 18
         credential = certs.current_version(cert).credential
+        link = printed_code(province.context, cert, certs.current_version(cert))
+        printed = cbor2.loads(decimal_decode(link.rpartition("/v/")[2]))
         now = int(time.time())
         header, claims = (json.loads(_b64(part)) for part in credential.split(".")[:2])
         return {
             "protected": cose[0],
             "unprotected": dict(cose[1]),
             "claims": cbor2.loads(cose[2]),
+            "printed_protected": printed.value[0],
+            "printed_unprotected": dict(printed.value[1]),
+            "printed_claims": cbor2.loads(printed.value[2]),
             "presentation_signer": province.context.keys.signer(Purpose.PRESENTATION, now=now),
             "credential_header": header,
             "credential_claims": claims,
@@ -66,6 +72,13 @@ def _inputs(genuine: dict[str, Any]) -> list[str]:
     def presentations(claims: Any, tagged: bool) -> None:
         made.append(_cose(genuine, genuine["protected"], claims, tagged))
 
+    @COLLECT
+    @given(claims=_mutated(genuine["printed_claims"]))
+    def printed(claims: Any) -> None:
+        signer = {**genuine, "presentation_signer": genuine["certificate_signer"]}
+        signer["unprotected"] = genuine["printed_unprotected"]
+        made.append(_cose(signer, genuine["printed_protected"], claims, True))
+
     claims = genuine["credential_claims"]
 
     @COLLECT
@@ -79,6 +92,7 @@ def _inputs(genuine: dict[str, Any]) -> list[str]:
         made.append(_cose(genuine, cbor2.dumps(header), genuine["claims"], False))
 
     presentations()
+    printed()
     credentials()
     headers()
     return made
