@@ -108,7 +108,7 @@ def test_show_endpoints_only_for_the_owner(app, client: FlaskClient, province: P
     (symbol,) = zxingcpp.read_barcodes(
         Image.open(io.BytesIO(image.data)), formats=zxingcpp.BarcodeFormat.QRCode
     )
-    assert symbol.text.startswith("https://rtc.example.cn/v/")
+    assert symbol.text.startswith("https://rtc.example.cn/v/") and symbol.extra["Version"] == "10"
     for path in (f"/me/show/{own + 1}", f"/me/show/{own + 1}/presentation", f"/me/show/{own + 1}/qr.png"):
         assert phone.get(path).status_code == 404
     assert '<noscript><img src="/me/show/' in phone.get(f"/me/show/{own}").get_data(as_text=True)
