@@ -99,7 +99,8 @@ def test_show_endpoints_only_for_the_owner(app, client: FlaskClient, province: P
     fresh = phone.get(f"/me/show/{own}/presentation")
     assert fresh.headers["Cache-Control"] == "no-store"
     assert fresh.json["url"].startswith("https://rtc.example.cn/v/") and fresh.json["status"] == "valid"
-    assert fresh.json["expires_at"] - fresh.json["issued_at"] == 120
+    assert fresh.json["expires_at"] - fresh.json["issued_at"] == 60
+    assert fresh.json["show_until"] == fresh.json["expires_at"] - 5
     image = phone.get(f"/me/show/{own}/qr.png")
     assert image.mimetype == "image/png" and image.headers["Cache-Control"] == "no-store"
     import zxingcpp
