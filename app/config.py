@@ -11,6 +11,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from signing import PRESENTATION_LIFETIME
+
 ENV_PREFIX = "RTC_"
 DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # default: sqlite:///<instance>/rtc.sqlite3
@@ -19,7 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
     "SECRET_KEY": None,  # default: generated once into <instance>/secret_key
     "CERTIFICATE_TYPE_CODE": "11100000000000000D",  # JT/T 1290 licence type code (configure!)
-    "PRESENTATION_LIFETIME": 120,
+    "PRESENTATION_LIFETIME": PRESENTATION_LIFETIME,  # seconds; at most 69 (signing.check_lifetime)
     "RATELIMIT_STORAGE_URI": None,  # default: sqlite:///<instance>/rate_limits.sqlite3 (Redis: redis://…)
     "PROXY_COUNT": 0,  # reverse proxies in front whose X-Forwarded-For is trusted
     "RATELIMIT_ENABLED": True,  # off only for load benchmarks

@@ -6,7 +6,8 @@ Public surface::
     keys         LocalKey, PublicKey, KeySet, KeyInfo, Purpose, Signer, FileKeyStore, key_id
     credential   CertificateFacts (and its rules: clean_holder_name, clean_holder_id,
                  clean_categories, sex_from_id, NAME_MAX), sign_credential
-    presentation sign_presentation, presentation_url, PresentationClaims
+    presentation sign_presentation, presentation_url, PresentationClaims, PRESENTATION_LIFETIME,
+                 CLOCK_ALLOWANCE, SCREENSHOT_LIMIT, oldest_accepted, check_lifetime
     status       Status, StatusList, status_list_size, sign_status_list, verify_status_list,
                  SignedStatusList, StatusSource (what the verifier asks), StatusReading, StatusLists
     identifiers  Identifier, validate_id_number, mod37_36_check, is_credit_code, credit_code_check_char,
@@ -45,7 +46,16 @@ from ._identifier import (
 )
 from ._keys import ALGORITHMS, KeyInfo, KeySet, LocalKey, PublicKey, Purpose, Signer, key_id
 from ._keystore import FileKeyStore
-from ._presentation import PresentationClaims, presentation_url, sign_presentation
+from ._presentation import (
+    CLOCK_ALLOWANCE,
+    PRESENTATION_LIFETIME,
+    SCREENSHOT_LIMIT,
+    PresentationClaims,
+    check_lifetime,
+    oldest_accepted,
+    presentation_url,
+    sign_presentation,
+)
 from ._status_list import (
     SignedStatusList,
     Status,
@@ -66,9 +76,12 @@ __all__ = [
     "CATEGORIES_BY_CODE",
     "CATEGORIES_BY_SLUG",
     "CHECKPOINT_TYP",
+    "CLOCK_ALLOWANCE",
     "CST",
     "LICENCE_NAME",
     "NAME_MAX",
+    "PRESENTATION_LIFETIME",
+    "SCREENSHOT_LIMIT",
     "Category",
     "CertificateFacts",
     "Checkpoint",
@@ -93,6 +106,7 @@ __all__ = [
     "Verified",
     "Verifier",
     "birth_date",
+    "check_lifetime",
     "clean_categories",
     "clean_holder_id",
     "clean_holder_name",
@@ -104,6 +118,7 @@ __all__ = [
     "mask_id",
     "mask_name",
     "mod37_36_check",
+    "oldest_accepted",
     "presentation_url",
     "sex_from_id",
     "sign_checkpoint",

@@ -25,7 +25,7 @@ from ._facts import cst_day, day_number, from_day_number, mask_id, mask_name
 from ._identifier import Identifier
 from ._jws import decode_jws
 from ._keys import KeySet, Purpose
-from ._presentation import PresentationClaims, decode_presentation
+from ._presentation import CLOCK_ALLOWANCE, PresentationClaims, decode_presentation
 from ._status_list import SignedStatusList, Status, StatusLists, StatusReading, StatusSource
 from .errors import (
     ClockSkew,
@@ -186,7 +186,7 @@ class Verifier:
         keys: KeySet,
         status: StatusSource | Mapping[str, SignedStatusList] | None = None,
         *,
-        skew: int = 60,
+        skew: int = CLOCK_ALLOWANCE,
         require_status: bool = False,
     ) -> None:
         self.keys = keys

@@ -12,6 +12,7 @@
   var PART = /^[0-9A-Z]+$/;
   var KID = /^[A-Za-z0-9_-]{11}$/;
   var MAX_INPUT = 16384, MAX_PAYLOAD = 1200, KID_BYTES = 8, CST = 8 * 3600, DAY = 86400;
+  var CLOCK_ALLOWANCE = 25; // seconds this device's clock may be off either way (signing.CLOCK_ALLOWANCE)
   var REASON_STEP = {
     malformed: 1, unknown_key: 2, wrong_key_purpose: 2, key_compromised: 2, bad_signature: 3,
     key_outside_window: 4, not_yet_valid: 5, clock_skew: 5, expired: 5, stale_presentation: 5,
@@ -407,7 +408,7 @@
     return Promise.resolve().then(function () {
       var keys = new KeySet(options.jwks);
       return loadStatusLists(options.statusTokens, keys).then(function (lists) {
-        var ctx = { keys: keys, lists: lists, skew: options.skew === undefined ? 60 : options.skew, requireStatus: !!options.requireStatus };
+        var ctx = { keys: keys, lists: lists, skew: options.skew === undefined ? CLOCK_ALLOWANCE : options.skew, requireStatus: !!options.requireStatus };
         var kind = extract(text);
         return kind[0] === "credential" ? credential(kind[1], ctx, now) : presentation(kind[1], ctx, now);
       });
