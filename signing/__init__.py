@@ -3,7 +3,9 @@ identifiers and one verifier. No Flask, no database.
 
 Public surface::
 
-    keys         LocalKey, PublicKey, KeySet, KeyInfo, Purpose, Signer, FileKeyStore, key_id
+    keys         LocalKey, PublicKey, KeySet, KeyInfo, Purpose, Signer, FileKeyStore, key_id,
+                 standard_jwks, standard_safe (what the JWKS publishes), sign_key_status,
+                 verify_key_status, KEY_STATUS_TYP (the signed key-status document)
     credential   CertificateFacts (and its rules: clean_holder_name, clean_holder_id,
                  clean_categories, sex_from_id, NAME_MAX), sign_credential
     presentation sign_presentation, presentation_url, PresentationClaims
@@ -43,8 +45,9 @@ from ._identifier import (
     mod37_36_check,
     validate_id_number,
 )
+from ._key_status import KEY_STATUS_TYP, sign_key_status, verify_key_status
 from ._keys import ALGORITHMS, KeyInfo, KeySet, LocalKey, PublicKey, Purpose, Signer, key_id
-from ._keystore import FileKeyStore
+from ._keystore import FileKeyStore, standard_jwks, standard_safe
 from ._presentation import PresentationClaims, presentation_url, sign_presentation
 from ._status_list import (
     SignedStatusList,
@@ -67,6 +70,7 @@ __all__ = [
     "CATEGORIES_BY_SLUG",
     "CHECKPOINT_TYP",
     "CST",
+    "KEY_STATUS_TYP",
     "LICENCE_NAME",
     "NAME_MAX",
     "Category",
@@ -108,11 +112,15 @@ __all__ = [
     "sex_from_id",
     "sign_checkpoint",
     "sign_credential",
+    "sign_key_status",
     "sign_presentation",
     "sign_status_list",
+    "standard_jwks",
+    "standard_safe",
     "start_of_day",
     "status_list_size",
     "validate_id_number",
     "verify_checkpoint",
+    "verify_key_status",
     "verify_status_list",
 ]
