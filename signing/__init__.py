@@ -4,8 +4,8 @@ identifiers and one verifier. No Flask, no database.
 Public surface::
 
     keys         LocalKey, PublicKey, KeySet, KeyInfo, Purpose, Signer, FileKeyStore, key_id,
-                 standard_jwks, standard_safe (what the JWKS publishes), sign_key_status,
-                 verify_key_status, KEY_STATUS_TYP (the signed key-status document)
+                 key_from_jwk, standard_jwks, standard_safe (what the JWKS publishes),
+                 sign_key_status, verify_key_status, KEY_STATUS_TYP (the signed key-status document)
     credential   CertificateFacts (and its rules: clean_holder_name, clean_holder_id,
                  clean_categories, sex_from_id, NAME_MAX), sign_credential
     presentation sign_presentation, presentation_url, PresentationClaims
@@ -46,7 +46,7 @@ from ._identifier import (
     validate_id_number,
 )
 from ._key_status import KEY_STATUS_TYP, sign_key_status, verify_key_status
-from ._keys import ALGORITHMS, KeyInfo, KeySet, LocalKey, PublicKey, Purpose, Signer, key_id
+from ._keys import ALGORITHMS, KeyInfo, KeySet, LocalKey, PublicKey, Purpose, Signer, key_from_jwk, key_id
 from ._keystore import FileKeyStore, standard_jwks, standard_safe
 from ._presentation import PresentationClaims, presentation_url, sign_presentation
 from ._status_list import (
@@ -104,6 +104,7 @@ __all__ = [
     "failure_json",
     "id_check_char",
     "is_credit_code",
+    "key_from_jwk",
     "key_id",
     "mask_id",
     "mask_name",

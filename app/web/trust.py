@@ -78,7 +78,7 @@ def jwks_for(name: str) -> Response:
 def key_status() -> Response:
     """The signed key-status document (``application/jwt``): what each published key is for,
     its issuer and signing window, and the withdrawn keys (compromised ones named), signed by a
-    ``keys`` key of the JWKS (see :mod:`signing._key_status`)."""
+    ``keys`` key of the JWKS (see :func:`signing.verify_key_status`)."""
     try:
         token = key_status_document(app_keystore(current_app))
     except KeyHandlingError:
