@@ -3,7 +3,9 @@ identifiers and one verifier. No Flask, no database.
 
 Public surface::
 
-    keys         LocalKey, PublicKey, KeySet, KeyInfo, Purpose, Signer, FileKeyStore, key_id
+    keys         LocalKey, PublicKey, KeySet, KeyInfo, Purpose, Signer, FileKeyStore, key_id,
+                 key_from_jwk, standard_jwks, standard_safe (what the JWKS publishes),
+                 sign_key_status, verify_key_status, KEY_STATUS_TYP (the signed key-status document)
     credential   CertificateFacts (and its rules: clean_holder_name, clean_holder_id,
                  clean_categories, sex_from_id, NAME_MAX), sign_credential
     presentation sign_presentation, presentation_url, PresentationClaims, PRESENTATION_LIFETIME,
@@ -44,8 +46,9 @@ from ._identifier import (
     mod37_36_check,
     validate_id_number,
 )
-from ._keys import ALGORITHMS, KeyInfo, KeySet, LocalKey, PublicKey, Purpose, Signer, key_id
-from ._keystore import FileKeyStore
+from ._key_status import KEY_STATUS_TYP, sign_key_status, verify_key_status
+from ._keys import ALGORITHMS, KeyInfo, KeySet, LocalKey, PublicKey, Purpose, Signer, key_from_jwk, key_id
+from ._keystore import FileKeyStore, standard_jwks, standard_safe
 from ._presentation import (
     CLOCK_ALLOWANCE,
     PRESENTATION_LIFETIME,
@@ -78,6 +81,7 @@ __all__ = [
     "CHECKPOINT_TYP",
     "CLOCK_ALLOWANCE",
     "CST",
+    "KEY_STATUS_TYP",
     "LICENCE_NAME",
     "NAME_MAX",
     "PRESENTATION_LIFETIME",
@@ -114,6 +118,7 @@ __all__ = [
     "failure_json",
     "id_check_char",
     "is_credit_code",
+    "key_from_jwk",
     "key_id",
     "mask_id",
     "mask_name",
@@ -123,11 +128,15 @@ __all__ = [
     "sex_from_id",
     "sign_checkpoint",
     "sign_credential",
+    "sign_key_status",
     "sign_presentation",
     "sign_status_list",
+    "standard_jwks",
+    "standard_safe",
     "start_of_day",
     "status_list_size",
     "validate_id_number",
     "verify_checkpoint",
+    "verify_key_status",
     "verify_status_list",
 ]

@@ -2,6 +2,7 @@
 
 1. decode     - recognise the input (URL, base32 presentation or JWT credential) and parse it
 2. key        - find the trusted key by kid; check its purpose and that it is not compromised
+                 (or withdrawn: listed in the key-status document but no longer published)
 3. signature  - check the signature with the key's own algorithm
 4. key window - the object was signed while the key was allowed to sign
 5. time       - presentation fresh (not stale, not from the future); certificate within validity
@@ -24,6 +25,7 @@ from ._credential import CREDENTIAL_TYP, facts_from_claims
 from ._facts import cst_day, day_number, from_day_number, mask_id, mask_name
 from ._identifier import Identifier
 from ._jws import decode_jws
+from ._key_status import verify_key_status
 from ._keys import KeySet, Purpose
 from ._presentation import CLOCK_ALLOWANCE, PresentationClaims, decode_presentation
 from ._status_list import SignedStatusList, Status, StatusLists, StatusReading, StatusSource
@@ -198,10 +200,11 @@ class Verifier:
 
     @classmethod
     def from_documents(
-        cls, jwks: Mapping[str, Any], status_tokens: Iterable[str] = (), **options: Any
+        cls, jwks: Mapping[str, Any], key_status: str, status_tokens: Iterable[str] = (), **options: Any
     ) -> Verifier:
-        """Build from a JWKS document and status list tokens (each verified here)."""
-        keys = KeySet.from_jwks(jwks)
+        """Build from the published documents: the JWKS (key material), the key-status document
+        (our rules for those keys, signed) and status list tokens (each verified here)."""
+        keys = verify_key_status(jwks, key_status)
         return cls(keys, StatusLists.from_tokens(status_tokens, keys), **options)
 
     def verify(self, text: str, *, at: int | None = None) -> Verified:

@@ -174,18 +174,52 @@
   }
 
   // --- keys ---------------------------------------------------------------------------------
-  function KeySet(jwks) {
-    if (!jwks || !Array.isArray(jwks.keys)) throw new Error("a JWKS document has a 'keys' list");
-    this.byKid = {};
-    var self = this;
-    jwks.keys.forEach(function (jwk) { self.byKid[jwk.kid] = { jwk: jwk, key: null }; });
-  }
+  // The JWKS holds key material only; our rules for each key (purpose, issuer, window,
+  // compromise) come from the signed key-status document (signing/_key_status.py). A key the
+  // document lists but the JWKS does not publish is withdrawn; one it does not list is not trusted.
+  function KeySet(byKid, withdrawn) { this.byKid = byKid; this.withdrawn = withdrawn; }
   KeySet.prototype.get = function (kid) {
     if (typeof kid !== "string" || !KID.test(kid)) fail("malformed", "the key id is not a key id");
-    var entry = this.byKid[kid];
-    if (!entry) fail("unknown_key", "no trusted key " + kid);
-    return entry;
+    var entry = Object.prototype.hasOwnProperty.call(this.byKid, kid) ? this.byKid[kid] : null;
+    if (entry) return entry;
+    var gone = Object.prototype.hasOwnProperty.call(this.withdrawn, kid) ? this.withdrawn[kid] : null;
+    if (!gone) fail("unknown_key", "no trusted key " + kid);
+    if (gone.compromised_at !== undefined && gone.compromised_at !== null) fail("key_compromised", "key " + kid + " was marked compromised");
+    fail("key_outside_window", "key " + kid + " is not published: it may not sign now");
   };
+  function loadKeys(jwks, keyStatus) {
+    if (!jwks || !Array.isArray(jwks.keys)) throw new Error("a JWKS document has a 'keys' list");
+    if (typeof keyStatus !== "string") throw new Error("no key-status document");
+    var material = {};
+    jwks.keys.forEach(function (jwk) { if (jwk && typeof jwk.kid === "string") material[jwk.kid] = jwk; });
+    var head;
+    try { head = JSON.parse(utf8(b64urlDecode(keyStatus.split(".")[0]))); } catch (e) { throw new Error("the key-status document is not a JWS"); }
+    var signer = head && typeof head.kid === "string" && Object.prototype.hasOwnProperty.call(material, head.kid) ? material[head.kid] : null;
+    if (!signer) throw new Error("the key-status document's key is not in the JWKS");
+    var provisional = {}, own = { kid: signer.kid, alg: signer.alg, purpose: "keys", not_before: 0 };
+    provisional[signer.kid] = { jwk: Object.assign({}, signer, own), key: null };
+    return decodeJws(keyStatus, new KeySet(provisional, {}), "keys", "vnd.rtcert.key-status+jwt").then(function (r) {
+      var c = r.claims, byKid = {}, withdrawn = {};
+      if (!Array.isArray(c.keys) || !Number.isInteger(c.iat)) throw new Error("the key-status document has no keys or iat");
+      c.keys.forEach(function (info) {
+        if (!info || typeof info.kid !== "string" || !KID.test(info.kid) || typeof info.purpose !== "string" || typeof info.not_before !== "number") {
+          throw new Error("the key-status document lists an invalid key");
+        }
+        if (Object.prototype.hasOwnProperty.call(material, info.kid)) {
+          var m = material[info.kid];
+          if (m.alg !== info.alg) throw new Error("key " + info.kid + " has another algorithm in the JWKS");
+          byKid[info.kid] = { jwk: Object.assign({ kty: m.kty, crv: m.crv, x: m.x, y: m.y }, info), key: null };
+        } else {
+          withdrawn[info.kid] = info;
+        }
+      });
+      var self = byKid[signer.kid];
+      if (!self || self.jwk.purpose !== "keys" || (self.jwk.compromised_at !== undefined && self.jwk.compromised_at !== null) || !signsAt(self.jwk, c.iat)) {
+        throw new Error("key " + signer.kid + " may not sign the key-status document");
+      }
+      return new KeySet(byKid, withdrawn);
+    }, function (e) { throw new Error("the key-status document does not verify: " + (e && e.detail || e)); });
+  }
   function thumbprint(jwk) {
     var members = jwk.kty === "OKP" ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
     var canonical = JSON.stringify(members, Object.keys(members).sort());
@@ -406,7 +440,8 @@
     options = options || {};
     var now = options.at !== undefined ? options.at : Math.floor(Date.now() / 1000);
     return Promise.resolve().then(function () {
-      var keys = new KeySet(options.jwks);
+      return loadKeys(options.jwks, options.keyStatus);
+    }).then(function (keys) {
       return loadStatusLists(options.statusTokens, keys).then(function (lists) {
         var ctx = { keys: keys, lists: lists, skew: options.skew === undefined ? CLOCK_ALLOWANCE : options.skew, requireStatus: !!options.requireStatus };
         var kind = extract(text);

@@ -133,9 +133,10 @@ def test_the_browser_and_the_library_agree_on_fuzzed_inputs(
     genuine, issuer = _genuine(app, province)
     inputs = _inputs(genuine)
     jwks = json.loads(urllib.request.urlopen(f"{live_server}/.well-known/jwks.json").read())
+    key_status = urllib.request.urlopen(f"{live_server}/.well-known/key-status").read().decode()
     tokens = [urllib.request.urlopen(f"{live_server}/status/{issuer}").read().decode()]
     at = int(time.time())
-    library = Verifier.from_documents(jwks, tokens)
+    library = Verifier.from_documents(jwks, key_status, tokens)
     expected = []
     for text in inputs:
         try:
@@ -147,15 +148,15 @@ def test_the_browser_and_the_library_agree_on_fuzzed_inputs(
     page.goto(live_server + "/")
     page.add_script_tag(url=live_server + "/static/js/verifier.js")
     verdicts = page.evaluate(
-        """async ([inputs, jwks, tokens, at]) => {
+        """async ([inputs, jwks, keyStatus, tokens, at]) => {
              const out = [];
              for (const text of inputs) {
-               const v = await RtcVerifier.verify(text, {jwks, statusTokens: tokens, at});
+               const v = await RtcVerifier.verify(text, {jwks, keyStatus, statusTokens: tokens, at});
                out.push(v.valid ? {valid: true} : {valid: false, reason: v.reason});
              }
              return out;
            }""",
-        [inputs, jwks, tokens, at],
+        [inputs, jwks, key_status, tokens, at],
     )
     page.close()
     differ = [

@@ -22,7 +22,6 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from signing import (
     KeyInfo,
-    KeySet,
     LocalKey,
     Purpose,
     Status,
@@ -30,7 +29,9 @@ from signing import (
     key_id,
     presentation_url,
     sign_credential,
+    sign_key_status,
     sign_status_list,
+    standard_jwks,
     start_of_day,
     status_list_size,
 )
@@ -85,8 +86,17 @@ def main() -> None:
     compromised = seeded("compromised", "EdDSA", Purpose.PRESENTATION, compromised_at=T0 - 60)
     future = seeded("future", "EdDSA", Purpose.PRESENTATION, not_before=T0 + 86400)
     stranger = seeded("not-published", "EdDSA", Purpose.PRESENTATION)
-    published = [cert, cert_es, other_cert, pres, pres_es, retired, compromised, future]
-    jwks = KeySet(k.public for k in published).to_jwks()
+    key_status_key = seeded("key-status", "EdDSA", Purpose.KEYS)
+    listed = [cert, cert_es, other_cert, pres, pres_es, retired, compromised, future, key_status_key]
+    # What the service publishes at T0: the JWKS holds only what a standard library may trust (not
+    # the compromised, the future or the long-retired presentation key); the key-status document
+    # holds our rules for every listed key; one JWKS per use for standard verifiers.
+    publics = [k.public for k in listed]
+    jwks = standard_jwks(publics, now=T0)
+    key_status = sign_key_status((k.info for k in listed), key_status_key, now=T0)
+    per_use = {"presentation": standard_jwks(publics, now=T0, purpose=Purpose.PRESENTATION)}
+    for issuer in (ISSUER, OTHER_ISSUER):
+        per_use[issuer] = standard_jwks(publics, now=T0, purpose=Purpose.CERTIFICATE, issuer=issuer)
 
     # The issuer has used indexes 0-9; its published list has the minimum size all the same.
     statuses = StatusList(size=status_list_size(ISSUED))
@@ -292,6 +302,10 @@ def main() -> None:
         case = {"description": description, "input": text, "at": when, "expect": expect}
         (folder / f"{name}.json").write_text(json.dumps(case, indent=2, ensure_ascii=False) + "\n")
     (HERE / "jwks.json").write_text(json.dumps(jwks, indent=2) + "\n")
+    (HERE / "key-status.jwt").write_text(key_status + "\n")
+    (HERE / "keys").mkdir(exist_ok=True)
+    for name, document in per_use.items():
+        (HERE / "keys" / f"{name}.json").write_text(json.dumps(document, indent=2) + "\n")
     (HERE / "status.txt").write_text(status_token + "\n")
     print(f"wrote {len(cases)} cases")
 

@@ -19,7 +19,8 @@ CASES = sorted((VECTORS / "cases").glob("*.json"))
 @pytest.fixture(scope="module")
 def verifier() -> Verifier:
     jwks = json.loads((VECTORS / "jwks.json").read_text())
-    return Verifier.from_documents(jwks, (VECTORS / "status.txt").read_text().split())
+    key_status = (VECTORS / "key-status.jwt").read_text().strip()
+    return Verifier.from_documents(jwks, key_status, (VECTORS / "status.txt").read_text().split())
 
 
 def verdict(verifier: Verifier, case: dict[str, object]) -> dict[str, object]:
@@ -68,6 +69,8 @@ def test_command_line_verdict(path: Path) -> None:
             "-",
             "--jwks",
             str(VECTORS / "jwks.json"),
+            "--key-status",
+            str(VECTORS / "key-status.jwt"),
             "--status",
             str(VECTORS / "status.txt"),
             "--at",
