@@ -41,8 +41,9 @@ def test_the_browser_and_the_library_agree_on_age_and_clock(
         fresh = present(province.context, cert, PRESENTATION_LIFETIME)
         issuer = admin.authority.credit_code
     jwks = json.loads(urllib.request.urlopen(f"{live_server}/.well-known/jwks.json").read())
+    key_status = urllib.request.urlopen(f"{live_server}/.well-known/key-status").read().decode()
     tokens = [urllib.request.urlopen(f"{live_server}/status/{issuer}").read().decode()]
-    library = Verifier.from_documents(jwks, tokens)
+    library = Verifier.from_documents(jwks, key_status, tokens)
     ats = [
         fresh.issued_at + x + e
         for x in (0, 1, 30, 54, 59, 60, 84, 85, 86, 100, 110, 111, 119, 120, 150)
@@ -60,15 +61,15 @@ def test_the_browser_and_the_library_agree_on_age_and_clock(
     page.goto(live_server + "/")
     page.add_script_tag(url=live_server + "/static/js/verifier.js")
     verdicts = page.evaluate(
-        """async ([text, jwks, tokens, ats]) => {
+        """async ([text, jwks, keyStatus, tokens, ats]) => {
              const out = [];
              for (const at of ats) {
-               const v = await RtcVerifier.verify(text, {jwks, statusTokens: tokens, at});
+               const v = await RtcVerifier.verify(text, {jwks, keyStatus, statusTokens: tokens, at});
                out.push(v.valid ? "valid" : v.reason);
              }
              return out;
            }""",
-        [fresh.url, jwks, tokens, ats],
+        [fresh.url, jwks, key_status, tokens, ats],
     )
     page.close()
     assert verdicts == expected
