@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import Flask
 
+from signing import check_lifetime
+
 from . import auth, db, errors, i18n, logs, security
 from . import config as config_module
 from .cli import register_commands
@@ -34,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, clock: Clock | None
     if test_config:
         app.config.update(test_config)
     config_module.fill_instance_defaults(app.config, Path(app.instance_path))
+    check_lifetime(app.config["PRESENTATION_LIFETIME"])  # a screenshot must die within 120 s
 
     logs.init_app(app)
     db.init_app(app)

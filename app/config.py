@@ -11,7 +11,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from signing import LEGACY_LAYOUT_UNTIL
+from signing import LEGACY_LAYOUT_UNTIL, PRESENTATION_LIFETIME
 
 ENV_PREFIX = "RTC_"
 DEFAULTS: dict[str, Any] = {
@@ -21,7 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
     "SECRET_KEY": None,  # default: generated once into <instance>/secret_key
     "CERTIFICATE_TYPE_CODE": "11100000000000000D",  # JT/T 1290 licence type code (configure!)
-    "PRESENTATION_LIFETIME": 120,
+    "PRESENTATION_LIFETIME": PRESENTATION_LIFETIME,  # seconds; at most 69 (signing.check_lifetime)
     "LEGACY_LAYOUT_UNTIL": LEGACY_LAYOUT_UNTIL,  # epoch s: the first compact layout is refused from then
     "RATELIMIT_STORAGE_URI": None,  # default: sqlite:///<instance>/rate_limits.sqlite3 (Redis: redis://…)
     "PROXY_COUNT": 0,  # reverse proxies in front whose X-Forwarded-For is trusted

@@ -9,9 +9,10 @@ from __future__ import annotations
 import base64
 import json
 
-import segno
+import qrcode
+import qrcode.constants
+import qrcode.util
 import zxingcpp
-from segno import consts
 
 from app.renderers.qr import presentation_qr
 from signing import (
@@ -61,6 +62,13 @@ def _pdf_version(text: str) -> int:
     return (size - 17) // 4
 
 
+def _version(*segments: qrcode.util.QRData) -> int:
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M)
+    for segment in segments:
+        code.add_data(segment)
+    return int(code.best_fit())
+
+
 def run() -> list[Row]:
     """Measure QR versions and payload sizes."""
     rows = []
@@ -72,18 +80,17 @@ def run() -> list[Row]:
         code = presentation_qr(url)
         cose = decimal_decode(payload)
         b32 = base64.b32encode(cose).decode().rstrip("=")
-        alnum = segno.make(
-            [(f"{BASE}/v/", consts.MODE_BYTE), (b32, consts.MODE_ALPHANUMERIC)],
-            error="m",
-            boost_error=False,
+        alnum = _version(
+            qrcode.util.QRData(f"{BASE}/v/".encode(), mode=qrcode.util.MODE_8BIT_BYTE),
+            qrcode.util.QRData(b32, mode=qrcode.util.MODE_ALPHA_NUM),
         )
-        naive = segno.make(f"{BASE}/v/{_naive_jwt(key)}", error="m", boost_error=False)
+        naive = _version(qrcode.util.QRData(f"{BASE}/v/{_naive_jwt(key)}".encode()))
         first = presentation_qr(presentation_url(BASE, sign_legacy_presentation(facts(), key, now=T0)))
         rows.append(
             Row(
                 f"presentation QR ({alg}, level M, {BASE})",
                 f"v{code.version} ({len(cose)} B COSE, {len(payload)} digits, {len(url)} chars)",
-                f"first layout v{first.version}; naive JWT v{naive.version}; base32 v{alnum.version}",
+                f"first layout v{first.version}; naive JWT v{naive}; base32 v{alnum}",
                 target="<= v10 (anchors: EU DCC v18, SHC v18)",
                 passed=code.version <= 10,
             )

@@ -1,4 +1,5 @@
-"""Command line: ``python -m signing verify TEXT --jwks FILE [--status FILE] [--at TIME]`` and
+"""Command line: ``python -m signing verify TEXT --jwks FILE --key-status FILE [--status FILE]
+[--at TIME]`` and
 ``python -m signing check-identifier ID``.
 
 Exit codes: 0 valid, 1 invalid, 2 bad usage (argparse's own code for usage errors).
@@ -36,7 +37,10 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     verify = commands.add_parser("verify", help="verify a credential, presentation or QR link")
     verify.add_argument("text", help="the QR text, presentation payload or credential JWT ('-': stdin)")
-    verify.add_argument("--jwks", required=True, type=Path, help="trusted keys (JWKS JSON)")
+    verify.add_argument("--jwks", required=True, type=Path, help="published keys (JWKS JSON)")
+    verify.add_argument(
+        "--key-status", required=True, type=Path, help="the signed key-status document (the keys' rules)"
+    )
     verify.add_argument("--status", type=Path, help="file of status list tokens, one per line")
     verify.add_argument("--at", type=_at, help="verify as of this time (ISO 8601 or epoch)")
     verify.add_argument("--require-status", action="store_true", help="fail without a status list")
@@ -68,8 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         jwks = json.loads(args.jwks.read_text())
         tokens = args.status.read_text().split() if args.status else []
+        key_status = args.key_status.read_text().strip()
         verifier = Verifier.from_documents(
-            jwks, tokens, require_status=args.require_status, legacy_until=args.legacy_until
+            jwks, key_status, tokens, require_status=args.require_status, legacy_until=args.legacy_until
         )
     except (OSError, ValueError, Error) as exc:
         parser.error(f"cannot load trust files: {exc}")

@@ -8,6 +8,7 @@ identifier), ``iat`` (signing time), ``nbf``/``exp`` (validity, CST day boundari
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from ._facts import DAY, CertificateFacts, start_of_day
@@ -21,6 +22,15 @@ LICENCE_NAME = "道路运输从业人员从业资格证"
 ID_TYPE_RESIDENT = "111"
 """GB/T 36903 holder ID type: resident identity card."""
 REQUIRED = ("iss", "sub", "jti", "iat", "nbf", "exp", "status", "cert")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _date(text: Any) -> dt.date:
+    """A calendar date written ``YYYY-MM-DD``, as signed (``fromisoformat`` alone also takes
+    ``YYYYMMDD`` and week dates, which the browser verifier refuses); :class:`ValueError` if not."""
+    if type(text) is not str or not _ISO_DATE.fullmatch(text):
+        raise ValueError(f"{text!r} is not a date written YYYY-MM-DD")
+    return dt.date.fromisoformat(text)
 
 
 def credential_claims(facts: CertificateFacts, *, status_uri: str, now: int) -> dict[str, Any]:
@@ -78,10 +88,10 @@ def facts_from_claims(claims: dict[str, Any]) -> CertificateFacts:
             holder_id=cert["holder_id"],
             categories=tuple(cert["categories"]),
             issuer_name=cert["issuer_name"],
-            first_issued=dt.date.fromisoformat(cert["first_issued"]),
-            issued=dt.date.fromisoformat(cert["issued"]),
-            valid_from=dt.date.fromisoformat(cert["valid_from"]),
-            valid_until=dt.date.fromisoformat(cert["valid_until"]),
+            first_issued=_date(cert["first_issued"]),
+            issued=_date(cert["issued"]),
+            valid_from=_date(cert["valid_from"]),
+            valid_until=_date(cert["valid_until"]),
             status_index=int(claims["status"]["status_list"]["idx"]),
         )
     except (KeyError, TypeError, ValueError, IdentifierError, FactsError) as exc:

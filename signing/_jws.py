@@ -7,12 +7,13 @@ algorithm (``none``, ``HS256`` with the public key as the secret, ...) fails as 
 from __future__ import annotations
 
 import json
+import math
 from functools import lru_cache
 from typing import Any
 
 import jwt
 
-from ._encoding import b64url_encode
+from ._encoding import b64url_decode, b64url_encode
 from ._keys import KeySet, PublicKey, Purpose, Signer
 from .errors import BadSignature, KeyCompromised, Malformed, WrongKeyPurpose
 
@@ -46,8 +47,10 @@ def decode_jws(token: str, keys: KeySet, purpose: Purpose, typ: str) -> tuple[di
     if len(token) > MAX_TOKEN_LENGTH:
         raise Malformed("token is too long")
     try:
+        read_json(b64url_decode(token.split(".", 1)[0]))
         header = jwt.get_unverified_header(token)
-    except jwt.InvalidTokenError as exc:  # undecodable, or a header PyJWT refuses (a kid not a string)
+    except (ValueError, RecursionError, jwt.InvalidTokenError) as exc:
+        # not JSON, undecodable, or a header PyJWT refuses (a kid not a string)
         raise Malformed(f"not a JWT: {exc}") from exc
     if header.get("typ") != typ:
         raise Malformed(f"token type is {header.get('typ')!r}; expected {typ!r}")
@@ -59,30 +62,47 @@ def decode_jws(token: str, keys: KeySet, purpose: Purpose, typ: str) -> tuple[di
     if header.get("alg") != key.info.alg:
         raise BadSignature(f"algorithm {header.get('alg')!r} is not the algorithm of key {key.kid}")
     try:
-        claims = jwt.decode(
-            token,
-            key=key.key,
-            algorithms=[key.info.alg],
-            options={
-                "verify_exp": False,
-                "verify_nbf": False,
-                "verify_iat": False,
-                "verify_aud": False,
-                "verify_iss": False,
-            },
-        )
+        payload = _JWS.decode(token, key=key.key, algorithms=[key.info.alg])
     except jwt.InvalidSignatureError as exc:
         raise BadSignature(f"signature does not match key {key.kid}") from exc
     except jwt.PyJWTError as exc:
         raise Malformed(f"token cannot be decoded: {exc}") from exc
-    if not isinstance(claims, dict):  # pragma: no cover - PyJWT always returns a dict
+    try:
+        claims = read_json(payload)
+    except (ValueError, RecursionError) as exc:
+        raise Malformed(f"token cannot be decoded: {exc}") from exc
+    if not isinstance(claims, dict):
         raise Malformed("token claims are not an object")
-    return _one_kind_of_number(claims), key
+    return claims, key
+
+
+_JWS = jwt.PyJWS()
+"""Checks the signature only: the claims are read by :func:`read_json`, not by PyJWT."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _json_integer(text: str) -> int | float:
+    # An integer past the range of a double is Infinity to the browser: not an integer.
+    number = float(text)
+    return int(text) if math.isfinite(number) else number
+
+
+def read_json(data: bytes) -> Any:
+    """Read a JWS segment as the browser verifier does (``JSON.parse`` of strict UTF-8): JSON
+    itself, so no ``NaN`` or ``Infinity``, no byte order mark, no UTF-16; and one kind of number
+    (:func:`_one_kind_of_number`). :class:`ValueError` when it is not JSON."""
+    return _one_kind_of_number(
+        json.loads(data.decode("utf-8"), parse_constant=_refuse_constant, parse_int=_json_integer)
+    )
 
 
 def _one_kind_of_number(value: Any) -> Any:
     """JSON has one kind of number, and the browser verifier cannot tell ``1.0`` or ``1e3`` from
-    an integer: neither does this one (an integral float becomes that integer, at any depth)."""
+    an integer: neither does this one (an integral float becomes that integer, at any depth; a
+    number past the range of a double, like ``1e400``, stays an infinite float)."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):

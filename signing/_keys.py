@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 
 from ._encoding import b64url_decode, b64url_encode
-from .errors import BadSignature, KeyHandlingError, Malformed, UnknownKey
+from .errors import BadSignature, KeyCompromised, KeyHandlingError, KeyOutsideWindow, Malformed, UnknownKey
 
 KID_BYTES = 8
 """A kid is the first 8 bytes of the RFC 7638 SHA-256 thumbprint, base64url: 11 characters."""
@@ -46,6 +46,8 @@ class Purpose(StrEnum):
     """Short-lived presentations shown on the holder's phone."""
     AUDIT = "audit"
     """Checkpoints of the audit log's head (anchoring it outside the database)."""
+    KEYS = "keys"
+    """The key-status document: what each published key is for and which keys were withdrawn."""
 
 
 def is_kid(text: object) -> bool:
@@ -178,29 +180,33 @@ class PublicKey:
             raise BadSignature(f"signature does not match key {self.info.kid}") from None
 
     def to_jwk(self) -> dict[str, Any]:
-        """The public JWK with this key's metadata as extra members."""
-        return {**_public_jwk_members(self.key), "use": "sig", **self.info.to_dict()}
+        """The public JWK with only the members a standard library reads (RFC 7517/7518/8037): key
+        type, curve, coordinates, ``kid``, ``alg`` and ``use``. Our own rules (purpose, issuer,
+        window, compromise) travel in the signed key-status document instead."""
+        return {**_public_jwk_members(self.key), "kid": self.info.kid, "alg": self.info.alg, "use": "sig"}
 
-    @classmethod
-    def from_jwk(cls, jwk: Mapping[str, Any]) -> PublicKey:
-        """Load a JWK written by :meth:`to_jwk`; the kid must be the key's own thumbprint."""
-        try:
-            if jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519":
-                key: PublicKeyObject = ed25519.Ed25519PublicKey.from_public_bytes(b64url_decode(jwk["x"]))
-            elif jwk.get("kty") == "EC" and jwk.get("crv") == "P-256":
-                key = ec.EllipticCurvePublicNumbers(
-                    int.from_bytes(b64url_decode(jwk["x"]), "big"),
-                    int.from_bytes(b64url_decode(jwk["y"]), "big"),
-                    ec.SECP256R1(),
-                ).public_key()
-            else:
-                raise KeyHandlingError("unsupported key type")
-        except (KeyError, ValueError, Malformed) as exc:
-            raise KeyHandlingError(f"invalid JWK: {exc}") from exc
-        info = KeyInfo.from_dict(jwk)
-        if info.kid != key_id(key):
-            raise KeyHandlingError(f"kid {info.kid} is not the key's thumbprint")
-        return cls(key, info)
+
+def key_from_jwk(jwk: Mapping[str, Any]) -> PublicKeyObject:
+    """The key material of a public JWK whose ``kid`` is its own thumbprint (any other member is
+    ignored); raise :class:`KeyHandlingError` for anything else."""
+    try:
+        if jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519":
+            key: PublicKeyObject = ed25519.Ed25519PublicKey.from_public_bytes(b64url_decode(jwk["x"]))
+        elif jwk.get("kty") == "EC" and jwk.get("crv") == "P-256":
+            key = ec.EllipticCurvePublicNumbers(
+                int.from_bytes(b64url_decode(jwk["x"]), "big"),
+                int.from_bytes(b64url_decode(jwk["y"]), "big"),
+                ec.SECP256R1(),
+            ).public_key()
+        else:
+            raise KeyHandlingError("unsupported key type")
+    except (KeyError, TypeError, ValueError, Malformed) as exc:
+        raise KeyHandlingError(f"invalid JWK: {exc}") from exc
+    if jwk.get("kid") != key_id(key):
+        raise KeyHandlingError(f"kid {jwk.get('kid')} is not the key's thumbprint")
+    if jwk.get("alg") != _alg_of(key):
+        raise KeyHandlingError(f"JWK {jwk.get('kid')} does not name its algorithm {_alg_of(key)}")
+    return key
 
 
 def _es256_verifier(key: ec.EllipticCurvePublicKey) -> Any:
@@ -298,13 +304,16 @@ class LocalKey:
 
 
 class KeySet:
-    """The public keys a verifier trusts, by kid (what a JWKS document holds)."""
+    """The public keys a verifier trusts, by kid, with their rules; and the kids of keys that were
+    withdrawn (listed in the key-status document but no longer published: compromised, not yet
+    or no longer allowed to sign), which fail with their own reason."""
 
-    __slots__ = ("_by_raw", "_keys")
+    __slots__ = ("_by_raw", "_keys", "_withdrawn")
 
-    def __init__(self, keys: Iterable[PublicKey] = ()) -> None:
+    def __init__(self, keys: Iterable[PublicKey] = (), withdrawn: Iterable[KeyInfo] = ()) -> None:
         self._keys = {key.kid: key for key in keys}
         self._by_raw = {b64url_decode(kid): key for kid, key in self._keys.items()}
+        self._withdrawn = {info.kid: info for info in withdrawn if info.kid not in self._keys}
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -312,31 +321,37 @@ class KeySet:
     def __iter__(self) -> Iterator[PublicKey]:
         return iter(self._keys.values())
 
+    @property
+    def withdrawn(self) -> tuple[KeyInfo, ...]:
+        """The withdrawn keys' metadata."""
+        return tuple(self._withdrawn.values())
+
+    def _missing(self, kid: str) -> UnknownKey | KeyCompromised | KeyOutsideWindow:
+        info = self._withdrawn.get(kid)
+        if info is None:
+            return UnknownKey(f"no trusted key {kid}")
+        if info.compromised_at is not None:
+            return KeyCompromised(f"key {kid} was marked compromised")
+        return KeyOutsideWindow(f"key {kid} is not published: it may not sign now")
+
     def get(self, kid: object) -> PublicKey:
         """The key named ``kid``; :class:`Malformed` for a value that is not a kid at all,
-        :class:`UnknownKey` for one we do not trust."""
+        :class:`UnknownKey` for one we do not trust, :class:`KeyCompromised` or
+        :class:`KeyOutsideWindow` for a withdrawn one."""
         if not is_kid(kid):
             raise Malformed("the key id is not a key id")
         try:
             return self._keys[kid]  # type: ignore[index]
         except KeyError:
-            raise UnknownKey(f"no trusted key {kid}") from None
+            raise self._missing(kid) from None  # type: ignore[arg-type]
 
     def get_raw(self, kid: bytes) -> PublicKey:
         """The key whose kid is ``kid`` as raw bytes (as COSE carries it)."""
         key = self._by_raw.get(kid)
         if key is None:
-            raise UnknownKey(f"no trusted key {kid_from_bytes(kid)}")
+            raise self._missing(kid_from_bytes(kid)) from None
         return key
 
     def to_jwks(self) -> dict[str, Any]:
-        """The keys as a JWKS document."""
+        """The keys as a standard JWKS document (key material only; see :meth:`PublicKey.to_jwk`)."""
         return {"keys": [key.to_jwk() for key in self._keys.values()]}
-
-    @classmethod
-    def from_jwks(cls, document: Mapping[str, Any]) -> KeySet:
-        """Read a JWKS document; raise :class:`KeyHandlingError` for an invalid one."""
-        keys = document.get("keys") if isinstance(document, Mapping) else None
-        if not isinstance(keys, list):
-            raise KeyHandlingError("a JWKS document has a 'keys' list")
-        return cls(PublicKey.from_jwk(jwk) for jwk in keys)

@@ -10,17 +10,54 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
-from ._keys import KeyInfo, KeySet, LocalKey, Purpose, is_kid
+from ._keys import KeyInfo, KeySet, LocalKey, PublicKey, Purpose, is_kid
 from .errors import KeyHandlingError
 
 YEAR = 365 * 24 * 3600
 DAY = 24 * 3600
-MATTERS_AFTER_RETIREMENT = {Purpose.CERTIFICATE: 7 * YEAR, Purpose.PRESENTATION: DAY}
-"""How long a key's public half stays published after it stops signing: longer than anything
-it signed can be valid (certificates: 6 years; presentations: minutes)."""
+MATTERS_AFTER_RETIREMENT = {
+    Purpose.CERTIFICATE: 7 * YEAR,
+    Purpose.PRESENTATION: DAY,
+    Purpose.AUDIT: 7 * YEAR,
+    Purpose.KEYS: DAY,
+}
+"""How long a key stays listed in the key-status document after it stops signing: longer than
+anything it signed can be valid (certificates: 6 years; presentations: minutes; audit
+checkpoints are checked years later)."""
+STANDARD_AFTER_RETIREMENT = {**MATTERS_AFTER_RETIREMENT, Purpose.PRESENTATION: 5 * 60}
+"""How long a retired key stays in the JWKS that standard libraries read, which cannot check a
+signing window: a presentation lives at most 120 s (+ 60 s clock allowance), so a retired
+presentation key leaves it after 5 minutes; a certificate key stays while what it signed can
+be valid (it never signs after retirement: anything newer means compromise, which removes it)."""
+
+
+def standard_safe(info: KeyInfo, now: int) -> bool:
+    """Whether a standard library may use this key at ``now`` to accept a signature: never a
+    compromised key, never one whose window has not opened, and a retired one only while what
+    it signed while it could can still be valid (:data:`STANDARD_AFTER_RETIREMENT`)."""
+    if info.compromised_at is not None or info.not_before > now:
+        return False
+    return info.not_after is None or now < info.not_after + STANDARD_AFTER_RETIREMENT[info.purpose]
+
+
+def standard_jwks(
+    keys: Iterable[PublicKey], *, now: int, purpose: Purpose | None = None, issuer: str | None = None
+) -> dict[str, Any]:
+    """The JWKS document for standard libraries at ``now``: the :func:`standard_safe` keys (of
+    ``purpose`` and ``issuer`` when given: one issuer's certificate keys, or the presentation
+    keys), key material only."""
+    chosen = [
+        key
+        for key in keys
+        if standard_safe(key.info, now)
+        and (purpose is None or key.info.purpose == purpose)
+        and (issuer is None or key.info.issuer == issuer)
+    ]
+    return KeySet(chosen).to_jwks()
 
 
 def _write_atomic(path: Path, data: bytes, mode: int) -> None:
@@ -150,9 +187,10 @@ class FileKeyStore:
         )
 
     def published(self, *, now: int) -> KeySet:
-        """The public keys that can still matter: signing, or retired recently enough that
-        something they signed may still be valid (compromised ones stay, marked, so cached
-        verifiers learn of it)."""
+        """The public keys that can still matter, with their rules (what the key-status document
+        lists): signing, or retired recently enough that something they signed may still be
+        valid; compromised ones stay, marked, so verifiers say so. The JWKS publishes only the
+        :func:`standard_safe` ones."""
         keys = []
         for info in self.infos():
             end = info.not_after

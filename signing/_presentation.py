@@ -40,6 +40,41 @@ from ._status_list import Status
 from .errors import Malformed, PolicyViolation
 
 MAX_PAYLOAD_CHARS = 1200
+
+# How long a presentation (and so a screenshot of one) verifies. The service signs it with its own
+# clock; a verifier checks it with the inspector's phone's clock, which may be off by up to
+# CLOCK_ALLOWANCE either way, and grants that much on both sides (step 5 of the Verifier). A
+# verifier whose clock is that much slow therefore accepts a code until it is truly
+# lifetime + 2 x allowance old (+1 s: both clocks count whole seconds), which must stay under
+# SCREENSHOT_LIMIT. The phone refreshes its code long before the lifetime ends, so a code on
+# the screen verifies even on a verifier whose clock is CLOCK_ALLOWANCE fast.
+SCREENSHOT_LIMIT = 120
+"""Seconds after which a screenshot of the show screen never verifies, clock allowance included."""
+CLOCK_ALLOWANCE = 25
+"""Seconds a verifier's clock may be off either way without a fresh code failing."""
+PRESENTATION_LIFETIME = 60
+"""The lifetime the service signs into presentations: a screenshot dies within 111 s."""
+
+
+def oldest_accepted(lifetime: int, allowance: int = CLOCK_ALLOWANCE) -> int:
+    """How old (true seconds since signing) a presentation of ``lifetime`` can be and still verify
+    on a verifier granting ``allowance`` whose clock is ``allowance`` slow: it is accepted while
+    strictly younger than this."""
+    return lifetime + 2 * allowance + 1
+
+
+def check_lifetime(lifetime: int, allowance: int = CLOCK_ALLOWANCE) -> int:
+    """``lifetime`` if a screenshot signed with it dies within :data:`SCREENSHOT_LIMIT`, else
+    :class:`ValueError` saying the longest that does."""
+    longest = SCREENSHOT_LIMIT - oldest_accepted(0, allowance)
+    if not 0 < lifetime <= longest:
+        raise ValueError(
+            f"presentation lifetime {lifetime} s: must be 1..{longest} s so that a screenshot dies "
+            f"within {SCREENSHOT_LIMIT} s with a {allowance} s clock allowance"
+        )
+    return lifetime
+
+
 HEADER_ALG = 1
 HEADER_CRIT = 2
 HEADER_KID = 4
@@ -210,7 +245,7 @@ def sign_presentation(
     signer: Signer,
     *,
     now: int,
-    lifetime: int = 120,
+    lifetime: int = PRESENTATION_LIFETIME,
     status: Status = Status.VALID,
 ) -> str:
     """Sign a presentation of ``facts`` at ``now`` and return its payload (decimal digits)."""
@@ -223,7 +258,7 @@ def sign_legacy_presentation(
     signer: Signer,
     *,
     now: int,
-    lifetime: int = 120,
+    lifetime: int = PRESENTATION_LIFETIME,
     status: Status = Status.VALID,
 ) -> str:
     """A presentation in the first layout (untagged, kid protected, no ``alg``): for golden

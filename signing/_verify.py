@@ -3,6 +3,7 @@
 1. decode     - recognise the input (URL, compact code or JWT credential) and parse it; the first
                 compact layout only until ``legacy_until``
 2. key        - find the trusted key by kid; check its purpose and that it is not compromised
+                 (or withdrawn: listed in the key-status document but no longer published)
 3. signature  - the algorithm the object names is the key's own; check the signature with it
 4. key window - the object was signed while the key was allowed to sign
 5. time       - presentation fresh (not stale, not from the future); certificate within validity
@@ -26,8 +27,10 @@ from ._credential import CREDENTIAL_TYP, facts_from_claims
 from ._facts import cst_day, day_number, from_day_number, mask_id, mask_name
 from ._identifier import Identifier
 from ._jws import decode_jws
+from ._key_status import verify_key_status
 from ._keys import KeySet, PublicKey, Purpose
 from ._presentation import (
+    CLOCK_ALLOWANCE,
     COSE_ALGORITHMS,
     LEGACY_LAYOUT_UNTIL,
     PresentationClaims,
@@ -198,7 +201,7 @@ class Verifier:
         keys: KeySet,
         status: StatusSource | Mapping[str, SignedStatusList] | None = None,
         *,
-        skew: int = 60,
+        skew: int = CLOCK_ALLOWANCE,
         require_status: bool = False,
         legacy_until: int = LEGACY_LAYOUT_UNTIL,
     ) -> None:
@@ -212,10 +215,11 @@ class Verifier:
 
     @classmethod
     def from_documents(
-        cls, jwks: Mapping[str, Any], status_tokens: Iterable[str] = (), **options: Any
+        cls, jwks: Mapping[str, Any], key_status: str, status_tokens: Iterable[str] = (), **options: Any
     ) -> Verifier:
-        """Build from a JWKS document and status list tokens (each verified here)."""
-        keys = KeySet.from_jwks(jwks)
+        """Build from the published documents: the JWKS (key material), the key-status document
+        (our rules for those keys, signed) and status list tokens (each verified here)."""
+        keys = verify_key_status(jwks, key_status)
         return cls(keys, StatusLists.from_tokens(status_tokens, keys), **options)
 
     def verify(self, text: str, *, at: int | None = None) -> Verified:

@@ -39,10 +39,12 @@ class Province:
 
 
 def add_keys(context: IssuingContext) -> None:
-    """The province's signing keys: a certificate key per city and the presentation key."""
+    """The province's signing keys: a certificate key per city, the presentation key and the
+    key-status key."""
     for issuer in (JINAN, QINGDAO):
         context.keys.generate("EdDSA", Purpose.CERTIFICATE, now=1, issuer=issuer)
     context.keys.generate("EdDSA", Purpose.PRESENTATION, now=1)
+    context.keys.generate("EdDSA", Purpose.KEYS, now=1)
 
 
 def add_registry(session: Session) -> tuple[dict[str, int], dict[str, int]]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from signing import FileKeyStore, KeyInfo, KeySet, LocalKey, Purpose
+from signing import FileKeyStore, KeyInfo, KeySet, LocalKey, Purpose, sign_key_status, standard_jwks
 from signing.errors import KeyHandlingError
 
 from .audit import record
@@ -128,11 +128,15 @@ def retire(
 
 
 def ensure_development_keys(store: FileKeyStore, session: Session, issuers: list[str]) -> list[LocalKey]:
-    """Generate a presentation key, an audit key and one certificate key per issuer where none can
-    sign."""
+    """Generate a presentation key, an audit key, a key-status key and one certificate key per
+    issuer where none can sign."""
     now = int(time.time())
     made = []
-    wanted: list[tuple[Purpose, str | None]] = [(Purpose.PRESENTATION, None), (Purpose.AUDIT, None)]
+    wanted: list[tuple[Purpose, str | None]] = [
+        (Purpose.PRESENTATION, None),
+        (Purpose.AUDIT, None),
+        (Purpose.KEYS, None),
+    ]
     wanted += [(Purpose.CERTIFICATE, issuer) for issuer in issuers]
     for purpose, issuer in wanted:
         if not any(
@@ -147,8 +151,37 @@ def ensure_development_keys(store: FileKeyStore, session: Session, issuers: list
 
 
 def published_keys(store: FileKeyStore) -> KeySet:
-    """The public keys verifiers need now."""
+    """The public keys that matter now, with their rules (compromised ones included)."""
     return store.published(now=int(time.time()))
+
+
+def jwks_document(
+    store: FileKeyStore, *, purpose: Purpose | None = None, issuer: str | None = None
+) -> dict[str, Any]:
+    """The JWKS for standard libraries (all uses, or one issuer's certificate keys, or the
+    presentation keys): only keys they may trust, key material only."""
+    now = int(time.time())
+    return standard_jwks(store.published(now=now), now=now, purpose=purpose, issuer=issuer)
+
+
+_signed_status: dict[tuple[str, tuple[KeyInfo, ...]], str] = {}
+
+
+def key_status_document(store: FileKeyStore) -> str:
+    """The signed key-status document: the rules of every key that matters, signed by the newest
+    key-status key. Signed again only when a key or the signing key changes (per process);
+    :class:`KeyHandlingError` when no key-status key can sign."""
+    now = int(time.time())
+    signer = store.signer(Purpose.KEYS, now=now)
+    infos = tuple(key.info for key in store.published(now=now))
+    memo = (signer.info.kid, infos)
+    token = _signed_status.get(memo)
+    if token is None:
+        token = sign_key_status(infos, signer, now=now)
+        if len(_signed_status) > 64:
+            _signed_status.clear()
+        _signed_status[memo] = token
+    return token
 
 
 def can_sign_presentations(store: FileKeyStore, now: int) -> bool:

@@ -22,6 +22,19 @@ from .certificates import current_version
 from .context import IssuingContext
 from .errors import RuleViolation
 
+SHOW_MARGIN = 5
+"""Seconds before a code expires that the show screen stops showing it (when it could not fetch a
+new one): time for the inspector to scan it, and for the phone's estimate of the server's clock."""
+
+
+def refresh_seconds(lifetime: int) -> int:
+    """How often the show screen fetches a new code: at half its lifetime, so a code on an online
+    phone's screen is at most about ``lifetime / 2`` old, and even one kept on an offline phone
+    (shown until ``lifetime - SHOW_MARGIN``) verifies on an inspector's phone whose clock is the
+    whole clock allowance fast (signing.CLOCK_ALLOWANCE)."""
+    return max(10, lifetime // 2)
+
+
 STATUS_OF_STATE = {
     "active": Status.VALID,
     "suspended": Status.SUSPENDED,
@@ -56,6 +69,11 @@ class Presentation:
     issued_at: int
     expires_at: int
     status: Status
+
+    @property
+    def show_until(self) -> int:
+        """When the show screen stops showing it (see :data:`SHOW_MARGIN`)."""
+        return self.expires_at - SHOW_MARGIN
 
 
 def present(

@@ -34,7 +34,7 @@ from ..services import access, graduation, holders, photos, sign_in
 from ..services import certificates as certs
 from ..services.container import services
 from ..services.errors import DomainError, RuleViolation
-from ..services.presentations import Presentation, present, printed_code
+from ..services.presentations import Presentation, present, printed_code, refresh_seconds
 from ..services.sessions import end_sessions
 from .forms import ActivateForm, HolderLoginForm, HolderPasswordForm, PhotoForm
 from .graduation_pages import pdf_response, school_names, training_type_names
@@ -193,7 +193,7 @@ def _own(certificate_id: int) -> Certificate:
 @bp.get("/show/<id:certificate_id>")
 @holder_required
 def show(certificate_id: int) -> str:
-    """The show screen (亮证): details, status colour and a QR code that refreshes every minute."""
+    """The show screen (亮证): details, status colour and a QR code refreshed every 30 s."""
     certificate = _own(certificate_id)
     version = certs.current_version(certificate)
     expired = certs.shown_state_of(certificate, services().clock.today()) == "expired"
@@ -203,7 +203,7 @@ def show(certificate_id: int) -> str:
         version=version,
         expired=expired,
         has_photo=photos.approved(get_session(), current_user.practitioner_id) is not None,
-        refresh_seconds=max(10, current_app.config["PRESENTATION_LIFETIME"] // 2),
+        refresh_seconds=refresh_seconds(current_app.config["PRESENTATION_LIFETIME"]),
     )
 
 
@@ -230,7 +230,8 @@ def presentation(certificate_id: int) -> Response:
             "url": fresh.url,
             "issued_at": fresh.issued_at,
             "expires_at": fresh.expires_at,
-            "now": int(time.time()),
+            "show_until": fresh.show_until,
+            "now": round(time.time(), 3),
             "status": fresh.status.name.lower(),
         }
     )

@@ -10,13 +10,14 @@ from flask import Blueprint, Response, abort, current_app, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from signing import Purpose, is_credit_code
 from signing.errors import KeyHandlingError
 
 from ..db import begin_write, get_session
 from ..models import Authority
 from ..services import status_lists
 from ..services.container import services
-from ..services.keys import app_keystore, published_keys
+from ..services.keys import app_keystore, jwks_document, key_status_document
 
 bp = Blueprint("trust", __name__)
 CORS_MAX_AGE = 86400
@@ -51,10 +52,45 @@ def cacheable_json(document: object, max_age: int) -> Response:
 
 @bp.get("/.well-known/jwks.json")
 def jwks() -> Response:
-    """Every public key that can still matter: signing now, retired but with signatures that may
-    still be valid, or compromised (marked, so cached verifiers learn of it)."""
-    keys = published_keys(app_keystore(current_app))
-    return cacheable_json(keys.to_jwks(), current_app.config["JWKS_MAX_AGE"])
+    """The public keys a standard JOSE or COSE library may trust: signing now, or retired with
+    signatures that may still be valid; never a compromised key or one whose window has not
+    opened. Key material only: our rules are in the signed key-status document."""
+    document = jwks_document(app_keystore(current_app))
+    return cacheable_json(document, current_app.config["JWKS_MAX_AGE"])
+
+
+@bp.get("/keys/<name>.json")
+def jwks_for(name: str) -> Response:
+    """One use's JWKS for standard verifiers (named in issuers.json): ``presentation`` (the
+    service's presentation keys) or a credit code (that authority's certificate keys), so a
+    standard library accepts a code only from a key of its kind and issuer."""
+    store = app_keystore(current_app)
+    if name == Purpose.PRESENTATION.value:
+        document = jwks_document(store, purpose=Purpose.PRESENTATION)
+    elif is_credit_code(name):
+        document = jwks_document(store, purpose=Purpose.CERTIFICATE, issuer=name)
+    else:
+        abort(404)
+    return cacheable_json(document, current_app.config["JWKS_MAX_AGE"])
+
+
+@bp.get("/.well-known/key-status")
+def key_status() -> Response:
+    """The signed key-status document (``application/jwt``): what each published key is for,
+    its issuer and signing window, and the withdrawn keys (compromised ones named), signed by a
+    ``keys`` key of the JWKS (see :func:`signing.verify_key_status`)."""
+    try:
+        token = key_status_document(app_keystore(current_app))
+    except KeyHandlingError:
+        current_app.logger.exception("no key signs the key-status document")
+        abort(503, description=_("No key can sign the key-status document now. Try again later."))
+    etag = hashlib.sha256(token.encode()).hexdigest()[:32]
+    response = (
+        Response(status=304) if etag in request.if_none_match else Response(token, mimetype="application/jwt")
+    )
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = f"public, max-age={current_app.config['JWKS_MAX_AGE']}"
+    return response
 
 
 @bp.get("/status/<credit_code>")
@@ -94,21 +130,37 @@ def issuers() -> Response:
     """Issuer metadata: every authority's credit code, name, region and level, so an offline
     verifier can name the issuer; and the URL of its status list for every authority that has a
     certificate key to sign it (an authority that issues nothing, such as the province bureau
-    without a key, has no list to fetch)."""
+    without a key, has no list to fetch) with its certificate keys' JWKS; where the JWKS, the
+    presentation keys and the signed key-status document are, and the key that signs the latter."""
     context = services().issuing
     signing = context.keys.certificate_issuers(now=services().clock.timestamp())
     authorities = get_session().scalars(select(Authority).order_by(Authority.region_code)).all()
+    base = context.base_url.rstrip("/")
+    try:
+        status_kid: str | None = context.keys.signer(Purpose.KEYS, now=services().clock.timestamp()).info.kid
+    except KeyHandlingError:
+        status_kid = None
     document = {
         "licence_type_code": context.type_code,
         # until then verifiers also accept compact codes in the first layout (untagged, no alg)
         "legacy_layout_until": current_app.config["LEGACY_LAYOUT_UNTIL"],
+        "jwks_uri": f"{base}/.well-known/jwks.json",
+        "presentation_jwks_uri": f"{base}/keys/presentation.json",
+        "key_status": {"uri": f"{base}/.well-known/key-status", "signed_by": status_kid},
         "issuers": [
             {
                 "credit_code": a.credit_code,
                 "name": a.name,
                 "region_code": a.region_code,
                 "level": a.level,
-                **({"status_list": context.status_uri(a.credit_code)} if a.credit_code in signing else {}),
+                **(
+                    {
+                        "status_list": context.status_uri(a.credit_code),
+                        "jwks_uri": f"{base}/keys/{a.credit_code}.json",
+                    }
+                    if a.credit_code in signing
+                    else {}
+                ),
             }
             for a in authorities
         ],

@@ -1,5 +1,6 @@
-// The inspector's scanner: camera frames → zxing-wasm → the offline verifier with the keys and
-// status lists cached on this device; when online, the server is asked too.
+// The inspector's scanner: camera frames → zxing-wasm → the offline verifier with the keys, the
+// signed key-status document and the status lists cached on this device; when online, the server
+// is asked too.
 (function () {
   "use strict";
   var box = document.getElementById("scan");
@@ -24,13 +25,14 @@
   function refreshTrust() {
     var fetchedAt = Date.now();
     return Promise.all([fetch(box.dataset.jwks).then(function (r) { return r.json(); }),
-                        fetch(box.dataset.issuers).then(function (r) { return r.json(); })])
+                        fetch(box.dataset.issuers).then(function (r) { return r.json(); }),
+                        fetch(box.dataset.keyStatus).then(function (r) { if (!r.ok) throw new Error("no key-status"); return r.text(); })])
       .then(function (docs) {
         var listed = docs[1].issuers.filter(function (i) { return i.status_list; });  // issuing authorities
         return Promise.all(listed.map(function (i) {
           return fetch(new URL(i.status_list).pathname).then(function (r) { return r.ok ? r.text() : null; });
         })).then(function (tokens) {
-          var trust = { jwks: docs[0], issuers: docs[1], tokens: tokens.filter(Boolean), fetchedAt: fetchedAt };
+          var trust = { jwks: docs[0], issuers: docs[1], keyStatus: docs[2].trim(), tokens: tokens.filter(Boolean), fetchedAt: fetchedAt };
           localStorage.setItem(CACHE, JSON.stringify(trust));
           return trust;
         });
@@ -65,7 +67,8 @@
   function handle(text, trust) {
     if (text === lastText) return;
     lastText = text;
-    RtcVerifier.verify(text, { jwks: trust ? trust.jwks : { keys: [] }, statusTokens: trust ? trust.tokens : [],
+    RtcVerifier.verify(text, { jwks: trust ? trust.jwks : { keys: [] }, keyStatus: trust ? trust.keyStatus : undefined,
+                               statusTokens: trust ? trust.tokens : [],
                                legacyLayoutUntil: trust && trust.issuers ? trust.issuers.legacy_layout_until : undefined })
       .then(function (verdict) { box.dataset.lastMs = String(performance.now()); show(verdict, trust); });
   }

@@ -57,6 +57,7 @@
   }
 
   function load() {
+    var asked = Date.now();
     fetch(box.dataset.presentationUrl, { credentials: "same-origin", cache: "no-store" })
       .then(function (r) {
         if (r.ok) return r.json();
@@ -64,9 +65,13 @@
         return r.json().then(function (body) { throw body; }, function () { throw new Error(r.status); });
       })
       .then(function (p) {
-        var skew = Date.now() - p.now * 1000; // the phone's clock may be off; trust the server's
+        // The phone's clock may be off: count on the server's, read half way through the request.
+        var now = Date.now();
+        var skew = (asked + now) / 2 - p.now * 1000;
         var issued = new Date(p.issued_at * 1000);
-        current = { expiresAt: p.expires_at * 1000 + skew, refreshAt: Date.now() + refresh };
+        // Shown until a few seconds before it expires (show_until), then "offline" until a new one:
+        // a code on screen verifies even on an inspector's phone a whole clock allowance fast.
+        current = { expiresAt: (p.show_until || p.expires_at) * 1000 + skew, refreshAt: now + refresh };
         problemBox.hidden = true;
         draw(p.url);
         timeLabel.textContent = pad(issued.getHours()) + ":" + pad(issued.getMinutes()) + ":" + pad(issued.getSeconds());

@@ -15,6 +15,7 @@
   // Until then the first compact layout (untagged, no alg) is accepted (signing LEGACY_LAYOUT_UNTIL).
   var LEGACY_LAYOUT_UNTIL = 1811779200;
   var COSE_ALG = { EdDSA: -8, ES256: -7 };
+  var CLOCK_ALLOWANCE = 25; // seconds this device's clock may be off either way (signing.CLOCK_ALLOWANCE)
   var REASON_STEP = {
     malformed: 1, retired_layout: 1, unknown_key: 2, wrong_key_purpose: 2, key_compromised: 2, bad_signature: 3,
     key_outside_window: 4, not_yet_valid: 5, clock_skew: 5, expired: 5, stale_presentation: 5,
@@ -40,7 +41,9 @@
     for (var i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
     return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   }
-  function utf8(bytes) { return new TextDecoder("utf-8", { fatal: true }).decode(bytes); }
+  // Strict UTF-8 that keeps a byte order mark (as Python's bytes.decode("utf-8") does): a JSON
+  // segment starting with one is not JSON.
+  function utf8(bytes) { return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes); }
   function ascii(text) { return new TextEncoder().encode(text); }
   function decimalDecode(text) {
     if (!/^[1-9][0-9]*$/.test(text)) fail("malformed", "the payload must be ASCII digits without a leading zero");
@@ -114,8 +117,17 @@
     }
     return B36[(37 - p) % 36];
   }
+  // GB 32100: the 18th character of a credit code is the check character of the first 17.
+  var CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+  var CREDIT_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+  function creditCode(text) {
+    if (!CREDIT.test(text)) return false;
+    var total = 0;
+    for (var i = 0; i < 17; i++) total += CREDIT_ALPHABET.indexOf(text[i]) * CREDIT_WEIGHTS[i];
+    return CREDIT_ALPHABET[(31 - total % 31) % 31] === text[17];
+  }
   function identifier(type, issuer, serial, version) {
-    if (!PART.test(type) || !CREDIT.test(issuer) || !PART.test(serial) || !(version >= 0 && version <= 999)) {
+    if (!PART.test(type) || !creditCode(issuer) || !PART.test(serial) || !(version >= 0 && version <= 999)) {
       fail("malformed", "identifier parts are invalid");
     }
     var v = ("00" + version).slice(-3);
@@ -130,18 +142,33 @@
     return { issuer: parts[1] };
   }
   var ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  function validIdNumber(text) {
+  // GB 11643: 17 digits and a check character, with a real birth date from 1900-01-01 to the
+  // day the certificate was issued (day number `issued`).
+  function validIdNumber(text, issued) {
     if (typeof text !== "string" || !/^\d{17}[\dX]$/.test(text)) return false;
+    var birth = calendarDay(+text.slice(6, 10), +text.slice(10, 12), +text.slice(12, 14));
+    if (birth === null || birth < calendarDay(1900, 1, 1) || birth > issued) return false;
     var sum = 0;
     for (var i = 0; i < 17; i++) sum += parseInt(text[i], 10) * ID_WEIGHTS[i];
     return "10X98765432"[sum % 11] === text[17];
   }
+  // The day number of a real date of years 1-9999, or null (Date.UTC alone rolls 02-30 over to
+  // March and reads the years 0-99 as 1900-1999).
+  function calendarDay(year, month, day) {
+    var d = new Date(0);
+    d.setUTCFullYear(year, month - 1, day);
+    if (year < 1 || d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) return null;
+    return Math.floor(d.getTime() / 1000 / DAY);
+  }
   function dayNumber(iso) {
     if (typeof iso !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(iso)) fail("malformed", "not a date");
-    var t = Date.UTC(+iso.slice(0, 4), +iso.slice(5, 7) - 1, +iso.slice(8, 10));
-    if (isNaN(t)) fail("malformed", "not a date");
-    return Math.floor(t / 1000 / DAY);
+    var n = calendarDay(+iso.slice(0, 4), +iso.slice(5, 7), +iso.slice(8, 10));
+    if (n === null) fail("malformed", "not a date");
+    return n;
   }
+  // What Python's str.isspace() calls space (String.prototype.trim differs: it keeps U+001C-U+001F
+  // and U+0085 and drops U+FEFF), so a blank holder name is the library's blank.
+  var BLANK = /^[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
   function isoDay(n) { return new Date(n * DAY * 1000).toISOString().slice(0, 10); }
   function mask(name) {
     if (name.length <= 1) return name;
@@ -150,18 +177,52 @@
   }
 
   // --- keys ---------------------------------------------------------------------------------
-  function KeySet(jwks) {
-    if (!jwks || !Array.isArray(jwks.keys)) throw new Error("a JWKS document has a 'keys' list");
-    this.byKid = {};
-    var self = this;
-    jwks.keys.forEach(function (jwk) { self.byKid[jwk.kid] = { jwk: jwk, key: null }; });
-  }
+  // The JWKS holds key material only; our rules for each key (purpose, issuer, window,
+  // compromise) come from the signed key-status document (signing/_key_status.py). A key the
+  // document lists but the JWKS does not publish is withdrawn; one it does not list is not trusted.
+  function KeySet(byKid, withdrawn) { this.byKid = byKid; this.withdrawn = withdrawn; }
   KeySet.prototype.get = function (kid) {
     if (typeof kid !== "string" || !KID.test(kid)) fail("malformed", "the key id is not a key id");
-    var entry = this.byKid[kid];
-    if (!entry) fail("unknown_key", "no trusted key " + kid);
-    return entry;
+    var entry = Object.prototype.hasOwnProperty.call(this.byKid, kid) ? this.byKid[kid] : null;
+    if (entry) return entry;
+    var gone = Object.prototype.hasOwnProperty.call(this.withdrawn, kid) ? this.withdrawn[kid] : null;
+    if (!gone) fail("unknown_key", "no trusted key " + kid);
+    if (gone.compromised_at !== undefined && gone.compromised_at !== null) fail("key_compromised", "key " + kid + " was marked compromised");
+    fail("key_outside_window", "key " + kid + " is not published: it may not sign now");
   };
+  function loadKeys(jwks, keyStatus) {
+    if (!jwks || !Array.isArray(jwks.keys)) throw new Error("a JWKS document has a 'keys' list");
+    if (typeof keyStatus !== "string") throw new Error("no key-status document");
+    var material = {};
+    jwks.keys.forEach(function (jwk) { if (jwk && typeof jwk.kid === "string") material[jwk.kid] = jwk; });
+    var head;
+    try { head = JSON.parse(utf8(b64urlDecode(keyStatus.split(".")[0]))); } catch (e) { throw new Error("the key-status document is not a JWS"); }
+    var signer = head && typeof head.kid === "string" && Object.prototype.hasOwnProperty.call(material, head.kid) ? material[head.kid] : null;
+    if (!signer) throw new Error("the key-status document's key is not in the JWKS");
+    var provisional = {}, own = { kid: signer.kid, alg: signer.alg, purpose: "keys", not_before: 0 };
+    provisional[signer.kid] = { jwk: Object.assign({}, signer, own), key: null };
+    return decodeJws(keyStatus, new KeySet(provisional, {}), "keys", "vnd.rtcert.key-status+jwt").then(function (r) {
+      var c = r.claims, byKid = {}, withdrawn = {};
+      if (!Array.isArray(c.keys) || !Number.isInteger(c.iat)) throw new Error("the key-status document has no keys or iat");
+      c.keys.forEach(function (info) {
+        if (!info || typeof info.kid !== "string" || !KID.test(info.kid) || typeof info.purpose !== "string" || typeof info.not_before !== "number") {
+          throw new Error("the key-status document lists an invalid key");
+        }
+        if (Object.prototype.hasOwnProperty.call(material, info.kid)) {
+          var m = material[info.kid];
+          if (m.alg !== info.alg) throw new Error("key " + info.kid + " has another algorithm in the JWKS");
+          byKid[info.kid] = { jwk: Object.assign({ kty: m.kty, crv: m.crv, x: m.x, y: m.y }, info), key: null };
+        } else {
+          withdrawn[info.kid] = info;
+        }
+      });
+      var self = byKid[signer.kid];
+      if (!self || self.jwk.purpose !== "keys" || (self.jwk.compromised_at !== undefined && self.jwk.compromised_at !== null) || !signsAt(self.jwk, c.iat)) {
+        throw new Error("key " + signer.kid + " may not sign the key-status document");
+      }
+      return new KeySet(byKid, withdrawn);
+    }, function (e) { throw new Error("the key-status document does not verify: " + (e && e.detail || e)); });
+  }
   function thumbprint(jwk) {
     var members = jwk.kty === "OKP" ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y };
     var canonical = JSON.stringify(members, Object.keys(members).sort());
@@ -418,13 +479,13 @@
           issuer: idf.issuer, from: dayNumber(cert.valid_from), until: dayNumber(cert.valid_until),
           index: c.status.status_list.idx, holder: cert.holder, holderId: cert.holder_id, cats: cert.categories
         };
-        dayNumber(cert.first_issued); dayNumber(cert.issued);
+        dayNumber(cert.first_issued); facts.issued = dayNumber(cert.issued);
       } catch (e) { if (e instanceof Fail) throw e; fail("malformed", "credential claims are invalid"); }
-      if (!validIdNumber(facts.holderId) || !Array.isArray(facts.cats) || !facts.cats.length ||
+      if (!validIdNumber(facts.holderId, facts.issued) || !Array.isArray(facts.cats) || !facts.cats.length ||
           facts.cats.some(function (x) { return CATEGORY_CODES.indexOf(x) < 0; }) || facts.until < facts.from ||
           facts.cats.some(function (x, i) { return i > 0 && x <= facts.cats[i - 1]; }) ||  // sorted, none twice
           !Number.isInteger(facts.index) || facts.index < 0 || typeof cert.holder !== "string" ||
-          !cert.holder.trim() || typeof c.sub !== "string" || typeof cert.issuer_name !== "string" ||
+          BLANK.test(cert.holder) || typeof c.sub !== "string" || typeof cert.issuer_name !== "string" ||
           !Number.isInteger(c.iat)) {
         fail("malformed", "credential claims are invalid");
       }
@@ -446,9 +507,10 @@
     options = options || {};
     var now = options.at !== undefined ? options.at : Math.floor(Date.now() / 1000);
     return Promise.resolve().then(function () {
-      var keys = new KeySet(options.jwks);
+      return loadKeys(options.jwks, options.keyStatus);
+    }).then(function (keys) {
       return loadStatusLists(options.statusTokens, keys).then(function (lists) {
-        var ctx = { keys: keys, lists: lists, skew: options.skew === undefined ? 60 : options.skew, requireStatus: !!options.requireStatus,
+        var ctx = { keys: keys, lists: lists, skew: options.skew === undefined ? CLOCK_ALLOWANCE : options.skew, requireStatus: !!options.requireStatus,
                     legacyUntil: options.legacyLayoutUntil === undefined || options.legacyLayoutUntil === null ? LEGACY_LAYOUT_UNTIL : options.legacyLayoutUntil };
         var kind = extract(text);
         return kind[0] === "credential" ? credential(kind[1], ctx, now) : presentation(kind[1], ctx, now);

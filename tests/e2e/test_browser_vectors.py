@@ -1,5 +1,6 @@
 """The browser's verifier (static/js/verifier.js) gives every golden vector the verdict that the
-library and the command line give."""
+library and the command line give, from the same published documents (the JWKS, the signed
+key-status document and the status list)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ def test_every_vector_in_chromium(browser: Browser, live_server: str) -> None:
     page.goto(live_server + "/")
     page.add_script_tag(url=live_server + "/static/js/verifier.js")
     jwks = json.loads((VECTORS / "jwks.json").read_text())
+    key_status = (VECTORS / "key-status.jwt").read_text().strip()
     tokens = (VECTORS / "status.txt").read_text().split()
     cases = [json.loads(path.read_text()) for path in CASES]
     names = [path.stem for path in CASES]
@@ -26,14 +28,14 @@ def test_every_vector_in_chromium(browser: Browser, live_server: str) -> None:
         cases += [{**case, "at": bulk["at"]} for case in bulk["cases"]]
         names += [f"{path.stem}: {case['description']}" for case in bulk["cases"]]
     verdicts = page.evaluate(
-        """async ([cases, jwks, tokens]) => {
+        """async ([cases, jwks, keyStatus, tokens]) => {
              const out = [];
              for (const c of cases) {
-               out.push(await RtcVerifier.verify(c.input, {jwks, statusTokens: tokens, at: c.at}));
+               out.push(await RtcVerifier.verify(c.input, {jwks, keyStatus, statusTokens: tokens, at: c.at}));
              }
              return out;
            }""",
-        [cases, jwks, tokens],
+        [cases, jwks, key_status, tokens],
     )
     mismatches = []
     for name, case, verdict in zip(names, cases, verdicts, strict=True):

@@ -3,7 +3,9 @@ refreshing, and an honest message when offline with an expired code."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import re
 from pathlib import Path
 
 import zxingcpp
@@ -36,12 +38,12 @@ def holder_with_certificate(app: Flask, province: Province) -> int:
         return cert.certificate.id
 
 
-def sign_in(browser: Browser, live_server: str):  # type: ignore[no-untyped-def]
+def sign_in(browser: Browser, live_server: str, clock_off: float = 0):  # type: ignore[no-untyped-def]
     context = browser.new_context(
         viewport={"width": 360, "height": 780}, locale="zh-CN", device_scale_factor=2
     )
     page = context.new_page()
-    page.clock.install()
+    page.clock.install(time=dt.datetime.now() + dt.timedelta(seconds=clock_off))
     page.goto(live_server + "/me/login")
     page.fill("#id_number", HOLDER)
     page.fill("#password", PASSWORD)
@@ -69,7 +71,7 @@ def test_show_screen_qr_verifies(
     assert verified.holder["name"] == "张*明"
     assert len(fetched) == 1
     with page.expect_request(lambda r: r.url.endswith("/presentation")):
-        page.clock.fast_forward(61_000)  # the page refreshes its presentation about every minute
+        page.clock.fast_forward(31_000)  # the page refreshes its presentation every 30 s
     expect(page.locator("#qr")).to_be_visible()
     page.screenshot(path=str(shots / "show-360.png"), full_page=True)
     context.close()
@@ -108,4 +110,33 @@ def test_without_a_presentation_key_the_screen_says_why(
     expect(page.locator("#qr-problem")).to_have_text("本服务目前没有可签署二维码的密钥，请联系系统管理员。")
     expect(page.locator("#qr")).to_be_hidden()
     expect(page.locator("#qr-offline")).to_be_hidden()
+    context.close()
+
+
+def test_refresh_and_show_timing_on_a_phone_whose_clock_is_off(
+    app: Flask, browser: Browser, live_server: str, province: Province
+) -> None:
+    """The phone counts on the server's clock: 10 minutes fast, it still shows the code, asks for a
+    new one 30 s after the last (not sooner), and offline shows the last one until 5 s before its
+    60 s lifetime ends (a code on screen verifies even on an inspector's phone 25 s fast)."""
+    certificate_id = holder_with_certificate(app, province)
+    context, page = sign_in(browser, live_server, clock_off=600)
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if r.url.endswith("/presentation") else None)
+    with page.expect_response(lambda r: r.url.endswith("/presentation")):
+        page.goto(f"{live_server}/me/show/{certificate_id}")
+    expect(page.locator("#qr")).to_be_visible()
+    page.clock.fast_forward(28_000)
+    expect(page.locator("#qr")).to_be_visible()
+    assert len(fetched) == 1
+    with page.expect_response(lambda r: r.url.endswith("/presentation")):
+        page.clock.fast_forward(3_000)
+    assert len(fetched) == 2
+    expect(page.locator("#qr-countdown")).to_have_text(re.compile(r"^(29|30)$"))
+    context.set_offline(True)
+    page.clock.fast_forward(50_000)  # 50 s after the last code was signed: still shown
+    expect(page.locator("#qr")).to_be_visible()
+    page.clock.fast_forward(8_000)  # 58 s: past its show_until (55 s)
+    expect(page.locator("#qr")).to_be_hidden()
+    expect(page.locator("#qr-offline")).to_be_visible()
     context.close()

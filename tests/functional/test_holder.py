@@ -99,7 +99,8 @@ def test_show_endpoints_only_for_the_owner(app, client: FlaskClient, province: P
     fresh = phone.get(f"/me/show/{own}/presentation")
     assert fresh.headers["Cache-Control"] == "no-store"
     assert fresh.json["url"].startswith("https://rtc.example.cn/v/") and fresh.json["status"] == "valid"
-    assert fresh.json["expires_at"] - fresh.json["issued_at"] == 120
+    assert fresh.json["expires_at"] - fresh.json["issued_at"] == 60
+    assert fresh.json["show_until"] == fresh.json["expires_at"] - 5
     image = phone.get(f"/me/show/{own}/qr.png")
     assert image.mimetype == "image/png" and image.headers["Cache-Control"] == "no-store"
     import zxingcpp
@@ -108,7 +109,7 @@ def test_show_endpoints_only_for_the_owner(app, client: FlaskClient, province: P
     (symbol,) = zxingcpp.read_barcodes(
         Image.open(io.BytesIO(image.data)), formats=zxingcpp.BarcodeFormat.QRCode
     )
-    assert symbol.text.startswith("https://rtc.example.cn/v/")
+    assert symbol.text.startswith("https://rtc.example.cn/v/") and symbol.extra["Version"] == "10"
     for path in (f"/me/show/{own + 1}", f"/me/show/{own + 1}/presentation", f"/me/show/{own + 1}/qr.png"):
         assert phone.get(path).status_code == 404
     assert '<noscript><img src="/me/show/' in phone.get(f"/me/show/{own}").get_data(as_text=True)

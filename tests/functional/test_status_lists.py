@@ -17,7 +17,15 @@ from sqlalchemy.orm import Session
 from app.services import certificates as certs
 from app.services import status_lists
 from app.services.clock import FixedClock
-from signing import LEGACY_LAYOUT_UNTIL, KeySet, Purpose, Status, status_list_size, verify_status_list
+from signing import (
+    LEGACY_LAYOUT_UNTIL,
+    KeySet,
+    Purpose,
+    Status,
+    status_list_size,
+    verify_key_status,
+    verify_status_list,
+)
 from signing.errors import StatusOutOfBounds
 
 from ..helpers import b64url_decode, id_number
@@ -32,7 +40,8 @@ def fetch(client: FlaskClient, etag: str | None = None, code: str = JINAN):  # t
 
 
 def keys_of(client: FlaskClient) -> KeySet:
-    return KeySet.from_jwks(client.get("/.well-known/jwks.json").json)
+    jwks = client.get("/.well-known/jwks.json").json
+    return verify_key_status(jwks, client.get("/.well-known/key-status").get_data(as_text=True))
 
 
 @pytest.fixture
@@ -188,6 +197,7 @@ def test_issuer_metadata(client: FlaskClient, province: Province) -> None:
         "region_code": "370100",
         "level": "city",
         "status_list": f"https://rtc.example.cn/status/{JINAN}",
+        "jwks_uri": f"https://rtc.example.cn/keys/{JINAN}.json",
     }
     assert response.json["licence_type_code"] == "11100000000000000D"
     # until then the scanner (fed this document) accepts compact codes in the first layout

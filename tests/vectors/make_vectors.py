@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
@@ -27,7 +28,6 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from signing import (
     LEGACY_LAYOUT_UNTIL,
     KeyInfo,
-    KeySet,
     LocalKey,
     Purpose,
     Status,
@@ -35,13 +35,15 @@ from signing import (
     key_id,
     presentation_url,
     sign_credential,
-    sign_legacy_presentation,
-    sign_presentation,
+    sign_key_status,
     sign_printed,
     sign_status_list,
+    standard_jwks,
     start_of_day,
     status_list_size,
 )
+from signing import sign_legacy_presentation as _sign_legacy_presentation
+from signing import sign_presentation as _sign_presentation
 from signing.errors import VerificationError
 from tests.helpers import ISSUER, T0, b64url_encode, decimal_decode, decimal_encode, facts
 
@@ -51,6 +53,9 @@ STATUS_URI = f"{BASE}/status/{ISSUER}"
 OTHER_ISSUER = "11370200MB0000000C"
 ISSUED = 10
 """Indexes 0-9 are in use in the issuer's status list."""
+sign_presentation = functools.partial(_sign_presentation, lifetime=120)
+"""The vectors were made when presentations lived 120 s: their bytes and verdicts keep that."""
+sign_legacy_presentation = functools.partial(_sign_legacy_presentation, lifetime=120)
 
 
 def seeded(
@@ -94,8 +99,28 @@ def main() -> None:
     cert_retired = seeded(
         "certificate-retired", "EdDSA", Purpose.CERTIFICATE, issuer=ISSUER, not_after=T0 - 3600
     )
-    published = [cert, cert_es, other_cert, pres, pres_es, retired, compromised, future, cert_retired]
-    jwks = KeySet(k.public for k in published).to_jwks()
+    key_status_key = seeded("key-status", "EdDSA", Purpose.KEYS)
+    listed = [
+        cert,
+        cert_es,
+        other_cert,
+        pres,
+        pres_es,
+        retired,
+        compromised,
+        future,
+        cert_retired,
+        key_status_key,
+    ]
+    # What the service publishes at T0: the JWKS holds only what a standard library may trust (not
+    # the compromised, the future or the long-retired presentation key); the key-status document
+    # holds our rules for every listed key; one JWKS per use for standard verifiers.
+    publics = [k.public for k in listed]
+    jwks = standard_jwks(publics, now=T0)
+    key_status = sign_key_status((k.info for k in listed), key_status_key, now=T0)
+    per_use = {"presentation": standard_jwks(publics, now=T0, purpose=Purpose.PRESENTATION)}
+    for issuer in (ISSUER, OTHER_ISSUER):
+        per_use[issuer] = standard_jwks(publics, now=T0, purpose=Purpose.CERTIFICATE, issuer=issuer)
 
     # The issuer has used indexes 0-9; its published list has the minimum size all the same.
     statuses = StatusList(size=status_list_size(ISSUED))
@@ -314,6 +339,10 @@ def main() -> None:
         case = {"description": description, "input": text, "at": when, "expect": expect}
         (folder / f"{name}.json").write_text(json.dumps(case, indent=2, ensure_ascii=False) + "\n")
     (HERE / "jwks.json").write_text(json.dumps(jwks, indent=2) + "\n")
+    (HERE / "key-status.jwt").write_text(key_status + "\n")
+    (HERE / "keys").mkdir(exist_ok=True)
+    for name, document in per_use.items():
+        (HERE / "keys" / f"{name}.json").write_text(json.dumps(document, indent=2) + "\n")
     (HERE / "status.txt").write_text(status_token + "\n")
     _bulk(
         {
@@ -322,6 +351,7 @@ def main() -> None:
             "printed": (sign_printed(good, cert, now=T0), at),
         },
         jwks,
+        key_status,
         status_token,
     )
     print(f"wrote {len(cases)} cases")
@@ -513,12 +543,14 @@ def _new_layout(
     }
 
 
-def _bulk(codes: dict[str, tuple[str, int]], jwks: dict[str, object], status_token: str) -> None:
+def _bulk(
+    codes: dict[str, tuple[str, int]], jwks: dict[str, object], key_status: str, status_token: str
+) -> None:
     """Every byte of each code flipped (low bit) and every truncation, with the library's verdict;
     none of them may verify."""
     from signing import Verifier
 
-    verifier = Verifier.from_documents(jwks, [status_token])
+    verifier = Verifier.from_documents(jwks, key_status, [status_token])
     folder = HERE / "bulk"
     folder.mkdir(exist_ok=True)
     for old in folder.glob("*.json"):

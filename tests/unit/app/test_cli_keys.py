@@ -59,8 +59,8 @@ def test_rotate_audits_both_halves(app: Flask, runner: FlaskCliRunner) -> None:
 def test_demo_load_is_idempotent(app: Flask, runner: FlaskCliRunner) -> None:
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
-    # presentations, audit checkpoints, 4 issuing bodies
-    assert first.output.count("generated development key") == 6
+    # presentations, audit checkpoints, the key-status document, 4 issuing bodies
+    assert first.output.count("generated development key") == 7
     assert "issued 40 demo certificates" in first.output and "haikou_approval_clerk" in first.output
     second = runner.invoke(args=["demo", "load"])
     assert "generated development key" not in second.output and "issued" not in second.output

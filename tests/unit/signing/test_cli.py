@@ -10,6 +10,7 @@ from pathlib import Path
 from signing import Identifier
 
 VECTORS = Path(__file__).resolve().parents[2] / "vectors"
+TRUST = ("--jwks", str(VECTORS / "jwks.json"), "--key-status", str(VECTORS / "key-status.jwt"))
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -36,25 +37,33 @@ def test_missing_jwks_is_usage_error() -> None:
 def test_unreadable_jwks_is_usage_error(tmp_path: Path) -> None:
     broken = tmp_path / "jwks.json"
     broken.write_text("{not json")
-    result = run("verify", "123", "--jwks", str(broken))
+    result = run("verify", "123", "--jwks", str(broken), "--key-status", str(VECTORS / "key-status.jwt"))
     assert result.returncode == 2
     assert "cannot load trust files" in result.stderr
 
 
+def test_key_status_signed_by_a_key_not_in_the_jwks_is_usage_error(tmp_path: Path) -> None:
+    other = tmp_path / "jwks.json"
+    other.write_text(json.dumps({"keys": []}))
+    result = run("verify", "123", "--jwks", str(other), "--key-status", str(VECTORS / "key-status.jwt"))
+    assert result.returncode == 2
+    assert "is not in the JWKS" in result.stderr
+
+
 def test_bad_time_is_usage_error() -> None:
-    result = run("verify", "123", "--jwks", str(VECTORS / "jwks.json"), "--at", "yesterday")
+    result = run("verify", "123", *TRUST, "--at", "yesterday")
     assert result.returncode == 2
     assert "not an ISO 8601 time" in result.stderr
 
 
 def test_naive_time_is_refused() -> None:
-    result = run("verify", "123", "--jwks", str(VECTORS / "jwks.json"), "--at", "2026-11-21T10:00:00")
+    result = run("verify", "123", *TRUST, "--at", "2026-11-21T10:00:00")
     assert result.returncode == 2
     assert "give a time zone" in result.stderr
 
 
 def test_invalid_prints_reason_and_detail() -> None:
-    result = run("verify", "https://weixin.qq.com/r/x", "--jwks", str(VECTORS / "jwks.json"))
+    result = run("verify", "https://weixin.qq.com/r/x", *TRUST)
     assert result.returncode == 1
     assert json.loads(result.stdout) == {
         "valid": False,

@@ -23,7 +23,9 @@ from signing import (
     LEGACY_LAYOUT_UNTIL,
     KeySet,
     LocalKey,
+    Purpose,
     Verifier,
+    sign_key_status,
     sign_legacy_presentation,
     sign_presentation,
     sign_printed,
@@ -129,7 +131,10 @@ def test_first_layout_until_the_configured_date() -> None:
 
 def test_command_line_takes_the_date(tmp_path: Path) -> None:
     _, pres = keys()
-    (tmp_path / "jwks.json").write_text(json.dumps(KeySet([pres.public]).to_jwks()))
+    status_key = LocalKey.generate("EdDSA", Purpose.KEYS, not_before=T0 - 3600)
+    (tmp_path / "jwks.json").write_text(json.dumps(KeySet([pres.public, status_key.public]).to_jwks()))
+    key_status = sign_key_status([pres.info, status_key.info], status_key, now=T0)
+    (tmp_path / "key-status.jwt").write_text(key_status + "\n")
     old = sign_legacy_presentation(facts(), pres, now=T0)
 
     def run(*extra: str) -> dict[str, object]:
@@ -142,6 +147,8 @@ def test_command_line_takes_the_date(tmp_path: Path) -> None:
                 old,
                 "--jwks",
                 str(tmp_path / "jwks.json"),
+                "--key-status",
+                str(tmp_path / "key-status.jwt"),
                 "--at",
                 str(T0 + 5),
                 *extra,

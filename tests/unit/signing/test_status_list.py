@@ -90,7 +90,8 @@ def test_an_index_past_the_end_is_out_of_bounds_not_valid() -> None:
     statuses.set(7, Status.REVOKED)
     assert len(statuses) == 8
     token = sign_status_list(statuses, issuer=ISSUER, uri="u", signer=cert, now=T0)
-    verifier = Verifier.from_documents(KeySet([cert.public, pres.public]).to_jwks(), [token])
+    lists = StatusLists.from_tokens([token], KeySet([cert.public]))
+    verifier = Verifier(KeySet([cert.public, pres.public]), lists)
     late = facts(status_index=9)
     with pytest.raises(StatusOutOfBounds, match="index 9 is out of bounds of a status list of 8 entries"):
         verifier.verify(sign_presentation(late, pres, now=T0 - 10), at=T0)

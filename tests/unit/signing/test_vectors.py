@@ -24,7 +24,8 @@ BULK = sorted((VECTORS / "bulk").glob("*.json"))
 @pytest.fixture(scope="module")
 def verifier() -> Verifier:
     jwks = json.loads((VECTORS / "jwks.json").read_text())
-    return Verifier.from_documents(jwks, (VECTORS / "status.txt").read_text().split())
+    key_status = (VECTORS / "key-status.jwt").read_text().strip()
+    return Verifier.from_documents(jwks, key_status, (VECTORS / "status.txt").read_text().split())
 
 
 def verdict(verifier: Verifier, case: dict[str, object]) -> dict[str, object]:
@@ -74,6 +75,8 @@ def test_command_line_verdict(path: Path) -> None:
             "-",
             "--jwks",
             str(VECTORS / "jwks.json"),
+            "--key-status",
+            str(VECTORS / "key-status.jwt"),
             "--status",
             str(VECTORS / "status.txt"),
             "--at",
@@ -100,7 +103,8 @@ def test_bulk_library_and_command_line(
     verifier: Verifier, path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     bulk = json.loads(path.read_text())
-    trust = ["--jwks", str(VECTORS / "jwks.json"), "--status", str(VECTORS / "status.txt")]
+    trust = ["--jwks", str(VECTORS / "jwks.json"), "--key-status", str(VECTORS / "key-status.jwt")]
+    trust += ["--status", str(VECTORS / "status.txt")]
     wrong = []
     for case in bulk["cases"]:
         case = {**case, "at": bulk["at"]}
