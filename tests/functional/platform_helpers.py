@@ -28,10 +28,15 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 APPLICANT = {"name": "王小明", "id_number": id_number("37010219900307123"), "phone": "13800138000"}
 
 
+SUBMITTED = dt.datetime.now(CHINA).replace(microsecond=0) - dt.timedelta(hours=1)
+"""One submission time for every push a test process makes: the same push made twice must be the
+same content (two calls a second apart would otherwise differ, and the second be a conflict)."""
+
+
 def application(**changes: Any) -> dict[str, Any]:
     """A valid push of an issue case at Jinan with one material in part ``form``, with ``changes``
     applied (None removes a member)."""
-    submitted = dt.datetime.now(CHINA).replace(microsecond=0) - dt.timedelta(hours=1)
+    submitted = SUBMITTED
     data: dict[str, Any] = {
         "case_number": "PT-2026-000001",
         "item_code": ISSUE_CODE,
