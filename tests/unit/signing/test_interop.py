@@ -291,7 +291,7 @@ def decode_code(payload: str) -> tuple[Sign1Message, bool, bytes, dict[Any, Any]
     raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
     try:
         item = cbor2.loads(raw)
-    except Exception as exc:  # noqa: BLE001 - not CBOR
+    except Exception as exc:  # not CBOR
         raise Fail("malformed") from exc
     legacy = not isinstance(item, cbor2.CBORTag)
     array = item if legacy else item.value
@@ -319,7 +319,7 @@ def decode_code(payload: str) -> tuple[Sign1Message, bool, bytes, dict[Any, Any]
         raise Fail("malformed")
     try:
         claims = cbor2.loads(body)
-    except Exception as exc:  # noqa: BLE001 - claims are not CBOR
+    except Exception as exc:  # claims are not CBOR
         raise Fail("malformed") from exc
     printed = not legacy and isinstance(claims, dict) and 11 in claims
     check_claims(claims, printed)
