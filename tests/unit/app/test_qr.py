@@ -65,7 +65,7 @@ def test_image_size_and_quiet_zone() -> None:
     image = Image.open(io.BytesIO(png(symbol, scale=5, border=4)))
     side = (len(symbol.modules) + 8) * 5
     assert image.size == (side, side) and image.format == "PNG"
-    assert set(image.convert("L").crop((0, 0, side, 20)).getdata()) == {255}  # white quiet zone
+    assert image.convert("L").crop((0, 0, side, 20)).getextrema() == (255, 255)  # white quiet zone
 
 
 def test_mode_constants_are_qrcodes() -> None:

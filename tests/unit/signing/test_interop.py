@@ -47,7 +47,6 @@ from signing._status_list import Status
 
 from ...helpers import ISSUER, T0, facts, keys
 
-pytestmark = pytest.mark.filterwarnings("ignore:EdDSA is deprecated")
 VECTORS = Path(__file__).resolve().parents[2] / "vectors"
 CASES = {path.stem: json.loads(path.read_text()) for path in sorted((VECTORS / "cases").glob("*.json"))}
 

@@ -38,7 +38,6 @@ from ...helpers import decimal_decode
 
 # joserfc warns that the polymorphic "EdDSA" is deprecated by RFC 9864 (in favour of "Ed25519"):
 # the credential's header names "EdDSA", which every JOSE library still accepts.
-pytestmark = pytest.mark.filterwarnings("ignore:EdDSA is deprecated")
 VECTORS = Path(__file__).resolve().parents[2] / "vectors"
 KEY_REASONS = {"unknown_key", "wrong_key_purpose", "key_compromised", "key_outside_window", "policy"}
 CASES = {path.stem: json.loads(path.read_text()) for path in sorted((VECTORS / "cases").glob("*.json"))}
