@@ -4,7 +4,9 @@ certificate, for signed-in inspectors."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
+from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
@@ -16,6 +18,7 @@ from signing.errors import StatusUnavailable
 from ..db import begin_write
 from ..models import Authority, Certificate, CertificateVersion, Staff, StatusListRow
 from .audit import record
+from .certificates import current_version, shown_state_of
 from .context import IssuingContext
 from .status_lists import entries
 
@@ -111,3 +114,30 @@ def credential_for_partner(session: Session, identifier: str, client_id: str) ->
             reason=identifier,
         )
     return version
+
+
+@dataclass(frozen=True)
+class NumberCheck:
+    """The answer to a check of an electronic certificate typed in by number and holder name:
+    its shown state (``active``, ``suspended``, ``expired``, ``revoked``, ``cancelled``) or
+    ``not_found``, and the certificate's current version when found."""
+
+    verdict: str
+    version: CertificateVersion | None = None
+
+
+def check_number(session: Session, number: str, name: str, today: dt.date) -> NumberCheck:
+    """Check an electronic certificate by number and holder name, both as printed or shown (the
+    number alone answers nothing, as on the paper-certificate check): the newest published
+    certificate with that number whose current holder name matches."""
+    wanted = " ".join(name.split())
+    found = session.scalars(
+        select(Certificate)
+        .where(Certificate.number == "".join(number.split()).upper(), Certificate.published())
+        .order_by(Certificate.id.desc())
+    ).all()
+    for certificate in found:
+        version = current_version(certificate)
+        if version.holder_name == wanted:
+            return NumberCheck(shown_state_of(certificate, today), version)
+    return NumberCheck("not_found")

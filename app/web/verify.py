@@ -19,7 +19,7 @@ from ..messages import VERDICTS, text_for
 from ..security import csrf_exempt, limiter
 from ..services import access, legacy, photos
 from ..services.container import services
-from ..services.verification import full_record, online_verifier
+from ..services.verification import check_number, full_record, online_verifier
 from .audited import record_view
 
 bp = Blueprint("verify", __name__)
@@ -95,6 +95,18 @@ def legacy_lookup() -> str:
     found = legacy.check(get_session(), number, name, services().clock.today()) if number and name else None
     return render_template(
         "legacy_lookup.html", found=found, number=number, name=name, mask_name=mask_name, mask_id=mask_id
+    )
+
+
+@bp.get("/check")
+@limiter.limit(PUBLIC_LIMIT)
+def number_check() -> str:
+    """Check an electronic certificate by number and holder name (the scanner's fallback when
+    there is no camera): the state, with the holder's name and ID masked as on the verify page."""
+    number, name = request.args.get("number", "").strip(), request.args.get("name", "").strip()
+    found = check_number(get_session(), number, name, services().clock.today()) if number and name else None
+    return render_template(
+        "number_check.html", found=found, number=number, name=name, mask_name=mask_name, mask_id=mask_id
     )
 
 

@@ -90,6 +90,25 @@
     tick();
   }
 
+  // Without a camera: a photo of the code, decoded here like a camera frame.
+  document.getElementById("photo").addEventListener("change", function (event) {
+    var file = event.target.files[0];
+    var hint = document.getElementById("photo-hint");
+    hint.textContent = "";
+    if (!file) return;
+    ZXingWASM.readBarcodes(file, { formats: ["QRCode"], tryHarder: true })
+      .then(function (results) {
+        if (!results.length) { hint.textContent = words["no-code"]; return; }
+        lastText = null;  // the same code again is checked again
+        trustReady.then(function (trust) { handle(results[0].text, trust); });
+      })
+      .catch(function () { hint.textContent = words["no-code"]; });
+  });
+  function noCamera() {
+    document.getElementById("scan-hint").textContent = words["no-camera"];
+    video.hidden = true;
+  }
+
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(function () {});
   var cached = readCache();
   showAge(cached);
@@ -97,8 +116,9 @@
   trustReady.then(function (trust) {
     showAge(trust);
     setInterval(function () { showAge(trust); }, 30000);
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) throw new Error("no camera");
     return navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
       .then(function (stream) { video.srcObject = stream; return video.play(); })
       .then(function () { scanLoop(trust); });
-  }).catch(function () { document.getElementById("scan-hint").textContent = words["no-camera"]; });
+  }).catch(noCamera);
 })();
