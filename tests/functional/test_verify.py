@@ -205,3 +205,30 @@ def test_inspector_photo_only_through_a_verified_code(
     assert app.test_client().get(url).status_code == 404  # and useless to anyone not signed in
     monkeypatch.setattr(verify, "PHOTO_GRANT_SECONDS", -1)
     assert client.get(url).status_code == 404  # and it expires
+
+
+def test_check_by_number(client: FlaskClient, session: Session, province: Province) -> None:
+    """The scanner's fallback: number and name typed in; the state in words, the holder masked."""
+    cert = issue(session, province)
+    url = f"/check?number={cert.number}&name=张三明"
+    page = client.get(url).get_data(as_text=True)
+    assert '<p class="verdict-word">有效</p>' in page and f"张*明 · {mask_id(HOLDER)}" in page
+    assert cert.authority.name in page and "经营性道路旅客运输驾驶员、经营性道路货物运输驾驶员" in page
+    wrong = client.get(f"/check?number={cert.number}&name=张三").get_data(as_text=True)
+    assert '<p class="verdict-word">查无此证</p>' in wrong and "没有该证号和姓名的电子证照。" in wrong
+    assert mask_id(HOLDER) not in wrong  # the number alone tells nothing
+    admin = province.actor(session, "jinan_admin")
+    certs.perform(session, province.context, admin, "suspend", cert.id, certs.ActionInput(reason="违章"))
+    session.commit()
+    assert '<p class="verdict-word">暂扣</p>' in client.get(url).get_data(as_text=True)
+    certs.perform(session, province.context, admin, "revoke", cert.id, certs.ActionInput(reason="违章"))
+    session.commit()
+    assert '<p class="verdict-word">吊销</p>' in client.get(url).get_data(as_text=True)
+
+
+def test_check_by_number_is_rate_limited(client: FlaskClient) -> None:
+    for _ in range(60):
+        client.get("/check?number=1&name=x")
+    response = client.get("/check?number=1&name=x")
+    assert response.status_code == 429
+    assert "操作过于频繁，请稍候再试。" in response.get_data(as_text=True)
