@@ -10,6 +10,7 @@ import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from babel import Locale
 from flask import Flask, Response, current_app, g, request
@@ -51,6 +52,18 @@ def local_day(value: dt.date | str) -> str:
     if str(g.get("locale", "zh_CN")) == "en":
         return day.isoformat()
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def list_separator() -> str:
+    """What separates the items of a list in a sentence: 、 in Chinese, a comma in English."""
+    return ", " if str(g.get("locale", "zh_CN")) == "en" else "、"
+
+
+def language_url(language: str) -> str:
+    """This page in ``language``: its path and its query (a search's words, the page number) kept,
+    only ``lang`` set."""
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return f"{request.script_root}{request.path}?{urlencode([*kept, ('lang', language)])}"
 
 
 def _babel_locale() -> Locale:
@@ -115,6 +128,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["day"] = local_day
+    app.jinja_env.globals["list_separator"] = list_separator
+    app.jinja_env.globals["language_url"] = language_url
 
     @app.before_request
     def _locale() -> None:

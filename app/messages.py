@@ -292,9 +292,31 @@ MESSAGES = {
     "platform_gave_up": N_("Given up after too many failed attempts. The last: %(last)s"),
     "platform_message_not_found": N_("There is no such message for the platform."),
     "platform_message_not_dead": N_("This message is no longer waiting to be sent again. Reload the page."),
+    # the events of a certificate's history (audit actions with a certificate as target)
+    "event_certificate.issue": N_("Issued"),
+    "event_certificate.renew": N_("Renewed"),
+    "event_certificate.reissue": N_("Reissued"),
+    "event_certificate.change": N_("Changed"),
+    "event_certificate.suspend": N_("Suspended"),
+    "event_certificate.lift": N_("Suspension lifted"),
+    "event_certificate.revoke": N_("Revoked"),
+    "event_certificate.cancel": N_("Cancelled"),
+    "event_certificate.resign": N_("Signed again with a new key"),
+    "event_certificate.credential": N_("Credential fetched by a partner"),
+    "event_certificate.view": N_("Record opened by staff"),
+    "event_certificate.pdf": N_("Printable certificate downloaded"),
+    "event_verification.full_view": N_("Full record viewed by an inspector"),
+    "event_refused": N_("%(action)s: refused"),
+    "event_other": N_("Other event"),
+    # the states of a certificate
+    "state_active": N_("Active"),
+    "state_suspended": N_("Suspended"),
+    "state_expired": N_("Expired"),
+    "state_revoked": N_("Revoked"),
+    "state_cancelled": N_("Cancelled"),
 }
 
-NAMED = ("item", "case_stage", "channel", "material", "step")
+NAMED = ("item", "case_stage", "channel", "material", "step", "state")
 """The vocabularies of applications that :func:`name_of` puts in words."""
 
 VERDICTS = (
@@ -348,6 +370,18 @@ def name_of(vocabulary: str, value: str, translate: Callable[[str], str] | None 
     ``translate`` (default: the request's); the value itself if the catalogue has no words for it."""
     assert vocabulary in NAMED, vocabulary
     return text_for(f"{vocabulary}_{value}", None, translate) or value
+
+
+def event_name(action: str, translate: Callable[[str], str] | None = None) -> str:
+    """An audit event's action (``certificate.suspend``, ``certificate.suspend.refused``,
+    ``verification.full_view``) in words in the language of ``translate`` (default: the request's);
+    never the code itself."""
+    refused = action.endswith(".refused")
+    base = action.removesuffix(".refused")
+    words = text_for(f"event_{base}", None, translate) or text_for("event_other", None, translate) or base
+    if refused:
+        return text_for("event_refused", {"action": words}, translate) or words
+    return words
 
 
 @lru_cache(maxsize=1)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from signing import CATEGORIES_BY_CODE, validate_id_number
 from signing.errors import IdentifierError
 
+from ..messages import MESSAGES
 from ..models import Certificate, LegacyCertificate, Staff
 from ..models.enums import ServiceItem
 from . import access
@@ -76,7 +77,8 @@ def import_file(session: Session, clock: Clock, actor: Staff, filename: str, dat
         try:
             id_number = validate_id_number(normalize(cells["id_number"]), today=today)
         except IdentifierError as exc:
-            bad("id_number", N_("The ID number is not valid: %(detail)s."), detail=str(exc))
+            # the reason's words from the catalogue (the error's own text is an English detail)
+            bad("id_number", MESSAGES.get(exc.reason, MESSAGES["id_number_shape"]))
             id_number = ""
         try:
             categories = parse_categories(cells["categories"])

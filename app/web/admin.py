@@ -30,7 +30,7 @@ from ..services.sessions import end_sessions
 from .audited import record_view
 from .forms import CANCEL_REASONS, ActionForm, LoginForm
 from .guards import holder_managed_certificate, login_required, staff_required, visible_certificate
-from .messages import message_for, text_for
+from .messages import event_name, message_for, text_for
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -184,18 +184,6 @@ def act(certificate_id: int, action: str) -> Response:
     return redirect(url_for("admin.certificate", certificate_id=certificate_id))
 
 
-ACTION_NAMES = {
-    "certificate.issue": _l("Issued"),
-    "certificate.renew": _l("Renewed"),
-    "certificate.reissue": _l("Reissued"),
-    "certificate.change": _l("Changed"),
-    "certificate.suspend": _l("Suspended"),
-    "certificate.lift": _l("Suspension lifted"),
-    "certificate.revoke": _l("Revoked"),
-    "certificate.cancel": _l("Cancelled"),
-}
-
-
 def _reason_words(reason: str) -> str:
     """An audit event's reason in words: a code (a refusal, a cancellation reason) or staff's text."""
     cancelled = {code.value: words for code, words in CANCEL_REASONS.items()}
@@ -214,7 +202,7 @@ def _names() -> dict[str, Any]:
     return {
         # The locale's language, not its text (Babel builds that anew each time): en or zh_CN.
         "CATEGORY_NAMES": _CATEGORY_NAMES[getattr(get_locale(), "language", None) == "en"],
-        "ACTION_NAMES": ACTION_NAMES,
+        "event_name": event_name,
         "shown_state": lambda certificate: certs.shown_state_of(certificate, services().clock.today()),
         "reason_words": _reason_words,
     }
