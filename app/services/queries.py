@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ..models import AuditEvent, Certificate, CertificateVersion, Practitioner, Staff
 from .access import visible_certificates
 from .certificates.state import LIVE, shown_state_sql
+from .clock import CHINA
 
 PAGE_SIZE = 20
 
@@ -92,3 +93,37 @@ def events(session: Session, certificate: Certificate) -> list[AuditEvent]:
             .order_by(AuditEvent.seq.desc())
         )
     )
+
+
+@dataclass(frozen=True)
+class Check:
+    """One code an inspector verified signed in (so saw the full record of): when, and whose."""
+
+    at: dt.datetime
+    certificate: Certificate | None  # None if the certificate is no longer there
+
+
+CHECK_ACTION = "verification.full_view"
+"""The audit event a signed-in inspector's check leaves (``app.services.verification.full_record``)."""
+
+
+def checks_on(session: Session, inspector: Staff, day: dt.date, limit: int = 200) -> list[Check]:
+    """The checks ``inspector`` made on ``day`` (a date in China), newest first, from the audit log."""
+    start = dt.datetime.combine(day, dt.time(), tzinfo=CHINA)
+    events = session.execute(
+        select(AuditEvent.occurred_at, AuditEvent.target_id)
+        .where(
+            AuditEvent.actor == inspector.username,
+            AuditEvent.action == CHECK_ACTION,
+            AuditEvent.target_type == "certificate",
+            AuditEvent.occurred_at >= start,
+            AuditEvent.occurred_at < start + dt.timedelta(days=1),
+        )
+        .order_by(AuditEvent.seq.desc())
+        .limit(limit)
+    ).all()
+    ids = {int(target) for _, target in events if target.isdigit()}
+    found = (
+        {c.id: c for c in session.scalars(select(Certificate).where(Certificate.id.in_(ids)))} if ids else {}
+    )
+    return [Check(at, found.get(int(target)) if target.isdigit() else None) for at, target in events]

@@ -55,7 +55,7 @@ def login() -> str | Response:
             flash(f"{wrong} {message_for(refused)}" if locked else wrong, "error")
         else:
             login_user(staff)
-            landing = "main.index" if staff.role == Role.INSPECTOR else "admin.dashboard"
+            landing = "verify.inspector_home" if staff.role == Role.INSPECTOR else "admin.dashboard"
             return redirect(url_for(landing))
     return render_template("admin/login.html", form=form)
 

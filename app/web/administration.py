@@ -199,6 +199,36 @@ def staff_active(staff_id: int) -> Any:
     return redirect(url_for("administration.staff"))
 
 
+@bp.get("/me")
+@login_required
+def mine() -> str:
+    """The staff member's own service items and stages (what the pages will offer him), and
+    whether his authority implements each item in its region."""
+    if not isinstance(current_user._get_current_object(), Staff):
+        abort(403)
+    session = get_session()
+    held: dict[ServiceItem, list[Stage]] = {}
+    for item, stage in access.held_stages(current_user):
+        held.setdefault(ServiceItem(item), []).append(Stage(stage))
+    rows = [
+        (item, [s for s in Stage if s in held[item]], _implements(session, current_user, item))
+        for item in ServiceItem
+        if item in held
+    ]
+    return render_template("admin/mine.html", rows=rows)
+
+
+def _implements(session: Any, actor: Staff, item: ServiceItem) -> bool:
+    """Whether ``actor``'s authority is the implementing body of ``item`` in its own region."""
+    try:
+        return (
+            authorities.implementing_authority(session, actor.authority.region_code, item).id
+            == actor.authority_id
+        )
+    except DomainError:  # unassigned or doubly assigned
+        return False
+
+
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 def password() -> Any:

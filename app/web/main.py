@@ -31,6 +31,7 @@ _HOLDER_PLACES = (
     Place("holder.password", _l("Change password")),
 )
 _INSPECTOR_PLACES = (
+    Place("verify.inspector_home", _l("Inspection")),
     Place("verify.scan", _l("Scan a certificate")),
     Place("verify.legacy_lookup", _l("Paper or IC-card certificate")),
     Place("administration.password", _l("Change password")),

@@ -17,10 +17,12 @@ from ..db import get_read_engine, get_session, read_only
 from ..i18n import gettext
 from ..messages import VERDICTS, text_for
 from ..security import csrf_exempt, limiter
-from ..services import access, legacy, photos
+from ..services import access, legacy, photos, queries
+from ..services.access import Area
 from ..services.container import services
 from ..services.verification import check_number, full_record, online_verifier
 from .audited import record_view
+from .guards import requires
 
 bp = Blueprint("verify", __name__)
 PUBLIC_LIMIT = "60 per minute; 600 per hour"
@@ -140,6 +142,15 @@ def inspector_photo(grant: str) -> Response:
 def scan() -> str:
     """The inspector's scanner: camera decoding and offline verification in the browser."""
     return render_template("scan.html", reasons={code: text_for(code) for code in VERDICTS})
+
+
+@bp.get("/inspect")
+@requires(Area.INSPECTION)
+def inspector_home() -> str:
+    """The inspector's page after signing in: scan, check a paper or IC-card certificate, and the
+    checks he made today (from the audit log)."""
+    checks = queries.checks_on(get_session(), current_user, services().clock.today())
+    return render_template("inspector.html", checks=checks)
 
 
 @bp.get("/sw.js")

@@ -7,8 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from flask import Flask
+from playwright.sync_api import Browser, Page, expect
 
+from ..functional.admin_client import login, window_issue
 from ..helpers import id_number
 from ..registry import PASSWORD, Province
 
@@ -60,4 +62,30 @@ def test_wrong_password(browser: Browser, live_server: str, province: Province) 
     page.fill("#password", "nope")
     page.click("button[type=submit]")
     assert page.locator(".flash").inner_text() == "用户名或密码错误。"
+    page.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_a_clerk_sees_only_his_actions_and_his_items(
+    browser: Browser, live_server: str, app: Flask, province: Province, width: int, tmp_path: Path
+) -> None:
+    office = app.test_client()
+    login(office, "jinan_admin")
+    issued = window_issue(office, HOLDER, "张三明", ["1"], "clerk-view")
+    certificate = issued.request.path
+    assert certificate.startswith("/admin/certificates/"), certificate
+    page = browser.new_page(viewport={"width": width, "height": 740 if width == 360 else 800}, locale="zh-CN")
+    sign_in(page, live_server, "jinan_clerk")  # granted issue and renew, at the conclude stage
+    page.goto(live_server + certificate)
+    expect(page.locator("summary:has-text('暂扣')")).to_have_count(0)
+    expect(page.locator("summary:has-text('吊销')")).to_have_count(0)
+    expect(page.locator("a#apply-cancel")).to_have_count(0)
+    page.click("nav >> text=我的事项与环节")
+    expect(page.locator("h1")).to_have_text("我的事项与环节")
+    expect(page.locator("#item-issue")).to_contain_text("从业资格证核发")
+    expect(page.locator("#item-issue")).to_contain_text("办结")
+    expect(page.locator("#item-renew")).to_contain_text("从业资格证换发")
+    expect(page.locator("#my-items tr[id^=item-]")).to_have_count(2)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=str(tmp_path / f"mine-{width}.png"), full_page=True)
     page.close()

@@ -176,10 +176,17 @@ def test_inspector_pages_fit_a_phone_and_sign_out(
     page.get_by_label("用户名").fill("jinan_inspector")
     page.get_by_label("密码").fill(STAFF_PASSWORD)
     page.locator("main button[type=submit]").click()
-    expect(page).to_have_url(live_server + "/")
+    expect(page).to_have_url(live_server + "/inspect")  # his own page, not the public home page
+    expect(page.locator("h1")).to_have_text("执法检查")
+    expect(page.locator("#checks-today")).to_contain_text("今天还没有核验。")
+    fits(page, tmp_path, "inspector-home")
+    tappable(page.locator("main a#scan[href='/scan']"))
+    tappable(page.locator("main a#paper[href='/legacy']"))
+    tappable(sign_out(page))
+
+    page.goto(live_server + "/")
     fits(page, tmp_path, "index-inspector")
     tappable(page.locator("main .next a[href='/scan']"))
-    tappable(sign_out(page))
 
     page.goto(live_server + "/scan")
     fits(page, tmp_path, "scan")
@@ -189,6 +196,11 @@ def test_inspector_pages_fit_a_phone_and_sign_out(
     expect(page.locator("#full-record .badge")).to_have_text("有效")
     fits(page, tmp_path, "verdict-inspector")
     tappable(sign_out(page))
+
+    page.goto(live_server + "/inspect")  # the check just made is listed, whose it was and when
+    expect(page.locator("#checks-today li")).to_have_count(1)
+    expect(page.locator("#checks-today li")).to_contain_text("张三明")
+    fits(page, tmp_path, "inspector-home-checked")
 
     page.goto(live_server + "/legacy?number=P1&name=张三明")
     expect(page.locator(".verdict-word")).to_have_text("有效")

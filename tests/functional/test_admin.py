@@ -55,7 +55,7 @@ def test_login_is_rate_limited(client: FlaskClient, province: Province) -> None:
 
 
 def test_inspector_cannot_use_admin_pages(client: FlaskClient, province: Province) -> None:
-    assert login(client, "jinan_inspector").headers["Location"] == "/"
+    assert login(client, "jinan_inspector").headers["Location"] == "/inspect"
     assert client.get("/admin/").status_code == 403
 
 

@@ -231,5 +231,10 @@ def test_inspectors_pages_link_only_to_what_they_may_open(client: FlaskClient, p
     login(client, "jinan_inspector")
     page = client.get("/admin/password").get_data(as_text=True)
     nav = re.search(r'<nav class="places".*?</nav>', page, re.S)
-    assert nav and re.findall(r'href="([^"]+)"', nav.group(0)) == ["/scan", "/legacy", "/admin/password"]
+    assert nav and re.findall(r'href="([^"]+)"', nav.group(0)) == [
+        "/inspect",
+        "/scan",
+        "/legacy",
+        "/admin/password",
+    ]
     assert 'href="/admin/"' not in page and 'class="admin-nav"' not in page
