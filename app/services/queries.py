@@ -109,7 +109,9 @@ CHECK_ACTION = "verification.full_view"
 
 def checks_on(session: Session, inspector: Staff, day: dt.date, limit: int = 200) -> list[Check]:
     """The checks ``inspector`` made on ``day`` (a date in China), newest first, from the audit log."""
-    start = dt.datetime.combine(day, dt.time(), tzinfo=CHINA)
+    # In UTC: SQLite keeps times as UTC text without their offset, so an offset given here would
+    # be dropped, not converted (the day would start 8 hours late).
+    start = dt.datetime.combine(day, dt.time(), tzinfo=CHINA).astimezone(dt.UTC)
     events = session.execute(
         select(AuditEvent.occurred_at, AuditEvent.target_id)
         .where(

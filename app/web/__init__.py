@@ -26,11 +26,14 @@ from . import (
     verify,
 )
 from .converters import RowId
+from .messages import event_name, name_of, text_for
 
 
 def register_blueprints(app: Flask) -> None:
-    """Register the URL converters and every blueprint."""
+    """Register the URL converters, the catalogue's words for templates and every blueprint."""
     app.url_map.converters["id"] = RowId
+    # Globals, not context: macros imported without context (state badges, …) see them too.
+    app.jinja_env.globals.update(name_of=name_of, text_for=text_for, event_name=event_name)
     app.register_blueprint(main.bp)
     app.register_blueprint(trust.bp)
     app.register_blueprint(admin.bp)

@@ -30,7 +30,7 @@ from ..services.sessions import end_sessions
 from .audited import record_view
 from .forms import CANCEL_REASONS, ActionForm, LoginForm
 from .guards import holder_managed_certificate, login_required, staff_required, visible_certificate
-from .messages import event_name, message_for, text_for
+from .messages import message_for, text_for
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -202,7 +202,6 @@ def _names() -> dict[str, Any]:
     return {
         # The locale's language, not its text (Babel builds that anew each time): en or zh_CN.
         "CATEGORY_NAMES": _CATEGORY_NAMES[getattr(get_locale(), "language", None) == "en"],
-        "event_name": event_name,
         "shown_state": lambda certificate: certs.shown_state_of(certificate, services().clock.today()),
         "reason_words": _reason_words,
     }

@@ -92,11 +92,9 @@ def _time_words(application: Application) -> str:
 @bp.app_context_processor
 def _vocabulary() -> dict[str, Any]:
     return {
-        "name_of": name_of,
         "time_words": _time_words,
         "overdue": _overdue,
         "mask_id": mask_id,
-        "text_for": text_for,
         "STEP_BUTTONS": BUTTONS,
     }
 

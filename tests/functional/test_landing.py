@@ -147,3 +147,27 @@ def test_holders_have_no_items_page(client: FlaskClient, session: Session, provi
     session.commit()
     post_form(client, "/me/login", "/me/login", {"id_number": holder, "password": HOLDER_PASSWORD})
     assert client.get("/admin/me").status_code == 403
+
+
+def test_todays_checks_follow_the_china_day_on_every_database(session: Session, province: Province) -> None:
+    """Reproduces a hole: SQLite keeps times as UTC text and dropped the offset of China's
+    midnight, so from 00:00 to 08:00 China time the inspector's list was empty (and showed
+    yesterday's checks until 08:00)."""
+    from app.services.audit import record
+
+    cert = issue(session, province)
+    inspector = province.actor(session, "jinan_inspector")
+    for at in ("2026-11-29T15:30:00+00:00", "2026-11-29T16:30:00+00:00"):  # 23:30 and 00:30 in China
+        record(
+            session,
+            actor=inspector.username,
+            action=queries.CHECK_ACTION,
+            target_type="certificate",
+            target_id=str(cert.id),
+            at=dt.datetime.fromisoformat(at),
+        )
+    session.flush()
+    nov29 = queries.checks_on(session, inspector, dt.date(2026, 11, 29))
+    nov30 = queries.checks_on(session, inspector, dt.date(2026, 11, 30))
+    assert [c.at.replace(tzinfo=None).hour for c in nov29] == [15]
+    assert [c.at.replace(tzinfo=None).hour for c in nov30] == [16]
