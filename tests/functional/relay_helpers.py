@@ -247,5 +247,7 @@ def check_ledger(
     for key, n in delivered.items():
         allowed = attempts.get(key, 0) + unaccounted[key]
         assert n == 1 or n <= allowed, f"{key} delivered {n} times in {attempts.get(key)} attempts"
-    assert not [r for r in found["requests"] if r["outcome"] in ("bad_key", "bad_request")]
+    # A request the platform could not read comes only from a relay killed while sending it.
+    unreadable = [r for r in found["requests"] if r["outcome"] in ("bad_key", "bad_request")]
+    assert not [r for r in unreadable if excused is None or not excused(r)], unreadable
     return {"deliveries": len(deliveries), "duplicates": sum(n - 1 for n in delivered.values())}

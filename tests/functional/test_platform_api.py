@@ -20,13 +20,26 @@ from app.models.enums import CaseStage, Role, ServiceItem, Stage
 from app.services import applications as apps
 from app.services import authorities
 from app.services.applications import platform
+from app.services.clock import CHINA
 from app.services.container import services
+from app.services.working_days import add_working_days, working_days_between
 from signing import credit_code_check_char
 
 from ..helpers import id_number
 from ..registry import JINAN, QINGDAO, Province
 from .partner_helpers import bearer
-from .platform_helpers import APPLICANT, FORM_PDF, JPEG, PNG, PUSH, application, blobs, connect, push
+from .platform_helpers import (
+    APPLICANT,
+    FORM_PDF,
+    JPEG,
+    PNG,
+    PUSH,
+    SUBMITTED,
+    application,
+    blobs,
+    connect,
+    push,
+)
 
 EN = {"Accept-Language": "en"}
 
@@ -59,7 +72,11 @@ def test_a_push_becomes_a_case_and_the_same_push_again_is_the_first_answer(
     body = first.get_json()
     assert body["case_number"] == "PT-2026-000001" and body["stage"] == "accept"
     assert body["item_code"] == "000117001000" and body["implementing_body"] == JINAN
-    assert body["channel"] == "platform_online" and body["time_left"] == 5 and body["due"]
+    # 5 working days for acceptance, counted from the day it was submitted (China time); time
+    # left from today (which is a later day when the test runs just after China's midnight)
+    due = add_working_days(SUBMITTED.date(), 5).due
+    assert body["channel"] == "platform_online" and body["due"] == due.isoformat()
+    assert body["time_left"] == working_days_between(dt.datetime.now(CHINA).date(), due)
     assert [(m["kind"], m["filename"], m["size"]) for m in body["materials"]] == [
         ("application_form", "申请表.pdf", len(FORM_PDF)),
         ("photo", "photo.png", len(PNG)),
