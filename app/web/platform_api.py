@@ -143,16 +143,16 @@ def case_json(application: Application) -> dict[str, Any]:
     }
 
 
-def _open(new: apps.NewCase, pushed: apps.Pushed) -> tuple[Application, bool]:
+def _open(new: apps.NewCase, pushed: apps.Pushed, checked: apps.Checked) -> tuple[Application, bool]:
     """Open the case; when the same case number was pushed at the same moment (and the other push
     won), once more: now it is the same push again, or a conflicting one."""
     context = services().issuing
     try:
-        return apps.open_from_platform(get_session(), context, services().blobs, new, pushed)
+        return apps.open_from_platform(get_session(), context, services().blobs, new, pushed, checked)
     except Conflict as exc:
         if exc.code != "concurrent_change":
             raise
-    return apps.open_from_platform(get_session(), context, services().blobs, new, pushed)
+    return apps.open_from_platform(get_session(), context, services().blobs, new, pushed, checked)
 
 
 @bp.post("/api/v1/platform/applications")
@@ -182,7 +182,7 @@ def push() -> tuple[Response, int]:
         pushed.implementing_body, platform.content_hash(pushed.raw, uploads), pusher.client.client_id
     )
     try:
-        application, created = _open(new, given)
+        application, created = _open(new, given, pushed.checked)
     except DomainError as exc:
         materials.discard(services().blobs, uploads)
         return _refused(exc)

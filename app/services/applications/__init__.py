@@ -5,6 +5,7 @@ up by ID number (:mod:`.prerequisites`)."""
 from .cases import (
     STEPS,
     Applicant,
+    Checked,
     NewCase,
     Pushed,
     StepInput,
@@ -26,6 +27,7 @@ __all__ = [
     "ITEMS",
     "STEPS",
     "Applicant",
+    "Checked",
     "ItemSpec",
     "NewCase",
     "Pushed",

@@ -280,7 +280,12 @@ class Pushed:
 
 
 def open_from_platform(
-    session: Session, context: IssuingContext, blobs: BlobStore, new: NewCase, pushed: Pushed
+    session: Session,
+    context: IssuingContext,
+    blobs: BlobStore,
+    new: NewCase,
+    pushed: Pushed,
+    checked: Checked | None = None,
 ) -> tuple[Application, bool]:
     """A case the platform pushed, and whether it is new. The same case number again with the
     same content is the first answer; with different content it is refused
@@ -296,7 +301,7 @@ def open_from_platform(
                 number=new.case_number,
             )
         return existing, False
-    checked = check(new, context.clock.today())
+    checked = checked or check(new, context.clock.today())
     with step(session):
         authority = session.scalars(
             select(Authority).where(Authority.credit_code == pushed.implementing_body)

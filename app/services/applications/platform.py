@@ -30,7 +30,7 @@ from ...models.enums import Channel
 from ...storage import BlobStore
 from ..errors import DomainError, InvalidFields, RuleViolation
 from . import materials
-from .cases import NewCase, check
+from .cases import Checked, NewCase, check
 from .items import BY_PLATFORM_CODE, MATERIAL_KINDS
 from .materials import Upload
 
@@ -128,6 +128,8 @@ class Push:
     materials: tuple[MaterialPart, ...]
     raw: Mapping[str, Any]
     """As sent (for the content hash)."""
+    checked: Checked
+    """The applicant and form as checked here (opening the case does not check them again)."""
 
 
 class RefusedMaterials(DomainError):
@@ -274,8 +276,9 @@ def parse_push(raw: Any, parts: Mapping[str, str], now: dt.datetime, *, max_mate
         case_number=number,
         submitted_at=submitted_at,
     )
+    checked: Checked | None = None
     try:
-        check(case, now.date())
+        checked = check(case, now.date())
     except InvalidFields as exc:
         for name, reason in exc.errors.items():
             section = name.split(".", 1)[0]
@@ -286,7 +289,8 @@ def parse_push(raw: Any, parts: Mapping[str, str], now: dt.datetime, *, max_mate
         errors.setdefault(name, "invalid_text")
     if errors:
         raise InvalidFields(errors)
-    return Push(case, body, listed, raw)
+    assert checked is not None
+    return Push(case, body, listed, raw, checked)
 
 
 def unstorable(raw: Any, root: str = "application") -> list[str]:

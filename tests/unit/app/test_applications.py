@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Application, ApplicationEvent, AuditEvent, Certificate, ExamResult, PlatformMessage
+from app.models import Application, ApplicationEvent, AuditEvent, Certificate, PlatformMessage
 from app.models.enums import CaseStage, Role, ServiceItem, Stage
 from app.services import applications as apps
 from app.services import authorities
@@ -20,6 +20,7 @@ from app.services.applications import materials
 from app.services.container import services
 from app.services.errors import Conflict, InvalidFields, NotFound, PermissionDenied, RuleViolation
 
+from ...functional.case_data import passed_exam
 from ...helpers import id_number, on_day
 from ...registry import PASSWORD, Province
 
@@ -58,23 +59,6 @@ def window_case(session: Session, province: Province, actor, form=None, item="is
         actor,
         apps.NewCase(item=item, applicant=APPLICANT, form=form or {"categories": [2]}, uploads=[upload()]),
     )
-
-
-def passed_exam(session: Session, category: int) -> None:
-    session.add(
-        ExamResult(
-            id_number=APPLICANT["id_number"],
-            name=APPLICANT["name"],
-            category=category,
-            exam_date=DAY - dt.timedelta(days=10),
-            score=90,
-            passed=True,
-            source="entered",
-            recorded_by="t",
-            recorded_at=dt.datetime(2026, 2, 1, tzinfo=dt.UTC),
-        )
-    )
-    session.flush()
 
 
 def step(session, province, actor, case, name, day=DAY, **given):  # type: ignore[no-untyped-def]
