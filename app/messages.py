@@ -13,7 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel.support import NullTranslations, Translations
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
+
+from signing import CATEGORIES_BY_CODE
 
 
 def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "translate later"
@@ -349,13 +351,18 @@ def text_for(
     code: str, params: Mapping[str, object] | None = None, translate: Callable[[str], str] | None = None
 ) -> str | None:
     """The message for ``code`` in the language of ``translate`` (default: the request's), with
-    ``params`` filled in; ``None`` for a code the catalogue does not know."""
+    ``params`` filled in; ``None`` for a code the catalogue does not know. A ``category`` parameter
+    holds a category's code and is shown as its name in the same language."""
     template = MESSAGES.get(code)
     if template is None:
         return None
     text = (translate or gettext)(template)
+    filled = dict(params or {})
+    category = CATEGORIES_BY_CODE.get(filled["category"]) if "category" in filled else None
+    if category is not None:
+        filled["category"] = category.name_en if _in_english(translate) else category.name_zh
     try:
-        return text % dict(params or {})
+        return text % filled
     except (KeyError, TypeError, ValueError):
         return text.split("%(")[0].rstrip(": ")
 
@@ -390,6 +397,13 @@ def event_name(action: str, translate: Callable[[str], str] | None = None) -> st
 @lru_cache(maxsize=1)
 def _chinese() -> NullTranslations:
     return Translations.load(str(Path(__file__).parent / "translations"), ["zh"])
+
+
+def _in_english(translate: Callable[[str], str] | None) -> bool:
+    """Whether ``translate`` (default: the request's language) gives English."""
+    if translate is in_chinese:
+        return False
+    return getattr(get_locale(), "language", None) == "en"
 
 
 def in_chinese(text: str) -> str:

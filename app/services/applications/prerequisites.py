@@ -83,7 +83,7 @@ def check(session: Session, id_number: str, categories: Sequence[int], today: dt
                 Prerequisite(
                     "prerequisite_exam",
                     exam is not None,
-                    {"category": CATEGORIES_BY_CODE[category].name_zh},
+                    {"category": category},
                     found=f"{exam.exam_date.isoformat()} · {exam.score}" if exam else None,
                 )
             )

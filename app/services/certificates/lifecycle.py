@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from signing import CATEGORIES_BY_CODE, Status
+from signing import Status
 
 from ...models import Certificate, CertificateVersion, HolderCategory, Staff
 from ...models.enums import CancelReason, CertificateState, ServiceItem, VersionState
@@ -127,11 +127,10 @@ def _claim_categories(session: Session, certificate: Certificate, categories: tu
         )
     ).first()
     if held is not None:
-        name = CATEGORIES_BY_CODE[held[0]].name_zh
         raise RuleViolation(
-            f"the holder already has {name} on certificate {held[1]}",
+            f"the holder already has {held[0]} on certificate {held[1]}",
             code="duplicate_category",
-            category=name,
+            category=held[0],
             number=held[1],
         )
     session.execute(delete(HolderCategory).where(HolderCategory.certificate_id == certificate.id))

@@ -12,8 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from babel.support import Translations
+from flask import Flask
 
-from app.messages import MESSAGES, VERDICTS, text_for
+from app.messages import MESSAGES, VERDICTS, in_chinese, text_for
+from signing import CATEGORIES_BY_CODE
 
 ROOT = Path(__file__).resolve().parents[3]
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -101,3 +103,19 @@ def test_parameters_are_filled_and_missing_ones_do_not_break_the_sentence() -> N
     )
     assert text_for("renew_window", {}, str) == "Renewal is possible only from"
     assert text_for("no_such_code", {}, str) is None
+
+
+def test_a_category_code_is_named_in_the_language_of_the_message(app: Flask) -> None:
+    """A category reaches a message as its code; the reader sees its name in his language (an
+    English page once said "Passed exam: 道路旅客运输驾驶员")."""
+    with app.test_request_context("/?lang=en"):
+        assert (
+            text_for("prerequisite_exam", {"category": 1}) == f"Passed exam: {CATEGORIES_BY_CODE[1].name_en}"
+        )
+        assert text_for("prerequisite_exam", {"category": 1}, in_chinese) == (
+            f"{in_chinese(MESSAGES['prerequisite_exam']) % {'category': CATEGORIES_BY_CODE[1].name_zh}}"
+        )
+    with app.test_request_context("/?lang=zh_CN"):
+        assert CATEGORIES_BY_CODE[1].name_zh in str(
+            text_for("duplicate_category", {"category": 1, "number": "X"})
+        )
