@@ -358,7 +358,8 @@ def text_for(
         return None
     text = (translate or gettext)(template)
     filled = dict(params or {})
-    category = CATEGORIES_BY_CODE.get(filled["category"]) if "category" in filled else None
+    code_of_category = filled.get("category")
+    category = CATEGORIES_BY_CODE.get(code_of_category) if isinstance(code_of_category, int) else None
     if category is not None:
         filled["category"] = category.name_en if _in_english(translate) else category.name_zh
     try:
