@@ -234,6 +234,13 @@ MESSAGES = {
     "item_suspend": N_("Suspension of a qualification certificate"),
     "item_revoke": N_("Revocation of a qualification certificate"),
     "item_legacy_import": N_("Import of paper and IC-card certificates"),
+    "stage_accept": N_("Accept"),
+    "stage_review": N_("Review"),
+    "stage_conclude": N_("Conclude"),
+    "role_province_admin": N_("Province administrator"),
+    "role_authority_admin": N_("Authority administrator"),
+    "role_clerk": N_("Clerk"),
+    "role_inspector": N_("Inspector"),
     "case_stage_accept": N_("Waiting for acceptance"),
     "case_stage_materials": N_("Waiting for the missing materials"),
     "case_stage_review": N_("Waiting for review"),
@@ -321,8 +328,9 @@ MESSAGES = {
     "state_cancelled": N_("Cancelled"),
 }
 
-NAMED = ("item", "case_stage", "channel", "material", "step", "state")
-"""The vocabularies of applications that :func:`name_of` puts in words."""
+NAMED = ("item", "stage", "role", "case_stage", "channel", "material", "step", "state")
+"""The vocabularies that :func:`name_of` puts in words: service items, the stages staff hold, staff
+roles, and applications' stages, channels, materials and steps, certificates' states."""
 
 VERDICTS = (
     "valid",

@@ -7,12 +7,12 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth import renew_session
 from ..db import get_session
+from ..messages import name_of
 from ..models import Authority, ServiceItemAssignment, Staff
 from ..models.enums import Role, ServiceItem, Stage
 from ..services import access, authorities
@@ -25,30 +25,6 @@ from .messages import message_for
 
 bp = Blueprint("administration", __name__, url_prefix="/admin")
 
-ROLE_NAMES = {
-    Role.PROVINCE_ADMIN: _l("Province administrator"),
-    Role.AUTHORITY_ADMIN: _l("Authority administrator"),
-    Role.CLERK: _l("Clerk"),
-    Role.INSPECTOR: _l("Inspector"),
-}
-ITEM_NAMES = {
-    ServiceItem.ISSUE: _l("Issue"),
-    ServiceItem.RENEW: _l("Renew"),
-    ServiceItem.REISSUE: _l("Reissue"),
-    ServiceItem.CHANGE: _l("Change"),
-    ServiceItem.SUSPEND: _l("Suspend"),
-    ServiceItem.REVOKE: _l("Revoke"),
-    ServiceItem.CANCEL: _l("Cancel"),
-    ServiceItem.LEGACY_IMPORT: _l("Legacy import"),
-}
-STAGE_NAMES = {Stage.ACCEPT: _l("accept"), Stage.REVIEW: _l("review"), Stage.CONCLUDE: _l("conclude")}
-
-
-@bp.app_context_processor
-def _vocabulary() -> dict[str, Any]:
-    """The names of roles, service items and stages, for every page that shows one."""
-    return {"ROLE_NAMES": ROLE_NAMES, "ITEM_NAMES": ITEM_NAMES, "STAGE_NAMES": STAGE_NAMES}
-
 
 @bp.route("/staff", methods=["GET", "POST"])
 @requires(Area.STAFF)
@@ -56,11 +32,13 @@ def staff() -> Any:
     """Staff accounts (an authority administrator sees and adds their own authority's)."""
     session = get_session()
     form = StaffForm()
-    form.role.choices = [SelectChoice(r.value, ROLE_NAMES[r]) for r in access.grantable_roles(current_user)]
+    form.role.choices = [
+        SelectChoice(r.value, name_of("role", r)) for r in access.grantable_roles(current_user)
+    ]
     bodies = access.managed_authorities(get_session(), current_user)
     form.authority_id.choices = [SelectChoice(a.id, a.name) for a in bodies]
     form.permissions.choices = [
-        SelectChoice(f"{i.value}:{s.value}", f"{ITEM_NAMES[i]} · {STAGE_NAMES[s]}")
+        SelectChoice(f"{i.value}:{s.value}", f"{name_of('item', i)} · {name_of('stage', s)}")
         for i in ServiceItem
         for s in Stage
     ]
@@ -101,7 +79,7 @@ def service_items() -> Any:
     """Which authority implements each service item in each region; conflicts first."""
     session = get_session()
     form = AssignmentForm()
-    form.item.choices = [SelectChoice(i.value, ITEM_NAMES[i]) for i in ServiceItem]
+    form.item.choices = [SelectChoice(i.value, name_of("item", i)) for i in ServiceItem]
     form.authority_id.choices = [
         SelectChoice(a.id, a.name) for a in session.scalars(select(Authority).order_by(Authority.region_code))
     ]
@@ -167,7 +145,7 @@ def service_item_connected() -> Any:
     except DomainError as exc:
         flash(message_for(exc), "error")
     else:
-        words = {"region": form.region_code.data, "item": ITEM_NAMES[ServiceItem(form.item.data)]}
+        words = {"region": form.region_code.data, "item": name_of("item", str(form.item.data))}
         flash(
             _("%(item)s in %(region)s is now connected to the platform.", **words)
             if connected

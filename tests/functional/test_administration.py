@@ -81,7 +81,8 @@ def test_province_sees_and_fixes_a_conflict(client: FlaskClient, province: Provi
         },
     ).get_data(as_text=True)
     assert (
-        "配置了多个实施主体的服务事项" in page and "370100 · 暂扣: 济南市交通运输局、青岛市交通运输局" in page
+        "配置了多个实施主体的服务事项" in page
+        and "370100 · 从业资格证暂扣: 济南市交通运输局、青岛市交通运输局" in page
     )
     page = post_form(
         client,

@@ -74,10 +74,10 @@ def test_the_certificate_history_reads_as_words(app: Flask, client: FlaskClient,
 def test_permissions_on_the_staff_page_are_words(client: FlaskClient, province: Province) -> None:
     login(client, "jinan_admin")
     page = seen(client.get("/admin/staff").get_data(as_text=True))
-    assert "核发 · 办结" in page and "换发 · 办结" in page
+    assert "从业资格证核发 · 办结" in page and "从业资格证换发 · 办结" in page
     assert not re.search(r"\b(issue|renew|suspend):(accept|review|conclude)\b", page)
     english = seen(client.get("/admin/staff?lang=en").get_data(as_text=True))
-    assert "Issue · conclude" in english and "issue:conclude" not in english
+    assert "Issue of a qualification certificate · Conclude" in english and "issue:conclude" not in english
 
 
 def test_a_wrong_check_character_in_an_import_reads_as_words(client: FlaskClient, province: Province) -> None:
