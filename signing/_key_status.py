@@ -30,7 +30,11 @@ KEY_STATUS_TYP = "vnd.rtcert.key-status+jwt"
 
 
 def sign_key_status(keys: Iterable[KeyInfo], signer: Signer, *, now: int) -> str:
-    """Sign the rules of ``keys`` (which must list the signer's own key) as the key-status JWS."""
+    """Sign the rules of ``keys`` (which must list the signer's own key) as the key-status JWS.
+
+    Its ``iat`` is when these rules took effect (:func:`rules_since`), not the moment of signing,
+    and signatures are deterministic: every worker that signs the same rules with the same key
+    serves the same bytes (and the same ETag)."""
     info = signer.public.info
     if info.purpose != Purpose.KEYS or info.compromised_at is not None or not info.signs_at(now):
         raise PolicyViolation(f"key {info.kid} may not sign the key-status document now")
@@ -38,7 +42,19 @@ def sign_key_status(keys: Iterable[KeyInfo], signer: Signer, *, now: int) -> str
     if info.kid not in {k.kid for k in listed}:
         listed.append(info)
     header = {"alg": info.alg, "kid": info.kid, "typ": KEY_STATUS_TYP}
-    return sign_jws(header, {"iat": now, "keys": [k.to_dict() for k in listed]}, signer)
+    issued_at = rules_since(listed, info, now)
+    return sign_jws(header, {"iat": issued_at, "keys": [k.to_dict() for k in listed]}, signer)
+
+
+def rules_since(keys: Iterable[KeyInfo], signer: KeyInfo, now: int) -> int:
+    """The latest moment up to ``now`` at which a rule of ``keys`` took effect (a key's window
+    opened or closed, a key was marked compromised), but not before ``signer`` could sign."""
+    moments = [signer.not_before]
+    for key in keys:
+        moments.extend(
+            t for t in (key.not_before, key.not_after, key.compromised_at) if t is not None and t <= now
+        )
+    return max(moments)
 
 
 def _materials(jwks: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:

@@ -274,10 +274,12 @@ class LocalKey:
         return LocalKey(self.private, replace(self.info, **changes))
 
     def sign(self, data: bytes) -> bytes:
-        """A raw signature over ``data``."""
+        """A raw signature over ``data``; the same bytes for the same data with either algorithm
+        (ECDSA nonces are derived as RFC 6979 says), so workers signing one document agree."""
         if isinstance(self.private, ed25519.Ed25519PrivateKey):
             return self.private.sign(data)
-        r, s = decode_dss_signature(self.private.sign(data, ec.ECDSA(hashes.SHA256())))
+        algorithm = ec.ECDSA(hashes.SHA256(), deterministic_signing=True)
+        r, s = decode_dss_signature(self.private.sign(data, algorithm))
         return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
     def to_pem(self, password: bytes | None = None) -> bytes:

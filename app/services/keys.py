@@ -169,7 +169,8 @@ _signed_status: dict[tuple[str, tuple[KeyInfo, ...]], str] = {}
 
 def key_status_document(store: FileKeyStore) -> str:
     """The signed key-status document: the rules of every key that matters, signed by the newest
-    key-status key. Signed again only when a key or the signing key changes (per process);
+    key-status key. Signed again only when a key or the signing key changes (per process; every
+    process signs the same bytes, so its ETag is the same from every worker);
     :class:`KeyHandlingError` when no key-status key can sign."""
     now = int(time.time())
     signer = store.signer(Purpose.KEYS, now=now)

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from signing import FileKeyStore, KeySet, LocalKey, Purpose, key_from_jwk, key_id
+from signing import (
+    FileKeyStore,
+    KeySet,
+    LocalKey,
+    Purpose,
+    key_from_jwk,
+    key_id,
+    sign_key_status,
+    verify_key_status,
+)
 from signing.errors import BadSignature, KeyHandlingError, Malformed, UnknownKey
 
 from ...helpers import ISSUER, T0, b64url_decode, b64url_encode
@@ -129,3 +140,22 @@ def test_store_reports_broken_metadata(tmp_path: Path) -> None:
         FileKeyStore(tmp_path).infos()
     os.remove(tmp_path / "AAAAAAAAAAA.json")
     assert FileKeyStore(tmp_path / "missing").infos() == []
+
+
+@pytest.mark.parametrize("alg", ["EdDSA", "ES256"])
+def test_the_key_status_document_changes_only_when_its_rules_do(alg: str) -> None:
+    """Two workers signing the same rules, a minute apart, serve the same bytes (the ES256 document
+    once differed per worker and per restart, so its ETag never matched a cached copy)."""
+    status_key = LocalKey.generate(alg, Purpose.KEYS, not_before=T0 - 3600)
+    presentation = LocalKey.generate(alg, Purpose.PRESENTATION, not_before=T0 - 600)
+    rules = [presentation.info, status_key.info]
+    first = sign_key_status(rules, status_key, now=T0)
+    assert sign_key_status(rules, status_key, now=T0 + 60) == first
+    jwks = KeySet([presentation.public, status_key.public]).to_jwks()
+    assert verify_key_status(jwks, first)
+    claims = json.loads(b64url_decode(first.split(".")[1]))
+    assert claims["iat"] == T0 - 600  # the presentation key's window opened last
+    compromised = replace(presentation.info, compromised_at=T0 + 30)
+    later = sign_key_status([compromised, status_key.info], status_key, now=T0 + 60)
+    assert later != first
+    assert json.loads(b64url_decode(later.split(".")[1]))["iat"] == T0 + 30
