@@ -9,8 +9,8 @@ import io
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from ..models import Certificate, HolderAccount, HolderPhoto, Practitioner, Staff
 from .access import visible_certificates, visible_photos
@@ -185,8 +185,12 @@ def pending_for(session: Session, actor: Staff, photo_id: int) -> HolderPhoto | 
 def shown_to_reviewer(session: Session, actor: Staff, photo_id: int) -> HolderPhoto | None:
     """Photo ``photo_id`` if ``actor``'s review queue shows it: a pending photo they may decide on,
     or the approved photo beside it; else ``None``."""
-    query = visible_photos(
-        select(HolderPhoto).where(HolderPhoto.id == photo_id, HolderPhoto.state.in_(("pending", "approved"))),
-        actor,
+    waiting = aliased(HolderPhoto)
+    beside_a_pending_one = and_(
+        HolderPhoto.state == "approved",
+        exists().where(waiting.practitioner_id == HolderPhoto.practitioner_id, waiting.state == "pending"),
     )
-    return session.scalars(query).first()
+    query = select(HolderPhoto).where(
+        HolderPhoto.id == photo_id, or_(HolderPhoto.state == "pending", beside_a_pending_one)
+    )
+    return session.scalars(visible_photos(query, actor)).first()

@@ -118,6 +118,7 @@ def test_another_authority_neither_sees_nor_decides(
     assert events(app, "photo.review_view") == []  # nothing of the holder was shown
     decide(client, photo_id, decision="approve")
     assert other.get(f"{QUEUE}/{photo_id}.jpg").status_code == 404  # nor the approved one
+    assert client.get(f"{QUEUE}/{photo_id}.jpg").status_code == 404  # nothing waits beside it now
     province_admin = app.test_client()
     login(province_admin, "province")
     upload(phone, (1, 2, 3))
