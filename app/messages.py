@@ -81,6 +81,16 @@ MESSAGES = {
     "photo_not_image": N_("This is not a JPEG or PNG photo. Take the photo again with the phone camera."),
     "photo_too_large": N_("The photo is too large: at most %(megabytes)s MB."),
     "photo_reviewed": N_("This photo was reviewed already."),
+    "photo_reason_required": N_("Choose why the photo is rejected."),
+    "photo_note_required": N_("Say in the note what is wrong with the photo."),
+    # why a reviewer rejects a photo (the holder reads them too)
+    "photo_reason_too_dark": N_("Too dark or unevenly lit"),
+    "photo_reason_blurred": N_("Blurred or out of focus"),
+    "photo_reason_not_a_face": N_("Does not show the holder's face"),
+    "photo_reason_face_covered": N_("Face covered (hat, sunglasses, mask) or turned away"),
+    "photo_reason_background": N_("Background not plain and light"),
+    "photo_reason_framing": N_("Face too small, too large or cut off"),
+    "photo_reason_other": N_("Other problem"),
     "invalid_credit_code": N_(
         "“%(value)s” is not a unified social credit code "
         "(18 digits and capital letters, without I, O, S, V or Z)."
@@ -318,6 +328,10 @@ MESSAGES = {
     "event_certificate.view": N_("Record opened by staff"),
     "event_certificate.pdf": N_("Printable certificate downloaded"),
     "event_verification.full_view": N_("Full record viewed by an inspector"),
+    "event_photo.upload": N_("Photo uploaded by the holder"),
+    "event_photo.approve": N_("Photo approved"),
+    "event_photo.reject": N_("Photo rejected"),
+    "event_photo.review_view": N_("Photo opened for review"),
     "event_refused": N_("%(action)s: refused"),
     "event_other": N_("Other event"),
     # the states of a certificate
@@ -328,9 +342,10 @@ MESSAGES = {
     "state_cancelled": N_("Cancelled"),
 }
 
-NAMED = ("item", "stage", "role", "case_stage", "channel", "material", "step", "state")
+NAMED = ("item", "stage", "role", "case_stage", "channel", "material", "step", "state", "photo_reason")
 """The vocabularies that :func:`name_of` puts in words: service items, the stages staff hold, staff
-roles, and applications' stages, channels, materials and steps, certificates' states."""
+roles, applications' stages, channels, materials and steps, certificates' states, and the reasons a
+photo is rejected."""
 
 VERDICTS = (
     "valid",

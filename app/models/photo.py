@@ -23,4 +23,7 @@ class HolderPhoto(Base):
     uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reason_code: Mapped[str | None] = mapped_column(String(20))
+    """Why it was rejected, one of ``app.services.photos.REJECT_REASONS`` (words in the catalogue)."""
     reason: Mapped[str | None] = mapped_column(Text)
+    """The reviewer's own words beside the reason, if any."""

@@ -27,7 +27,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from signing import CATEGORIES
 
+from ..messages import name_of
 from ..models.enums import CancelReason
+from ..services.photos import REJECT_REASONS
 
 
 class LoginForm(FlaskForm):
@@ -171,13 +173,23 @@ class PhotoForm(FlaskForm):
     photo = FileField(_l("Photo"), validators=[FileRequired(_l("Choose a photo."))])
 
 
+def photo_reason_choices() -> list[SelectChoice]:
+    """Why a photo is rejected, in the user's language, after an empty first choice."""
+    return [
+        SelectChoice("", _l("Choose the reason")),
+        *(SelectChoice(c, name_of("photo_reason", c)) for c in REJECT_REASONS),
+    ]
+
+
 class PhotoReviewForm(FlaskForm):
-    """Staff approve or reject a pending photo."""
+    """Staff approve or reject a pending photo (``decision``: the button pressed); a rejection gives
+    a reason from the list and, if the reviewer wants, their own words."""
 
     decision = SelectField(
         _l("Decision"), choices=[SelectChoice("approve", _l("Approve")), SelectChoice("reject", _l("Reject"))]
     )
-    reason = StringField(_l("Reason"), validators=[Length(max=200)])
+    reason_code = SelectField(_l("Reason for rejecting"), choices=photo_reason_choices, validate_choice=False)
+    note = StringField(_l("Note for the holder (optional)"), validators=[Length(max=200)])
 
 
 class IntakeForm(FlaskForm):

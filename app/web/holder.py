@@ -130,6 +130,7 @@ def home() -> str:
         graduations=graduations,
         training_types=training_type_names(),
         schools=school_names(session, (row.school_credit_code for row in graduations)),
+        latest_photo=photos.latest(session, current_user.practitioner_id),
     )
 
 
@@ -270,7 +271,8 @@ def photo() -> Any:
     elif request.method == "POST":
         status = 422
     current = photos.approved(session, current_user.practitioner_id)
-    return render_template("holder/photo.html", form=form, current=current), status
+    latest = photos.latest(session, current_user.practitioner_id)
+    return render_template("holder/photo.html", form=form, current=current, latest=latest), status
 
 
 @bp.get("/photo.jpg")

@@ -1,17 +1,19 @@
-"""Staff review of holders' photos."""
+"""Staff review of holders' photos: whose photo it is, the new photo large beside the one approved
+before, approve or reject with a reason in words."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..db import get_session
+from ..models import HolderPhoto
+from ..services import certificates as certs
 from ..services import photos
 from ..services.errors import DomainError
+from .audited import record_view
 from .forms import PhotoReviewForm
 from .guards import staff_required
 from .messages import message_for
@@ -22,16 +24,21 @@ bp = Blueprint("photo_review", __name__, url_prefix="/admin/photos")
 @bp.get("")
 @staff_required
 def queue() -> str:
-    """Photos waiting for approval."""
+    """Photos waiting for a decision, a page at a time; each holder shown is a view of personal
+    data (name, ID number, photos), audited."""
+    result = photos.queue(get_session(), current_user, request.args.get("page", 1, type=int) or 1)
+    for item in result.items:
+        record_view("photo.review_view", "practitioner", str(item.holder.id), photo=item.photo.id)
     return render_template(
         "admin/photos.html",
-        photos=photos.pending_for(get_session(), current_user),
+        result=result,
         form=PhotoReviewForm(formdata=None),
+        current_version=certs.current_version,
     )
 
 
-def _reviewable(photo_id: int) -> Any:
-    found = next((p for p in photos.pending_for(get_session(), current_user) if p.id == photo_id), None)
+def _pending(photo_id: int) -> HolderPhoto:
+    found = photos.pending_for(get_session(), current_user, photo_id)
     if found is None:
         abort(404)
     return found
@@ -40,8 +47,11 @@ def _reviewable(photo_id: int) -> Any:
 @bp.get("/<id:photo_id>.jpg")
 @staff_required
 def image(photo_id: int) -> Response:
-    """A pending photo, for review."""
-    return Response(_reviewable(photo_id).data, mimetype="image/jpeg", headers={"Cache-Control": "no-store"})
+    """A photo the review queue shows (a pending one, or the approved one beside it)."""
+    found = photos.shown_to_reviewer(get_session(), current_user, photo_id)
+    if found is None:
+        abort(404)
+    return Response(found.data, mimetype="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
 
 @bp.post("/<id:photo_id>")
@@ -49,19 +59,22 @@ def image(photo_id: int) -> Response:
 def review(photo_id: int) -> Response:
     """Approve or reject a photo."""
     form = PhotoReviewForm()
-    if form.validate():
-        try:
-            photos.review(
-                get_session(),
-                _reviewable(photo_id),
-                current_user,
-                approve=form.decision.data == "approve",
-                reason=form.reason.data,
-            )
-        except DomainError as exc:
-            flash(message_for(exc), "error")
-        else:
-            flash(
-                _("Photo approved.") if form.decision.data == "approve" else _("Photo rejected."), "success"
-            )
-    return redirect(url_for("photo_review.queue"))
+    photo = _pending(photo_id)
+    if not form.validate():
+        flash(_("The form was incomplete or has expired. Reload the page and try again."), "error")
+        return redirect(url_for("photo_review.queue"))
+    approve = form.decision.data == "approve"
+    try:
+        photos.review(
+            get_session(),
+            photo,
+            current_user,
+            approve=approve,
+            reason_code=form.reason_code.data or None,
+            note=form.note.data,
+        )
+    except DomainError as exc:
+        flash(message_for(exc), "error")
+    else:
+        flash(_("Photo approved.") if approve else _("Photo rejected."), "success")
+    return redirect(url_for("photo_review.queue", page=request.args.get("page", type=int)))
