@@ -83,7 +83,7 @@ def test_show_screen_qr_verifies(
     page.on("request", lambda r: fetched.append(r.url) if r.url.endswith("/presentation") else None)
     page.goto(f"{live_server}/me/show/{certificate_id}")
     expect(page.locator("#qr")).to_be_visible()
-    assert page.locator("#show-band").inner_text() == "正常 有效"
+    assert page.locator("#show-band").inner_text() == "正常 · 有效"
     assert page.locator("#qr-time").inner_text() != ""
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     shot = Image.open(io.BytesIO(page.locator("#qr").screenshot()))
@@ -238,7 +238,7 @@ def test_show_screen_reads_as_the_certificate_on_one_phone_screen(
 
     expect(page.locator("#qr")).to_be_visible()
     expect(page.locator("#show-title")).to_have_text("道路运输从业人员从业资格证")
-    expect(page.locator("#show-band")).to_have_text("正常 有效")
+    expect(page.locator("#show-band")).to_have_text("正常 · 有效")
     expect(page.locator("#show-name")).to_have_text("张三明")
     expect(page.locator("#show-number")).to_have_text(HOLDER[:4] + "*" * 10 + HOLDER[-4:])
     expect(page.locator("#show-categories")).to_have_text(
@@ -274,10 +274,14 @@ def test_show_screen_in_english_without_a_photo(
 ) -> None:
     certificate_id = holder_with_certificate(app, province)
     context, page = sign_in(browser, live_server, locale="en-GB")
-    page.goto(f"{live_server}/me/show/{certificate_id}?lang=en")
+    page.goto(f"{live_server}/me?lang=en")
+    expect(page.locator("main a.show-button")).to_have_text("Show certificate")
+    page.screenshot(path=str(tmp_path / "home-en-360.png"))
+    page.locator("main a.show-button").click()
+    expect(page).to_have_url(f"{live_server}/me/show/{certificate_id}")
     expect(page.locator("#qr")).to_be_visible()
     expect(page.locator("#show-title")).to_have_text("Road Transport Practitioner Qualification Certificate")
-    expect(page.locator("#show-band")).to_have_text("Normal Active")
+    expect(page.locator("#show-band")).to_have_text("Normal · Active")
     expect(page.locator("#show-categories")).to_have_text(
         f"{CATEGORIES_BY_CODE[1].name_en}, {CATEGORIES_BY_CODE[2].name_en}"
     )
@@ -307,7 +311,7 @@ def test_show_screen_at_a_desk_and_when_suspended(
     context, page = sign_in(browser, live_server, width=1280, height=800)
     page.goto(f"{live_server}/me/show/{certificate_id}")
     expect(page.locator("#qr")).to_be_visible()
-    expect(page.locator("#show-band")).to_have_text("异常 暂扣")
+    expect(page.locator("#show-band")).to_have_text("异常 · 暂扣")
     band = page.locator("#show-band").evaluate("band => getComputedStyle(band).backgroundColor")
     assert band == "rgb(138, 90, 0)", band  # amber, not the green of a valid certificate
     for selector in ON_ONE_SCREEN:

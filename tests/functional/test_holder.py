@@ -304,18 +304,18 @@ def test_the_show_screen_says_the_one_shown_state(app, client: FlaskClient, prov
             )
             session.commit()
 
-    assert band(A) == "active: 正常 有效"
+    assert band(A) == "active: 正常 · 有效"
     with app.app_context():
         session = get_session()
         target = session.scalars(select(Certificate).where(Certificate.number == A)).one()
         kept, target.valid_until = target.valid_until, province.context.clock.today() - dt.timedelta(days=1)
         session.commit()
-        assert band(A) == "expired: 异常 已过期"
+        assert band(A) == "expired: 异常 · 已过期"
         target.valid_until = kept
         session.commit()
     act(A, "suspend", certs.ActionInput(reason="核查"))
-    assert band(A) == "suspended: 异常 暂扣"
+    assert band(A) == "suspended: 异常 · 暂扣"
     act(A, "revoke", certs.ActionInput(reason="违法"))
-    assert band(A) == "revoked: 异常 吊销"
+    assert band(A) == "revoked: 异常 · 吊销"
     act(B, "cancel", certs.ActionInput(reason="本人申请", cancel_reason="own_request"))
-    assert band(B) == "cancelled: 异常 注销"
+    assert band(B) == "cancelled: 异常 · 注销"
