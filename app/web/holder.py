@@ -24,6 +24,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from signing import mask_id
+
 from ..auth import renew_session
 from ..db import get_session
 from ..models import Certificate, GraduationCertificate
@@ -194,17 +196,20 @@ def _own(certificate_id: int) -> Certificate:
 @bp.get("/show/<id:certificate_id>")
 @holder_required
 def show(certificate_id: int) -> str:
-    """The show screen (亮证): details, status colour and a QR code refreshed every 30 s."""
+    """The show screen (亮证): the certificate as an official document on one phone screen (title,
+    photo, details, a status colour band, a moving watermark with the time) and a QR code
+    refreshed every 30 s."""
     certificate = _own(certificate_id)
     version = certs.current_version(certificate)
-    expired = certs.shown_state_of(certificate, services().clock.today()) == "expired"
     return render_template(
         "holder/show.html",
         certificate=certificate,
         version=version,
-        expired=expired,
+        state=certs.shown_state_of(certificate, services().clock.today()),
+        masked_number=mask_id(certificate.number),
         has_photo=photos.approved(get_session(), current_user.practitioner_id) is not None,
         refresh_seconds=refresh_seconds(current_app.config["PRESENTATION_LIFETIME"]),
+        now=round(time.time(), 3),
     )
 
 

@@ -271,3 +271,51 @@ def test_a_holder_cannot_open_a_certificate_of_an_unpublished_batch(
         )
     assert outcome.issued == 1
     assert [result for _, result in opened] == [404, 404, False]
+
+
+def test_the_show_screen_says_the_one_shown_state(app, client: FlaskClient, province: Province) -> None:  # type: ignore[no-untyped-def]
+    """The show screen's colour band: normal or abnormal and the state people see everywhere
+    (expired derived from the dates; revoked and cancelled told apart)."""
+    from sqlalchemy import select
+
+    from app.db import get_session
+    from app.models import Certificate
+    from app.services import certificates as certs
+
+    screens = {}
+    for holder, name, key in ((A, "张三明", "k1"), (B, "李四", "k2")):
+        phone = app.test_client()
+        page = activate(phone, holder, issue_with_code(client, holder, name, key)).get_data(as_text=True)
+        screens[holder] = (phone, re.search(r"/me/show/\d+", page).group(0))  # type: ignore[union-attr]
+
+    def band(holder: str) -> str:
+        phone, path = screens[holder]
+        page = phone.get(path).get_data(as_text=True)
+        found = re.search(r'class="show state-(\w+)".*?<p class="show-band"[^>]*>(.*?)</p>', page, re.S)
+        assert found, page
+        return found.group(1) + ": " + re.sub(r"<[^>]+>", "", found.group(2))
+
+    def act(holder: str, action: str, given: certs.ActionInput) -> None:
+        with app.app_context():
+            session = get_session()
+            target = session.scalars(select(Certificate).where(Certificate.number == holder)).one()
+            certs.perform(
+                session, province.context, province.actor(session, "jinan_admin"), action, target.id, given
+            )
+            session.commit()
+
+    assert band(A) == "active: 正常 · 有效"
+    with app.app_context():
+        session = get_session()
+        target = session.scalars(select(Certificate).where(Certificate.number == A)).one()
+        kept, target.valid_until = target.valid_until, province.context.clock.today() - dt.timedelta(days=1)
+        session.commit()
+        assert band(A) == "expired: 异常 · 已过期"
+        target.valid_until = kept
+        session.commit()
+    act(A, "suspend", certs.ActionInput(reason="核查"))
+    assert band(A) == "suspended: 异常 · 暂扣"
+    act(A, "revoke", certs.ActionInput(reason="违法"))
+    assert band(A) == "revoked: 异常 · 吊销"
+    act(B, "cancel", certs.ActionInput(reason="本人申请", cancel_reason="own_request"))
+    assert band(B) == "cancelled: 异常 · 注销"
