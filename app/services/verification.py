@@ -94,6 +94,13 @@ VIEW_ACTION = "verification.full_view"
 REPLACING = ("certificate.renew", "certificate.reissue", "certificate.change")
 """The audit actions that make a new version (and so supersede the one before)."""
 
+ENDING = {
+    CertificateState.SUSPENDED.value: "certificate.suspend",
+    CertificateState.REVOKED.value: "certificate.revoke",
+    CertificateState.CANCELLED.value: "certificate.cancel",
+}
+"""The audit action that put a certificate in each state that stops it being valid."""
+
 
 @dataclass(frozen=True)
 class Standing:
@@ -165,12 +172,9 @@ def standing_of(session: Session, version: CertificateVersion, today: dt.date) -
     state = shown_state_of(certificate, today)
     if state == EXPIRED:
         return Standing(state, certificate.valid_until)
-    if state in (CertificateState.SUSPENDED, CertificateState.REVOKED, CertificateState.CANCELLED):
-        verb = {"suspended": "suspend", "revoked": "revoke", "cancelled": "cancel"}[state]
-        events = _events(session, certificate.id, (f"certificate.{verb}",))
-        if events:
-            return Standing(state, china_day(events[0].occurred_at), events[0].reason)
-        return Standing(state)
+    events = _events(session, certificate.id, (ENDING[state],)) if state in ENDING else []
+    if events:  # the newest: a suspension lifted and imposed again counts from the second
+        return Standing(state, china_day(events[0].occurred_at), events[0].reason)
     return Standing(state)
 
 

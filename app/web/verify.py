@@ -91,8 +91,9 @@ def page(payload: str) -> tuple[str, int]:
     code = verdict.get("reason", "valid")
     inspected = None
     if verdict["_identifier"] and code in INSPECTED and _is_inspector():
+        how = verdict["kind"] if code == "valid" else code  # a valid code: how it was shown
         inspected = full_record(
-            get_session(), verdict["_identifier"], current_user, services().clock.today(), reason=code
+            get_session(), verdict["_identifier"], current_user, services().clock.today(), reason=how
         )
     return render_template(
         "verify.html",

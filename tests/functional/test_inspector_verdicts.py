@@ -226,6 +226,7 @@ def test_on_a_valid_check_the_inspector_record_comes_first(
     assert "状态 有效" in record and "原因" not in record and HOLDER in record
     check = client.get(f"/check?number={cert.number}&name={NAME}").get_data(as_text=True)
     assert check.index('id="full-record"') < check.index('id="masked-record"')
+    assert [v.reason for v in _views(session)] == ["printed", "number"]
 
 
 @pytest.mark.parametrize("state", ["active", "revoked", "cancelled"])
