@@ -68,9 +68,11 @@ def _today() -> str:
 
 def _english(app: Flask, client: FlaskClient, path: str) -> str:
     """The page in English (in its own application context: the session fixture's holds the
-    language the first request chose)."""
+    language the first request chose), the choice then forgotten."""
     with app.app_context():
-        return client.get(path + "?lang=en").get_data(as_text=True)
+        page = client.get(path + ("&" if "?" in path else "?") + "lang=en").get_data(as_text=True)
+    client.delete_cookie("lang")  # the next page in Chinese again
+    return page
 
 
 def _views(session: Session) -> list[AuditEvent]:
@@ -127,6 +129,14 @@ def test_an_ended_certificate_public_and_inspector(
     assert '<p class="verdict-word">无效</p>' in public and verdict in public
     assert 'id="full-record"' not in public and HOLDER not in public and NAME not in public
     assert _views(session) == []
+    public = _english(app, client, path)
+    assert '<p class="verdict-word">Not valid</p>' in public and 'id="full-record"' not in public
+    assert {
+        "suspended": "The certificate is suspended.",
+        "revoked": "The certificate has been revoked or cancelled.",
+        "cancelled": "The certificate has been revoked or cancelled.",
+    }[state] in public
+    assert HOLDER not in public and NAME not in public
 
     login(client, "jinan_inspector")
     page = client.get(path).get_data(as_text=True)
@@ -167,6 +177,8 @@ def test_an_expired_certificate_public_and_inspector(
     public = client.get(path).get_data(as_text=True)
     assert "证件已超过有效期。" in public
     assert 'id="full-record"' not in public and HOLDER not in public
+    public = _english(app, client, path)
+    assert "The certificate&#39;s validity has ended." in public and 'id="full-record"' not in public
 
     login(client, "jinan_inspector")
     record = _card(client.get(path).get_data(as_text=True), "full-record")
@@ -189,6 +201,8 @@ def test_an_old_version_public_and_inspector(
     public = client.get(old).get_data(as_text=True)
     assert "这是旧版本证件，已有新版本，请持证人出示最新证件。" in public
     assert 'id="full-record"' not in public and HOLDER not in public
+    public = _english(app, client, old)
+    assert "This is an old version of the certificate" in public and 'id="full-record"' not in public
 
     login(client, "jinan_inspector")
     record = _card(client.get(old).get_data(as_text=True), "full-record")
@@ -231,7 +245,7 @@ def test_on_a_valid_check_the_inspector_record_comes_first(
 
 @pytest.mark.parametrize("state", ["active", "revoked", "cancelled"])
 def test_the_number_check_for_the_public_and_an_inspector(
-    client: FlaskClient, session: Session, province: Province, state: str
+    app: Flask, client: FlaskClient, session: Session, province: Province, state: str
 ) -> None:
     cert = _issue(session, province)
     if state == "revoked":
@@ -263,6 +277,12 @@ def test_the_number_check_for_the_public_and_an_inspector(
     ]
     assert client.get(f"/check?number={cert.number}&name=李四").status_code == 200
     assert len(_views(session)) == 1  # nothing found, nothing viewed
+    english = _card(_english(app, client, url), "full-record")
+    assert {
+        "active": "State Active",
+        "revoked": "Revoked on",
+        "cancelled": "Reason Death of the holder",
+    }[state] in english
 
 
 LEGACY_HEADER = "证号,姓名,身份证号码,从业资格类别,发证日期,有效期至,发证机关,介质\n"
@@ -270,7 +290,7 @@ LEGACY_HEADER = "证号,姓名,身份证号码,从业资格类别,发证日期,�
 
 @pytest.mark.parametrize("verdict", ["valid", "expired", "renewed"])
 def test_the_paper_check_for_the_public_and_an_inspector(
-    client: FlaskClient, session: Session, province: Province, verdict: str
+    app: Flask, client: FlaskClient, session: Session, province: Province, verdict: str
 ) -> None:
     expires = "2020-04-30" if verdict == "expired" else "2099-04-30"
     row = f"P9,{NAME},{HOLDER},cargo,2014-05-01,{expires},济南市运管处,IC卡\n"
@@ -305,12 +325,16 @@ def test_the_paper_check_for_the_public_and_an_inspector(
     checks = re.search(r'<section class="card" id="checks-today">.*?</section>', home, re.S)
     assert checks and "(1)" in checks.group(0) and NAME in checks.group(0) and "P9" in checks.group(0)
     assert "证照已不在记录中" not in checks.group(0)
+    if verdict == "expired":
+        english = _card(_english(app, client, url), "full-record")
+        assert "Last valid day" in english and "Reason The validity ended without renewal." in english
 
 
 def test_the_scanner_offers_the_full_record_only_to_an_inspector(
-    client: FlaskClient, province: Province
+    app: Flask, client: FlaskClient, province: Province
 ) -> None:
     assert 'id="verdict-record"' not in client.get("/scan").get_data(as_text=True)
     login(client, "jinan_inspector")
     page = client.get("/scan").get_data(as_text=True)
     assert 'id="verdict-record"' in page and "查看完整记录（联网，留痕）" in page
+    assert "Open the full record (online, logged)" in _english(app, client, "/scan")
