@@ -194,7 +194,9 @@ def inspector_photo(grant: str) -> Response:
 def scan() -> str:
     """The inspector's scanner: camera decoding and offline verification in the browser."""
     return render_template(
-        "scan.html", reasons={code: text_for(code) for code in VERDICTS}, inspector=_is_inspector()
+        "scan.html",
+        reasons={code: text_for(code) for code in VERDICTS},
+        inspected=INSPECTED if _is_inspector() else (),  # the verdicts that offer him the full record
     )
 
 

@@ -45,7 +45,6 @@
     label.textContent = words.age.replace("{m}", Math.floor((Date.now() - trust.fetchedAt) / 60000));
   }
 
-  var INSPECTED = ["expired", "suspended", "revoked", "superseded"];
   function payloadOf(text) {  // a link's code, or the code or credential itself
     var at = text.indexOf("/v/");
     return text.indexOf("://") >= 0 && at >= 0 ? text.slice(at + 3).split(/[?#]/)[0] : text.trim();
@@ -70,7 +69,7 @@
           document.getElementById("verdict-server").textContent = same ? words.online : words["server-differs"] + " " + server.message;
           // The full record (whose certificate, and why it is not valid) exists only online: the
           // verify page looks it up and logs the view. Offered for a genuine code, valid or not.
-          if (record && (server.valid || INSPECTED.indexOf(server.reason) >= 0)) {
+          if (record && record.dataset.verdicts.split(" ").indexOf(server.valid ? "valid" : server.reason) >= 0) {
             record.href = record.dataset.base + payloadOf(lastText);
             record.hidden = false;
           }

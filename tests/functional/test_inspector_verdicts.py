@@ -337,4 +337,5 @@ def test_the_scanner_offers_the_full_record_only_to_an_inspector(
     login(client, "jinan_inspector")
     page = client.get("/scan").get_data(as_text=True)
     assert 'id="verdict-record"' in page and "查看完整记录（联网，留痕）" in page
+    assert 'data-verdicts="valid expired suspended revoked superseded"' in page
     assert "Open the full record (online, logged)" in _english(app, client, "/scan")
