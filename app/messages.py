@@ -340,6 +340,7 @@ MESSAGES = {
     "state_expired": N_("Expired"),
     "state_revoked": N_("Revoked"),
     "state_cancelled": N_("Cancelled"),
+    "state_superseded": N_("Superseded"),
 }
 
 NAMED = ("item", "stage", "role", "case_stage", "channel", "material", "step", "state", "photo_reason")

@@ -19,12 +19,13 @@ raises the specific :class:`~signing.errors.VerificationError`; success returns 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, Literal
 
 from ._categories import BY_CODE
 from ._credential import CREDENTIAL_TYP, facts_from_claims
-from ._facts import cst_day, day_number, from_day_number, mask_id, mask_name
+from ._facts import CertificateFacts, cst_day, day_number, from_day_number, mask_id, mask_name
 from ._identifier import Identifier
 from ._jws import decode_jws
 from ._key_status import verify_key_status
@@ -41,6 +42,7 @@ from ._status_list import SignedStatusList, Status, StatusLists, StatusReading, 
 from .errors import (
     BadSignature,
     ClockSkew,
+    Error,
     Expired,
     KeyCompromised,
     KeyOutsideWindow,
@@ -189,6 +191,19 @@ def _identifier_of(claims: PresentationClaims | PrintedClaims) -> Callable[[], I
     return build
 
 
+@contextmanager
+def _naming(identifier: Callable[[], object]) -> Iterator[None]:
+    """Failures past the signature step name the genuinely signed certificate they concern."""
+    try:
+        yield
+    except VerificationError as exc:
+        try:
+            exc.identifier = str(identifier())
+        except Error:  # an identifier that does not parse names nothing
+            exc.identifier = None
+        raise
+
+
 class Verifier:
     """Verifies against trusted keys, asking ``status`` (a :class:`StatusSource`, or verified
     status lists by issuer) for each certificate's status. With ``require_status`` a certificate
@@ -246,9 +261,12 @@ class Verifier:
         if decoded.alg is not None and decoded.alg != COSE_ALGORITHMS.get(key.info.alg):  # 3
             raise BadSignature(f"algorithm {decoded.alg} is not the algorithm of key {key.kid}")
         decoded.verify_signature(key)
-        if isinstance(decoded.claims, PrintedClaims):
-            return self._printed(key, decoded.claims, now)
-        claims = decoded.claims
+        with _naming(_identifier_of(decoded.claims)):
+            if isinstance(decoded.claims, PrintedClaims):
+                return self._printed(key, decoded.claims, now)
+            return self._signed_presentation(key, decoded.claims, now)
+
+    def _signed_presentation(self, key: PublicKey, claims: PresentationClaims, now: int) -> Verified:
         if not key.info.signs_at(claims.issued_at):  # 4
             raise KeyOutsideWindow(f"key {key.kid} was not allowed to sign at {claims.issued_at}")
         if claims.issued_at > now + self.skew:  # 5
@@ -316,6 +334,12 @@ class Verifier:
     def _credential(self, token: str, now: int) -> Verified:
         claims, key = decode_jws(token, self.keys, Purpose.CERTIFICATE, CREDENTIAL_TYP)  # 1-3
         facts = facts_from_claims(claims)
+        with _naming(lambda: facts.identifier):
+            return self._signed_credential(key, claims, facts, now)
+
+    def _signed_credential(
+        self, key: PublicKey, claims: dict[str, Any], facts: CertificateFacts, now: int
+    ) -> Verified:
         signed_at = claims["iat"]
         if type(signed_at) is not int or not key.info.signs_at(signed_at):  # 4
             raise KeyOutsideWindow(f"key {key.kid} was not allowed to sign at {signed_at}")

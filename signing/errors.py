@@ -57,6 +57,10 @@ class VerificationError(Error):
     def __init__(self, detail: str = "") -> None:
         super().__init__(detail or self.code)
         self.detail = detail
+        self.identifier: str | None = None
+        """The GB/T 36904 identifier of the certificate a failure concerns, set only once its
+        signature verified (a failure of step 4 or later): the code is genuine, just not valid
+        now. ``None`` for anything that may be forged."""
 
 
 class Malformed(VerificationError):

@@ -9,10 +9,11 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import AuditEvent, Certificate, CertificateVersion, Practitioner, Staff
+from ..models import AuditEvent, Certificate, CertificateVersion, LegacyCertificate, Practitioner, Staff
 from .access import visible_certificates
 from .certificates.state import LIVE, shown_state_sql
 from .clock import CHINA
+from .verification import VIEW_ACTION
 
 PAGE_SIZE = 20
 
@@ -97,35 +98,52 @@ def events(session: Session, certificate: Certificate) -> list[AuditEvent]:
 
 @dataclass(frozen=True)
 class Check:
-    """One code an inspector verified signed in (so saw the full record of): when, and whose."""
+    """One certificate an inspector checked signed in (so saw the full record of): when, and
+    whose: an electronic certificate, or a paper or IC-card one (``legacy``)."""
 
     at: dt.datetime
     certificate: Certificate | None  # None if the certificate is no longer there
+    legacy: LegacyCertificate | None = None
 
 
-CHECK_ACTION = "verification.full_view"
-"""The audit event a signed-in inspector's check leaves (``app.services.verification.full_record``)."""
+CHECK_ACTION = VIEW_ACTION
+"""The audit event a signed-in inspector's check leaves (``app.services.verification``)."""
 
 
 def checks_on(session: Session, inspector: Staff, day: dt.date, limit: int = 200) -> list[Check]:
-    """The checks ``inspector`` made on ``day`` (a date in China), newest first, from the audit log."""
+    """The checks ``inspector`` made on ``day`` (a date in China), newest first, from the audit log:
+    scanned codes and certificates checked by number and name, electronic or paper."""
     # In UTC: SQLite keeps times as UTC text without their offset, so an offset given here would
     # be dropped, not converted (the day would start 8 hours late).
     start = dt.datetime.combine(day, dt.time(), tzinfo=CHINA).astimezone(dt.UTC)
     events = session.execute(
-        select(AuditEvent.occurred_at, AuditEvent.target_id)
+        select(AuditEvent.occurred_at, AuditEvent.target_type, AuditEvent.target_id)
         .where(
             AuditEvent.actor == inspector.username,
             AuditEvent.action == CHECK_ACTION,
-            AuditEvent.target_type == "certificate",
+            AuditEvent.target_type.in_(("certificate", "legacy_certificate")),
             AuditEvent.occurred_at >= start,
             AuditEvent.occurred_at < start + dt.timedelta(days=1),
         )
         .order_by(AuditEvent.seq.desc())
         .limit(limit)
     ).all()
-    ids = {int(target) for _, target in events if target.isdigit()}
+    ids = {int(target) for _, kind, target in events if kind == "certificate" and target.isdigit()}
+    numbers = {target for _, kind, target in events if kind == "legacy_certificate"}
     found = (
         {c.id: c for c in session.scalars(select(Certificate).where(Certificate.id.in_(ids)))} if ids else {}
     )
-    return [Check(at, found.get(int(target)) if target.isdigit() else None) for at, target in events]
+    paper = (
+        {
+            c.number: c
+            for c in session.scalars(select(LegacyCertificate).where(LegacyCertificate.number.in_(numbers)))
+        }
+        if numbers
+        else {}
+    )
+    return [
+        Check(at, None, paper.get(target))
+        if kind == "legacy_certificate"
+        else Check(at, found.get(int(target)) if target.isdigit() else None)
+        for at, kind, target in events
+    ]

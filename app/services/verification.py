@@ -12,13 +12,24 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from signing import LEGACY_LAYOUT_UNTIL, KeySet, StatusReading, Verified, Verifier
+from signing import LEGACY_LAYOUT_UNTIL, KeySet, StatusReading, Verifier
 from signing.errors import StatusUnavailable
 
 from ..db import begin_write
-from ..models import Authority, Certificate, CertificateVersion, Staff, StatusListRow
+from ..models import (
+    AuditEvent,
+    Authority,
+    Certificate,
+    CertificateVersion,
+    LegacyCertificate,
+    Staff,
+    StatusListRow,
+)
+from ..models.enums import CertificateState
 from .audit import record
 from .certificates import current_version, shown_state_of
+from .certificates.state import EXPIRED
+from .clock import china_day
 from .context import IssuingContext
 from .status_lists import entries
 
@@ -72,25 +83,128 @@ def online_verifier(
     return Verifier(_published(context), LiveStatus(engine), require_status=True, legacy_until=legacy_until)
 
 
-def full_record(session: Session, verified: Verified, viewer: Staff) -> CertificateVersion | None:
-    """The stored version behind ``verified``, for a signed-in inspector; every look is audited."""
+INSPECTED = ("valid", "expired", "suspended", "revoked", "superseded")
+"""The verdicts after which a signed-in inspector sees whose certificate it is: a genuine code,
+valid or not valid now for a reason its record explains (a cancelled certificate's status reads
+``revoked``; the record tells the two apart)."""
+
+VIEW_ACTION = "verification.full_view"
+"""The audit event of an inspector's full view of a checked certificate (electronic or paper)."""
+
+REPLACING = ("certificate.renew", "certificate.reissue", "certificate.change")
+"""The audit actions that make a new version (and so supersede the one before)."""
+
+ENDING = {
+    CertificateState.SUSPENDED.value: "certificate.suspend",
+    CertificateState.REVOKED.value: "certificate.revoke",
+    CertificateState.CANCELLED.value: "certificate.cancel",
+}
+"""The audit action that put a certificate in each state that stops it being valid."""
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a certificate version stands, in the inspector's words: ``state`` (``active``,
+    ``suspended``, ``expired``, ``revoked``, ``cancelled`` or ``superseded``), ``on`` the day (in
+    China) of the event that put it there (for ``expired``: the last valid day), and ``reason``:
+    the reason given (suspension, revocation), a :class:`~app.models.enums.CancelReason` value
+    (cancellation), or the action that replaced the version (``renew``, ``reissue``, ``change``)."""
+
+    state: str
+    on: dt.date | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class InspectorView:
+    """The full record an inspector sees after a check: the version checked and its standing."""
+
+    version: CertificateVersion
+    standing: Standing
+
+
+def _record_view(session: Session, viewer: Staff, target_type: str, target_id: str, reason: str) -> None:
+    begin_write(session)
+    record(
+        session,
+        actor=viewer.username,
+        action=VIEW_ACTION,
+        target_type=target_type,
+        target_id=target_id,
+        authority=viewer.authority.credit_code,
+        reason=reason,
+    )
+
+
+def _events(session: Session, certificate_id: int, actions: tuple[str, ...]) -> list[AuditEvent]:
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.target_type == "certificate",
+                AuditEvent.target_id == str(certificate_id),
+                AuditEvent.action.in_(actions),
+            )
+            .order_by(AuditEvent.seq.desc())
+        )
+    )
+
+
+def standing_of(session: Session, version: CertificateVersion, today: dt.date) -> Standing:
+    """The :class:`Standing` of ``version`` on ``today``, its event and reason read from the
+    certificate's audit history."""
+    certificate = version.certificate
+    if version.version != certificate.current_version:
+        newer = next((v for v in certificate.versions if v.version == version.version + 1), None)
+        replaced = next(
+            (
+                e
+                for e in _events(session, certificate.id, REPLACING)
+                if (e.after or {}).get("version") == version.version + 1
+            ),
+            None,
+        )
+        return Standing(
+            "superseded",
+            newer.issued if newer is not None else None,
+            replaced.action.removeprefix("certificate.") if replaced is not None else None,
+        )
+    state = shown_state_of(certificate, today)
+    if state == EXPIRED:
+        return Standing(state, certificate.valid_until)
+    events = _events(session, certificate.id, (ENDING[state],)) if state in ENDING else []
+    if events:  # the newest: a suspension lifted and imposed again counts from the second
+        return Standing(state, china_day(events[0].occurred_at), events[0].reason)
+    return Standing(state)
+
+
+def inspect_version(
+    session: Session, version: CertificateVersion, viewer: Staff, today: dt.date, *, reason: str
+) -> InspectorView:
+    """The full record of ``version`` for a signed-in inspector, after a check that gave
+    ``reason`` (how it was checked, or the verdict); the view is audited."""
+    _record_view(session, viewer, "certificate", str(version.certificate_id), reason)
+    return InspectorView(version, standing_of(session, version, today))
+
+
+def full_record(
+    session: Session, identifier: str, viewer: Staff, today: dt.date, *, reason: str
+) -> InspectorView | None:
+    """The full record behind a genuine code with GB/T 36904 ``identifier`` (of a published
+    certificate), for a signed-in inspector; every look is audited. ``None`` when there is none."""
     version = session.scalars(
         select(CertificateVersion)
         .join(Certificate)
-        .where(CertificateVersion.identifier == verified.identifier, Certificate.published())
+        .where(CertificateVersion.identifier == identifier, Certificate.published())
     ).first()
-    if version is not None:
-        begin_write(session)
-        record(
-            session,
-            actor=viewer.username,
-            action="verification.full_view",
-            target_type="certificate",
-            target_id=str(version.certificate_id),
-            authority=viewer.authority.credit_code,
-            reason=verified.kind,
-        )
-    return version
+    return None if version is None else inspect_version(session, version, viewer, today, reason=reason)
+
+
+def inspect_legacy(session: Session, certificate: LegacyCertificate, viewer: Staff) -> Certificate | None:
+    """Record a signed-in inspector's full view of a paper or IC-card certificate he checked; the
+    electronic certificate that replaced it, if one did."""
+    _record_view(session, viewer, "legacy_certificate", certificate.number, "legacy")
+    return None if certificate.renewed_as is None else session.get(Certificate, certificate.renewed_as)
 
 
 def credential_for_partner(session: Session, identifier: str, client_id: str) -> CertificateVersion | None:

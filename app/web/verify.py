@@ -16,12 +16,22 @@ from signing import VerificationError, failure_json, mask_id, mask_name
 from ..db import get_read_engine, get_session, read_only
 from ..i18n import gettext
 from ..messages import VERDICTS, text_for
+from ..models import CertificateVersion
 from ..security import csrf_exempt, limiter
 from ..services import access, legacy, photos, queries
 from ..services.access import Area
 from ..services.container import services
-from ..services.verification import check_number, full_record, online_verifier
+from ..services.verification import (
+    INSPECTED,
+    InspectorView,
+    check_number,
+    full_record,
+    inspect_legacy,
+    inspect_version,
+    online_verifier,
+)
 from .audited import record_view
+from .forms import CANCEL_REASONS
 from .guards import requires
 
 bp = Blueprint("verify", __name__)
@@ -31,6 +41,8 @@ SEVERITY = {"valid": "good", "stale_presentation": "warn", "clock_skew": "warn",
 
 
 def _verdict(text: str) -> dict[str, Any]:
+    """The public verdict on ``text``; its private ``_identifier`` names the certificate of a
+    genuine code (valid, or invalid after its signature verified) for the inspector's record."""
     try:
         verified = online_verifier(
             get_read_engine(), services().issuing, legacy_until=current_app.config["LEGACY_LAYOUT_UNTIL"]
@@ -39,39 +51,58 @@ def _verdict(text: str) -> dict[str, Any]:
         return {
             **failure_json(exc),
             "message": text_for(exc.code, translate=gettext) or exc.code,
-            "_verified": None,
+            "_identifier": exc.identifier,
         }
     data = verified.to_json()
     if verified.kind in ("credential", "printed"):  # these carry full details; the public sees masks
         data["holder"] = {"name": mask_name(verified.holder["name"]), "id": mask_id(verified.holder["id"])}
         for private in ("masked", "number"):
             data.pop(private, None)
-    return {**data, "message": text_for("valid", translate=gettext), "_verified": verified}
+    return {**data, "message": text_for("valid", translate=gettext), "_identifier": verified.identifier}
 
 
 def _is_inspector() -> bool:
     return access.may_inspect(current_user)
 
 
+def _inspected(version: CertificateVersion | None, reason: str) -> InspectorView | None:
+    """The full record of ``version`` when the viewer is an inspector (audited), else ``None``."""
+    if version is None or not _is_inspector():
+        return None
+    return inspect_version(get_session(), version, current_user, services().clock.today(), reason=reason)
+
+
+def _photo_for(inspected: InspectorView | None) -> str | None:
+    """The inspector's signed link to the holder's approved photo, if there is one."""
+    if inspected is None:
+        return None
+    practitioner_id = inspected.version.certificate.practitioner_id
+    if photos.approved(get_session(), practitioner_id) is None:
+        return None
+    return _photo_grant().dumps([practitioner_id, current_user.id])
+
+
 @bp.get("/v/<path:payload>")
 @limiter.limit(PUBLIC_LIMIT)
 def page(payload: str) -> tuple[str, int]:
-    """The verdict page a phone scanner opens."""
+    """The verdict page a phone scanner opens; an inspector also sees whose certificate a genuine
+    code is, valid or not (and why not)."""
     verdict = _verdict(payload)
-    record = None
-    photo = None
-    if verdict["_verified"] is not None and _is_inspector():
-        record = full_record(get_session(), verdict["_verified"], current_user)
-        if record is not None and photos.approved(get_session(), record.certificate.practitioner_id):
-            photo = _photo_grant().dumps([record.certificate.practitioner_id, current_user.id])
     code = verdict.get("reason", "valid")
+    inspected = None
+    if verdict["_identifier"] and code in INSPECTED and _is_inspector():
+        how = verdict["kind"] if code == "valid" else code  # a valid code: how it was shown
+        inspected = full_record(
+            get_session(), verdict["_identifier"], current_user, services().clock.today(), reason=how
+        )
     return render_template(
         "verify.html",
         verdict=verdict,
         code=code,
         severity=SEVERITY.get(code, "bad"),
-        record=record,
-        photo=photo,
+        inspected=inspected,
+        photo=_photo_for(inspected),
+        cancel_reasons=CANCEL_REASONS,
     ), 200
 
 
@@ -85,18 +116,29 @@ def api() -> tuple[dict[str, Any], int]:
     if not isinstance(body, dict) or not isinstance(body.get("payload"), str):
         return {"error": "bad_request", "message": str(_l('Send JSON like {"payload": "<QR text>"}.'))}, 400
     verdict = _verdict(body["payload"])
-    verdict.pop("_verified")
+    verdict.pop("_identifier")
     return verdict, 200
 
 
 @bp.get("/legacy")
 @limiter.limit(PUBLIC_LIMIT)
 def legacy_lookup() -> str:
-    """Check a paper or IC-card certificate by number and holder name."""
+    """Check a paper or IC-card certificate by number and holder name; an inspector also sees the
+    holder's ID number and what replaced it (audited, listed in his checks today)."""
     number, name = request.args.get("number", "").strip(), request.args.get("name", "").strip()
     found = legacy.check(get_session(), number, name, services().clock.today()) if number and name else None
+    inspected, replacement = False, None
+    if found is not None and found.certificate is not None and _is_inspector():
+        inspected, replacement = True, inspect_legacy(get_session(), found.certificate, current_user)
     return render_template(
-        "legacy_lookup.html", found=found, number=number, name=name, mask_name=mask_name, mask_id=mask_id
+        "legacy_lookup.html",
+        found=found,
+        number=number,
+        name=name,
+        mask_name=mask_name,
+        mask_id=mask_id,
+        inspected=inspected,
+        replacement=replacement,
     )
 
 
@@ -104,11 +146,21 @@ def legacy_lookup() -> str:
 @limiter.limit(PUBLIC_LIMIT)
 def number_check() -> str:
     """Check an electronic certificate by number and holder name (the scanner's fallback when
-    there is no camera): the state, with the holder's name and ID masked as on the verify page."""
+    there is no camera): the state, with the holder's name and ID masked as on the verify page;
+    an inspector sees the full record first (audited, listed in his checks today)."""
     number, name = request.args.get("number", "").strip(), request.args.get("name", "").strip()
     found = check_number(get_session(), number, name, services().clock.today()) if number and name else None
+    inspected = _inspected(found.version, "number") if found is not None else None
     return render_template(
-        "number_check.html", found=found, number=number, name=name, mask_name=mask_name, mask_id=mask_id
+        "number_check.html",
+        found=found,
+        number=number,
+        name=name,
+        mask_name=mask_name,
+        mask_id=mask_id,
+        inspected=inspected,
+        photo=_photo_for(inspected),
+        cancel_reasons=CANCEL_REASONS,
     )
 
 
@@ -141,7 +193,11 @@ def inspector_photo(grant: str) -> Response:
 @bp.get("/scan")
 def scan() -> str:
     """The inspector's scanner: camera decoding and offline verification in the browser."""
-    return render_template("scan.html", reasons={code: text_for(code) for code in VERDICTS})
+    return render_template(
+        "scan.html",
+        reasons={code: text_for(code) for code in VERDICTS},
+        inspected=INSPECTED if _is_inspector() else (),  # the verdicts that offer him the full record
+    )
 
 
 @bp.get("/inspect")

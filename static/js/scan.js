@@ -45,6 +45,11 @@
     label.textContent = words.age.replace("{m}", Math.floor((Date.now() - trust.fetchedAt) / 60000));
   }
 
+  function payloadOf(text) {  // a link's code, or the code or credential itself
+    var at = text.indexOf("/v/");
+    return text.indexOf("://") >= 0 && at >= 0 ? text.slice(at + 3).split(/[?#]/)[0] : text.trim();
+  }
+
   function show(verdict, trust) {
     var panel = document.getElementById("verdict");
     var severity = verdict.valid ? "good" : (["stale_presentation", "clock_skew", "status_unavailable"].indexOf(verdict.reason) >= 0 ? "warn" : "bad");
@@ -54,12 +59,20 @@
     document.getElementById("verdict-reason").textContent = words["reason-" + (verdict.valid ? "valid" : verdict.reason)] || verdict.reason;
     document.getElementById("verdict-holder").textContent = verdict.valid ? verdict.holder.name + " · " + verdict.holder.id : "";
     document.getElementById("verdict-server").textContent = words.offline;
+    var record = document.getElementById("verdict-record");  // only for a signed-in inspector
+    if (record) record.hidden = true;
     if (navigator.onLine) {
       fetch(box.dataset.api, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ payload: lastText }) })
         .then(function (r) { return r.json(); })
         .then(function (server) {
           var same = server.valid === verdict.valid && (server.valid || server.reason === verdict.reason);
           document.getElementById("verdict-server").textContent = same ? words.online : words["server-differs"] + " " + server.message;
+          // The full record (whose certificate, and why it is not valid) exists only online: the
+          // verify page looks it up and logs the view. Offered for a genuine code, valid or not.
+          if (record && record.dataset.verdicts.split(" ").indexOf(server.valid ? "valid" : server.reason) >= 0) {
+            record.href = record.dataset.base + payloadOf(lastText);
+            record.hidden = false;
+          }
         }).catch(function () {});
     }
   }

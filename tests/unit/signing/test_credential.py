@@ -10,7 +10,7 @@ import pytest
 
 from signing import KeySet, Verifier, id_check_char, sign_credential
 from signing._encoding import b64url_encode
-from signing.errors import Malformed, PolicyViolation
+from signing.errors import BadSignature, Expired, Malformed, PolicyViolation
 
 from ...helpers import ISSUER, T0, b64url_decode, facts, keys
 
@@ -134,3 +134,14 @@ def test_a_holder_id_with_an_impossible_birth_date_is_malformed(birth: str) -> N
     token, keyset = _resigned(lambda c: c.replace(holder_id, first17 + id_check_char(first17)))
     with pytest.raises(Malformed):
         Verifier(keyset).verify(token, at=T0)
+
+
+def test_an_expired_credential_names_its_certificate() -> None:
+    cert, pres = keys()
+    token = sign_credential(facts(), cert, status_uri="u", now=T0)
+    with pytest.raises(Expired) as failed:
+        Verifier(KeySet([cert.public, pres.public])).verify(token, at=T0 + 7 * 366 * 86400)
+    assert failed.value.identifier == str(facts().identifier)
+    with pytest.raises(BadSignature) as broken:
+        Verifier(KeySet([cert.public])).verify(token[:-4] + "AAAA", at=T0)
+    assert broken.value.identifier is None

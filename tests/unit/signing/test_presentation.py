@@ -23,6 +23,7 @@ from signing import (
     verify_status_list,
 )
 from signing.errors import (
+    BadSignature,
     NotYetValid,
     PolicyViolation,
     StalePresentation,
@@ -30,7 +31,7 @@ from signing.errors import (
     Suspended,
 )
 
-from ...helpers import T0, decimal_decode, facts, id_number, keys
+from ...helpers import T0, decimal_decode, decimal_encode, facts, id_number, keys
 
 BASE = "https://dzzz.jtt.example.cn"
 
@@ -122,3 +123,22 @@ def test_require_status() -> None:
     with pytest.raises(StatusUnavailable):
         Verifier(keyset, lists, require_status=True).verify(payload, at=T0)
     assert Verifier(keyset, lists).verify(payload, at=T0).status_list_issued_at == T0 - 8 * 86400
+
+
+def test_a_failure_names_the_certificate_only_once_its_signature_verified() -> None:
+    cert, pres = keys()
+    keyset = KeySet([cert.public, pres.public])
+    suspended = StatusList(size=status_list_size(0))
+    suspended.set(5, Status.SUSPENDED)
+    genuine = sign_presentation(facts(), pres, now=T0 - 10)
+    with pytest.raises(Suspended) as failed:
+        Verifier(keyset, _lists(cert, suspended, T0)).verify(genuine, at=T0 + 20)
+    assert failed.value.identifier == str(facts().identifier)
+    with pytest.raises(StalePresentation) as stale:
+        Verifier(keyset).verify(genuine, at=T0 + 3600)
+    assert stale.value.identifier == str(facts().identifier)
+    raw = bytearray(decimal_decode(genuine))
+    raw[-1] ^= 1
+    with pytest.raises(BadSignature) as forged:
+        Verifier(keyset, _lists(cert, suspended, T0)).verify(decimal_encode(bytes(raw)), at=T0 + 20)
+    assert forged.value.identifier is None
