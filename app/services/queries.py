@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..models import AuditEvent, Certificate, CertificateVersion, Practitioner, Staff
 from .access import visible_certificates
 from .certificates.state import LIVE, shown_state_sql
-from .clock import CHINA
+from .clock import start_of_day
 
 PAGE_SIZE = 20
 
@@ -109,9 +109,7 @@ CHECK_ACTION = "verification.full_view"
 
 def checks_on(session: Session, inspector: Staff, day: dt.date, limit: int = 200) -> list[Check]:
     """The checks ``inspector`` made on ``day`` (a date in China), newest first, from the audit log."""
-    # In UTC: SQLite keeps times as UTC text without their offset, so an offset given here would
-    # be dropped, not converted (the day would start 8 hours late).
-    start = dt.datetime.combine(day, dt.time(), tzinfo=CHINA).astimezone(dt.UTC)
+    start = start_of_day(day)  # in UTC: SQLite would drop an offset (the day would start 8 hours late)
     events = session.execute(
         select(AuditEvent.occurred_at, AuditEvent.target_id)
         .where(
