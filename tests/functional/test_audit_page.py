@@ -152,8 +152,8 @@ def test_the_rows_read_as_words_in_chinese_and_in_english(app: Flask, province: 
     event(app, action="application.accept", target_type="application", target_id="HN0001", reason=None)
     client = signed_in(app, "jinan_admin")
     chinese = seen(client.get("/admin/audit/").get_data(as_text=True))
-    assert "暂扣：被拒绝" in chinese or "暂扣: 被拒绝" in chinese
-    assert "被拒绝: 您没有办理该事项的权限" in chinese
+    assert "暂扣：被拒绝" in chinese
+    assert "被拒绝：您没有办理该事项的权限" in chinese
     assert "办件已受理" in chinese and "办件 HN0001" in chinese
     assert "办事员 (jinan_clerk)" in chinese and "济南市交通运输局" in chinese
     table = chinese[chinese.index("时间 操作人") :]
