@@ -181,6 +181,7 @@ def verify_chain(session: Session, *, batch: int = 5000) -> tuple[int, list[Chai
             break
         prev_hash, expected_seq, seen = _walk(rows, prev_hash, expected_seq, problems)
         count += seen
+        session.expunge_all()  # as it always did: the caller's objects are detached
     _check_head(session, expected_seq - 1, prev_hash, problems)
     return count, problems
 
