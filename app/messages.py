@@ -328,12 +328,93 @@ MESSAGES = {
     "event_certificate.view": N_("Record opened by staff"),
     "event_certificate.pdf": N_("Printable certificate downloaded"),
     "event_verification.full_view": N_("Full record viewed by an inspector"),
+    "event_verification.photo_view": N_("Holder's photo viewed by an inspector"),
+    "event_certificate.batch": N_("Batch issuance"),
+    "event_certificate.batch_publish": N_("Batch published"),
+    "event_certificate.batch_withdraw": N_("Batch withdrawn"),
+    "event_legacy.import": N_("Paper and IC-card certificates imported"),
+    "event_application.create": N_("Case registered"),
+    "event_application.accept": N_("Case accepted"),
+    "event_application.refuse": N_("Case not accepted"),
+    "event_application.notify": N_("One-time notice of missing materials"),
+    "event_application.materials": N_("Missing materials received"),
+    "event_application.approve": N_("Case approved in review"),
+    "event_application.reject": N_("Case not approved in review"),
+    "event_application.grant": N_("Case concluded: granted"),
+    "event_application.deny": N_("Case concluded: refused"),
+    "event_application.view": N_("Case opened by staff"),
+    "event_application.material": N_("Case material opened"),
+    "event_application.notice_pdf": N_("Case notice printed"),
+    "event_exam_result.create": N_("Exam result entered"),
+    "event_exam_result.update": N_("Exam result corrected"),
+    "event_exam_result.import": N_("Exam results imported"),
+    "event_exam_result.search": N_("Exam results searched"),
+    "event_graduation": N_("Graduation certificate pushed"),
+    "event_graduation.receive": N_("Graduation certificate received"),
+    "event_graduation.revise": N_("Graduation certificate revised"),
+    "event_graduation.hand_over": N_("Graduation certificate handed to another partner system"),
+    "event_graduation.pdf": N_("Graduation certificate PDF opened"),
+    "event_holder.activation_code": N_("Activation code made"),
+    "event_holder.activate": N_("Holder account activated"),
+    "event_holder.password": N_("Holder changed the password"),
+    "event_holder.login_failed": N_("Holder sign-in failed"),
     "event_photo.upload": N_("Photo uploaded by the holder"),
     "event_photo.approve": N_("Photo approved"),
     "event_photo.reject": N_("Photo rejected"),
+    "event_staff.login": N_("Staff signed in"),
+    "event_staff.login_failed": N_("Staff sign-in failed"),
+    "event_staff.create": N_("Staff account created"),
+    "event_staff.activate": N_("Staff account reactivated"),
+    "event_staff.deactivate": N_("Staff account deactivated"),
+    "event_staff.password": N_("Staff password changed"),
+    "event_authority.create": N_("Authority created"),
+    "event_service_item.assign": N_("Service item assigned"),
+    "event_service_item.unassign": N_("Service item unassigned"),
+    "event_service_item.connect": N_("Service item connected to the platform"),
+    "event_service_item.disconnect": N_("Service item disconnected from the platform"),
+    "event_partner.register": N_("Partner system registered"),
+    "event_partner.add_schools": N_("Training schools added to a partner system"),
+    "event_partner.remove_schools": N_("Training schools removed from a partner system"),
+    "event_partner.rotate_secret": N_("Partner system's secret renewed"),
+    "event_partner.activate": N_("Partner system reactivated"),
+    "event_partner.deactivate": N_("Partner system deactivated"),
+    "event_platform.retry": N_("Platform message sent again"),
+    "event_key.generate": N_("Signing key generated"),
+    "event_key.rotate": N_("Signing key rotated"),
+    "event_key.retire": N_("Signing key retired"),
+    "event_key.compromised": N_("Signing key withdrawn as compromised"),
+    "event_audit.view": N_("Audit log viewed"),
+    "event_audit.export": N_("Audit log exported"),
     "event_photo.review_view": N_("Photo opened for review"),
     "event_refused": N_("%(action)s: refused"),
     "event_other": N_("Other event"),
+    # what an audit event is about (its target type)
+    "target_certificate": N_("Certificate"),
+    "target_legacy_certificate": N_("Paper or IC-card certificate"),
+    "target_application": N_("Case"),
+    "target_practitioner": N_("Holder"),
+    "target_staff": N_("Staff account"),
+    "target_holder": N_("Holder account"),
+    "target_partner_client": N_("Partner system"),
+    "target_authority": N_("Authority"),
+    "target_region": N_("Region"),
+    "target_batch": N_("Batch"),
+    "target_file": N_("File"),
+    "target_exam_result": N_("Exam result"),
+    "target_graduation_certificate": N_("Graduation certificate"),
+    "target_platform_message": N_("Platform message"),
+    "target_signing_key": N_("Signing key"),
+    "target_audit_log": N_("Audit log"),
+    # the audit chain's verification (the codes of ``ChainProblem``)
+    "chain_missing": N_("Events %(first)s to %(last)s are missing."),
+    "chain_unlinked": N_("This event does not link to the one before it."),
+    "chain_edited": N_("This event was changed after it was written: its hash does not match its content."),
+    "chain_head": N_("The newest events were deleted: the chain's head does not match."),
+    "checkpoint_unverified": N_("The signed checkpoint %(name)s does not verify."),
+    "checkpoint_truncated": N_(
+        "Events were deleted: a signed checkpoint saw %(seen)s events, the log ends at %(last)s."
+    ),
+    "checkpoint_rewritten": N_("The chain was rewritten: this event differs from the signed checkpoint."),
     # the states of a certificate
     "state_active": N_("Active"),
     "state_suspended": N_("Suspended"),
@@ -343,10 +424,21 @@ MESSAGES = {
     "state_superseded": N_("Superseded"),
 }
 
-NAMED = ("item", "stage", "role", "case_stage", "channel", "material", "step", "state", "photo_reason")
+NAMED = (
+    "item",
+    "stage",
+    "role",
+    "case_stage",
+    "channel",
+    "material",
+    "step",
+    "state",
+    "photo_reason",
+    "target",
+)
 """The vocabularies that :func:`name_of` puts in words: service items, the stages staff hold, staff
-roles, applications' stages, channels, materials and steps, certificates' states, and the reasons a
-photo is rejected."""
+roles, applications' stages, channels, materials and steps, certificates' states, the reasons a
+photo is rejected, and what an audit event is about."""
 
 VERDICTS = (
     "valid",
@@ -417,6 +509,14 @@ def event_name(action: str, translate: Callable[[str], str] | None = None) -> st
     if refused:
         return text_for("event_refused", {"action": words}, translate) or words
     return words
+
+
+EVENT_ACTIONS = tuple(
+    code.removeprefix("event_")
+    for code in MESSAGES
+    if code.startswith("event_") and code not in ("event_refused", "event_other")
+)
+"""The audit actions the catalogue has words for (each may also end in ``.refused``)."""
 
 
 @lru_cache(maxsize=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from . import (
+    audit_search,
     batch_contention,
     batch_issue,
     browser_verify,
@@ -29,6 +30,7 @@ BENCHMARKS = (
     graduation_ingest,
     platform_ingest,
     platform_relay,
+    audit_search,
 )
 
 

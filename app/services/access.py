@@ -12,7 +12,9 @@ Two questions, answered only here:
 * **Which objects may this user see?** :func:`sees_certificate` and the query filters
   :func:`visible_certificates`, :func:`visible_graduation_certificates` and
   :func:`visible_photos`: province staff see the province; an authority sees what it issued and
-  what it may suspend or revoke (and, for graduation certificates, its region's schools).
+  what it may suspend or revoke (and, for graduation certificates, its region's schools). In the
+  audit log (:func:`visible_audit_events`) administrators see their own authority's events, the
+  province administrator every event.
 
 Pages are grouped in :class:`Area`; :func:`may_enter` says which roles enter each. The web layer's
 decorators (``app.web.guards``) ask these functions and nothing else.
@@ -23,11 +25,12 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import (
     Application,
+    AuditEvent,
     Authority,
     Certificate,
     GraduationCertificate,
@@ -58,6 +61,7 @@ class Area(StrEnum):
     PARTNERS = "partners"  # partner systems and their secrets
     INSPECTION = "inspection"  # full records behind a verified code
     PLATFORM = "platform"  # messages for the government service platform: status, dead letters
+    AUDIT = "audit"  # the audit log: events and the chain's verification
 
 
 AREA_ROLES: dict[Area, frozenset[Role]] = {
@@ -67,6 +71,7 @@ AREA_ROLES: dict[Area, frozenset[Role]] = {
     Area.PARTNERS: frozenset({Role.PROVINCE_ADMIN}),
     Area.INSPECTION: frozenset({Role.INSPECTOR}),
     Area.PLATFORM: frozenset({Role.PROVINCE_ADMIN, Role.AUTHORITY_ADMIN}),
+    Area.AUDIT: frozenset({Role.PROVINCE_ADMIN, Role.AUTHORITY_ADMIN}),
 }
 """Who enters each area (changing what is there may need more, e.g. service items: the province)."""
 
@@ -244,6 +249,16 @@ def visible_platform_messages(query: Select[Any], actor: Staff) -> Select[Any]:
         return query
     own = select(Application.id).where(Application.authority_id == actor.authority_id)
     return query.where(PlatformMessage.application_id.in_(own))
+
+
+def visible_audit_events(query: Select[Any], actor: Staff) -> Select[Any]:
+    """``query`` (over audit events) limited to those ``actor`` sees: the province every event, an
+    authority's administrator the events of his authority (those recorded with its credit code)."""
+    if not may_enter(actor, Area.AUDIT):
+        return query.where(false())
+    if is_province(actor):
+        return query
+    return query.where(AuditEvent.authority == actor.authority.credit_code)
 
 
 def held_stages(actor: Staff) -> list[tuple[str, str]]:

@@ -11,12 +11,21 @@ truncated, an event whose hash differs from a checkpoint's was rewritten.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from signing import FileKeyStore, KeySet, Purpose, VerificationError, sign_checkpoint, verify_checkpoint
+from signing import (
+    Checkpoint,
+    FileKeyStore,
+    KeySet,
+    Purpose,
+    VerificationError,
+    sign_checkpoint,
+    verify_checkpoint,
+)
 from signing.errors import KeyHandlingError
 
 from ..models.audit import AuditEvent, AuditHead
@@ -51,18 +60,60 @@ def check(session: Session, keys: KeySet, folder: Path) -> tuple[int, list[Chain
         try:
             point = verify_checkpoint(path.read_text(), keys)
         except (VerificationError, OSError, UnicodeDecodeError) as exc:
-            problems.append(ChainProblem(0, f"checkpoint {path.name} does not verify: {exc}"))
+            problems.append(_unverified(path, exc))
             continue
-        if point.seq == 0:
-            continue
-        if point.seq > last:
-            problems.append(
-                ChainProblem(
-                    point.seq, f"truncated: a checkpoint saw {point.seq} events, the log ends at {last}"
-                )
-            )
-            continue
-        stored = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == point.seq))
-        if stored != point.hash:
-            problems.append(ChainProblem(point.seq, "rewritten: its hash differs from the signed checkpoint"))
+        problem = _compare(session, point, last)
+        if problem is not None:
+            problems.append(problem)
     return len(files), problems
+
+
+def _unverified(path: Path, exc: Exception) -> ChainProblem:
+    return ChainProblem(
+        0, f"checkpoint {path.name} does not verify: {exc}", "checkpoint_unverified", {"name": path.name}
+    )
+
+
+def _compare(session: Session, point: Checkpoint, last: int) -> ChainProblem | None:
+    """What is wrong with the chain (its newest event ``last``) against the signed ``point``."""
+    if point.seq == 0:
+        return None
+    if point.seq > last:
+        return ChainProblem(
+            point.seq,
+            f"truncated: a checkpoint saw {point.seq} events, the log ends at {last}",
+            "checkpoint_truncated",
+            {"seen": point.seq, "last": last},
+        )
+    stored = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == point.seq))
+    if stored != point.hash:
+        return ChainProblem(
+            point.seq, "rewritten: its hash differs from the signed checkpoint", "checkpoint_rewritten"
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class NewestCheckpoint:
+    """The newest checkpoint file compared with the chain: its event (``seq``), when it was
+    signed (``issued_at``, epoch seconds; ``None`` if it does not verify), and what is wrong."""
+
+    seq: int
+    issued_at: int | None
+    problem: ChainProblem | None
+    files: int
+
+
+def check_newest(session: Session, keys: KeySet, folder: Path) -> NewestCheckpoint | None:
+    """Compare the chain with the newest checkpoint only (one file, one look-up: cheap enough
+    for a page; :func:`check` goes through all of them). ``None`` if there is no checkpoint."""
+    files = sorted(folder.glob("*.jws")) if folder.is_dir() else []
+    if not files:
+        return None
+    head = session.get(AuditHead, 1)
+    last = head.seq if head is not None else 0
+    try:
+        point = verify_checkpoint(files[-1].read_text(), keys)
+    except (VerificationError, OSError, UnicodeDecodeError) as exc:
+        return NewestCheckpoint(0, None, _unverified(files[-1], exc), len(files))
+    return NewestCheckpoint(point.seq, point.issued_at, _compare(session, point, last), len(files))

@@ -54,3 +54,9 @@ def china_day(at: dt.datetime) -> dt.date:
     """The date in China of instant ``at`` (a stored instant without a zone, as SQLite gives it
     back, is in UTC)."""
     return (at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at).astimezone(CHINA).date()
+
+
+def start_of_day(day: dt.date) -> dt.datetime:
+    """Midnight of ``day`` in China, as an instant in UTC: the bound to query stored times with
+    (SQLite keeps times as UTC text and drops an offset instead of converting it)."""
+    return dt.datetime.combine(day, dt.time(), CHINA).astimezone(dt.UTC)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..models import AuditEvent, Certificate, CertificateVersion, LegacyCertificate, Practitioner, Staff
 from .access import visible_certificates
 from .certificates.state import LIVE, shown_state_sql
-from .clock import CHINA
+from .clock import start_of_day
 from .verification import VIEW_ACTION
 
 PAGE_SIZE = 20
@@ -113,9 +113,7 @@ CHECK_ACTION = VIEW_ACTION
 def checks_on(session: Session, inspector: Staff, day: dt.date, limit: int = 200) -> list[Check]:
     """The checks ``inspector`` made on ``day`` (a date in China), newest first, from the audit log:
     scanned codes and certificates checked by number and name, electronic or paper."""
-    # In UTC: SQLite keeps times as UTC text without their offset, so an offset given here would
-    # be dropped, not converted (the day would start 8 hours late).
-    start = dt.datetime.combine(day, dt.time(), tzinfo=CHINA).astimezone(dt.UTC)
+    start = start_of_day(day)  # in UTC: SQLite would drop an offset (the day would start 8 hours late)
     events = session.execute(
         select(AuditEvent.occurred_at, AuditEvent.target_type, AuditEvent.target_id)
         .where(

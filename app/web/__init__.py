@@ -9,6 +9,7 @@ from . import (
     administration,
     application_notices,
     applications,
+    audit_pages,
     batches,
     exam_results,
     graduation_pages,
@@ -53,3 +54,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(progress.bp)
     app.register_blueprint(exam_results.bp)
     app.register_blueprint(platform_pages.bp)
+    app.register_blueprint(audit_pages.bp)

@@ -184,7 +184,7 @@ def act(certificate_id: int, action: str) -> Response:
     return redirect(url_for("admin.certificate", certificate_id=certificate_id))
 
 
-def _reason_words(reason: str) -> str:
+def reason_words(reason: str) -> str:
     """An audit event's reason in words: a code (a refusal, a cancellation reason) or staff's text."""
     cancelled = {code.value: words for code, words in CANCEL_REASONS.items()}
     return text_for(reason) or str(cancelled.get(reason, reason))
@@ -203,7 +203,7 @@ def _names() -> dict[str, Any]:
         # The locale's language, not its text (Babel builds that anew each time): en or zh_CN.
         "CATEGORY_NAMES": _CATEGORY_NAMES[getattr(get_locale(), "language", None) == "en"],
         "shown_state": lambda certificate: certs.shown_state_of(certificate, services().clock.today()),
-        "reason_words": _reason_words,
+        "reason_words": reason_words,
     }
 
 

@@ -17,7 +17,7 @@ from ...models import Application, PlatformMessage, Staff
 from ...models.enums import MessageState
 from .. import access
 from ..audit import record
-from ..clock import CHINA
+from ..clock import start_of_day
 from ..errors import NotFound, RuleViolation
 from ..unit_of_work import step
 
@@ -123,16 +123,11 @@ class Difference:
     """Our messages of the case not yet delivered (pending or dead): they explain a ``behind``."""
 
 
-def start_of(day: dt.date) -> dt.datetime:
-    """Midnight of ``day`` in China, as an instant."""
-    return dt.datetime.combine(day, dt.time(), CHINA).astimezone(dt.UTC)
-
-
 def reconcile(session: Session, since: dt.date, theirs: Iterable[Mapping[str, Any]]) -> list[Difference]:
     """Compare our connected cases with a message written since ``since`` (and the cases the
     platform names) with what the platform holds (``theirs``: case number, last sequence, stage)."""
     platform = {str(c["case_number"]): c for c in theirs}
-    recent = select(PlatformMessage.case_number).where(PlatformMessage.created_at >= start_of(since))
+    recent = select(PlatformMessage.case_number).where(PlatformMessage.created_at >= start_of_day(since))
     state = PlatformMessage.state
     rows = session.execute(
         select(

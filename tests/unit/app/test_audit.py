@@ -144,3 +144,29 @@ def test_events_recorded_together_chain_like_single_ones(app: Flask, runner: Fla
     write_events(app, 1)
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0 and "audit log intact: 6 events" in result.output
+
+
+def test_windows_below_one_another_check_what_the_whole_walk_checks(app: Flask) -> None:
+    """A page checks a bounded window; the windows below it, one after another, find every break
+    the whole walk finds, a deleted event at a window's edge included."""
+    from app.services.audit import check_window, verify_chain
+
+    write_events(app, 9)
+    with app.app_context():
+        session = get_session()
+        session.execute(update(AuditEvent).where(AuditEvent.seq == 2).values(reason="changed"))
+        session.execute(delete(AuditEvent).where(AuditEvent.seq == 6))
+        session.commit()
+        newest = check_window(session, size=3)
+        assert (newest.first, newest.last, newest.head) == (7, 9, 9)
+        assert [(p.seq, p.code) for p in newest.problems] == [(6, "chain_missing"), (7, "chain_unlinked")]
+        found, below = [], None
+        while True:
+            window = check_window(session, below=below, size=3)
+            found += [(p.seq, p.code) for p in window.problems]
+            if not window.older:
+                break
+            below = window.first
+        assert (2, "chain_edited") in found and (6, "chain_missing") in found
+        whole = {p.seq for p in verify_chain(session)[1]}
+        assert whole <= {seq for seq, _ in found}
