@@ -30,6 +30,10 @@ def _literal_actions() -> set[str]:
                     values.append(node.args[0])
                 if name == "_audit" and len(node.args) > 2:  # keys._audit(session, actor, action, …)
                     values.append(node.args[2])
+            if isinstance(node, ast.Assign) and any(
+                getattr(t, "id", "").endswith("_ACTION") for t in node.targets
+            ):  # VIEW_ACTION = "verification.full_view"
+                values.append(node.value)
             if isinstance(node, ast.Dict):
                 values += [
                     v
