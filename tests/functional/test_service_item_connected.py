@@ -34,7 +34,7 @@ def test_the_province_connects_and_disconnects_an_item(
     page = post_form(client, "/admin/service-items", "/admin/service-items/connected", switch).get_data(
         as_text=True
     )
-    assert "370100的“核发”事项已与省一体化在线政务服务平台对接。" in page
+    assert "370100的“从业资格证核发”事项已与省一体化在线政务服务平台对接。" in page
     assert cell(page, "370100", "issue").endswith("是 取消对接")
     assert cell(page, "370200", "issue").endswith("否 对接")  # the other region is unchanged
     session.expire_all()
@@ -42,7 +42,7 @@ def test_the_province_connects_and_disconnects_an_item(
     page = post_form(
         client, "/admin/service-items", "/admin/service-items/connected", {**switch, "connected": "0"}
     ).get_data(as_text=True)
-    assert "370100的“核发”事项已取消与省一体化在线政务服务平台的对接。" in page
+    assert "370100的“从业资格证核发”事项已取消与省一体化在线政务服务平台的对接。" in page
     actions = session.scalars(
         select(AuditEvent.action).where(AuditEvent.action.like("service_item.%connect"))
     ).all()
