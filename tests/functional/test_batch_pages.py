@@ -74,7 +74,7 @@ def test_upload_is_checked_first_then_confirmed_and_every_row_shown(
     page = seen(client.get(job_url).get_data(as_text=True))
     assert "已检查，等待确认" in page
     assert "尚未核发任何证书。已逐行检查文件：1 行将核发，1 行不予核发，0 行将不核发。" in page
-    assert "将核发" in page and "不予核发 从业资格类别 未知或为空的从业资格类别：不存在" in page
+    assert "将核发" in page and "不予核发 从业资格类别：未知或为空的从业资格类别：不存在" in page
     assert "核发 1 本证书" in page and "带有警告" not in page
     assert certificates(session) == 0  # the check issued nothing
     checked = client.get(f"{job_url}/report.csv").get_data().decode("utf-8-sig").splitlines()
@@ -124,7 +124,7 @@ def test_an_expired_start_is_warned_and_issued_only_when_confirmed(
     wait(app, session)
     page = seen(client.get(job_url).get_data(as_text=True))
     assert "已核发 2 本证书；0 行不予核发；0 行未核发。" in page
-    assert f"已核发 {A} 有效期起 证书核发即已过期" in page
+    assert f"已核发 {A} 有效期起：证书核发即已过期" in page
     assert certificates(session) == 2
 
 
