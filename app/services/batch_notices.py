@@ -27,13 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, sessionmaker
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from signing import mask_id
 
 from ..messages import N_
-from ..models import BatchJob, Certificate, CertificateVersion, HolderAccount, Staff
+from ..models import Authority, BatchJob, Certificate, CertificateVersion, HolderAccount, Practitioner, Staff
 from ..renderers.pdf import ActivationNotice, activation_notices_pdf
 from ..transactions import after_commit
 from . import access
@@ -80,44 +80,62 @@ class Generation:
         return dt.datetime.fromtimestamp(self.created, dt.UTC) + KEPT
 
 
-def holders_to_notify(session: Session, actor: Staff, job: BatchJob) -> list[Holder]:
-    """The holders of ``job``'s certificates whose account is not activated, on whose account
-    ``actor`` may act (:func:`app.services.access.manages_holder_of`), in certificate order."""
-    certificates = session.scalars(
-        select(Certificate)
-        .options(joinedload(Certificate.practitioner), joinedload(Certificate.authority))
-        .where(Certificate.batch_job_id == job.id)
+def _may_act(session: Session, actor: Staff, job: BatchJob) -> bool:
+    """Whether ``actor`` may act on the accounts of ``job``'s holders: the one policy
+    (:func:`app.services.access.manages_holder_of`) asked of one certificate of the batch, which
+    answers for all (a batch's certificates have one issuing authority, and are all published once
+    it is done)."""
+    one = session.scalars(select(Certificate).where(Certificate.batch_job_id == job.id).limit(1)).first()
+    return one is not None and access.manages_holder_of(actor, one)
+
+
+def _not_activated(job: BatchJob) -> Select[Any]:
+    """The certificates of ``job`` whose holder has not activated an account, with what a notice
+    says, in certificate order."""
+    return (
+        select(
+            Certificate.practitioner_id,
+            CertificateVersion.holder_name,
+            Practitioner.id_number,
+            Certificate.number,
+            Authority.name,
+            HolderAccount.id.label("account_id"),
+        )
+        .join(Practitioner, Practitioner.id == Certificate.practitioner_id)
+        .join(Authority, Authority.id == Certificate.authority_id)
+        .join(
+            CertificateVersion,
+            (CertificateVersion.certificate_id == Certificate.id)
+            & (CertificateVersion.version == Certificate.current_version),
+        )
+        .outerjoin(HolderAccount, HolderAccount.practitioner_id == Certificate.practitioner_id)
+        .where(Certificate.batch_job_id == job.id, HolderAccount.password_hash.is_(None))
         .order_by(Certificate.id)
-    ).all()
-    mine = [c for c in certificates if access.manages_holder_of(actor, c)]
-    ids = [c.practitioner_id for c in mine]
-    accounts = {
-        a.practitioner_id: a
-        for a in session.scalars(select(HolderAccount).where(HolderAccount.practitioner_id.in_(ids)))
-    }
-    names: dict[int, str] = dict(
-        session.execute(
-            select(CertificateVersion.certificate_id, CertificateVersion.holder_name)
-            .join(Certificate, Certificate.id == CertificateVersion.certificate_id)
-            .where(
-                Certificate.batch_job_id == job.id, CertificateVersion.version == Certificate.current_version
-            )
-        )
-        .tuples()
-        .all()
     )
+
+
+def holders_to_notify(session: Session, actor: Staff, job: BatchJob) -> list[Holder]:
+    """The holders of ``job``'s certificates whose account is not activated, if ``actor`` may act
+    on their accounts (none otherwise), in certificate order."""
+    if not _may_act(session, actor, job):
+        return []
+    rows = session.execute(_not_activated(job)).tuples()
     return [
-        Holder(
-            c.practitioner_id,
-            names[c.id],
-            c.practitioner.id_number,
-            c.number,
-            c.authority.name,
-            c.practitioner_id in accounts,
-        )
-        for c in mine
-        if c.practitioner_id not in accounts or accounts[c.practitioner_id].password_hash is None
+        Holder(p, name, id_number, number, issuer, account is not None)
+        for p, name, id_number, number, issuer, account in rows
     ]
+
+
+def summary(session: Session, actor: Staff, job: BatchJob) -> tuple[int, bool]:
+    """(how many holders of ``job`` would get a notice from ``actor``, whether codes were made for
+    any of them before), counted in the database (a batch may hold 100,000)."""
+    if not _may_act(session, actor, job):
+        return 0, False
+    rows = _not_activated(job).order_by(None).subquery()
+    count, earlier = session.execute(
+        select(func.count(), func.count(rows.c.account_id)).select_from(rows)
+    ).one()
+    return int(count), bool(earlier)
 
 
 def start(

@@ -179,10 +179,10 @@ def _show(job: BatchJob, confirm: ConfirmBatchForm | None = None) -> str:
         confirm = ConfirmBatchForm(formdata=None, digest=_digest(job), warned=summary.get("warned", 0))
     notices: dict[str, Any] = {}
     if job.state == "done" and job.issued:
-        holders = batch_notices.holders_to_notify(get_session(), current_user, job)
+        count, again = batch_notices.summary(get_session(), current_user, job)
         notices = {
-            "holders": len(holders),
-            "again": any(h.had_code for h in holders),
+            "holders": count,
+            "again": again,
             "form": NoticesForm(formdata=None),
             "kept": batch_notices.of_job(_app(), job.id, current_user.id),
         }
