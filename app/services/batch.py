@@ -16,13 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..messages import MESSAGES, N_
-from ..models import Certificate, CertificateVersion
+from ..models import Certificate, CertificateVersion, Staff
+from ..models.enums import ServiceItem
+from . import access
 from .certificates import BatchOutcome, BatchRun, IssueRequest, Refused
 from .certificates.issuance import plan
 from .certificates.rules import validity_warnings
 from .context import IssuingContext
 from .errors import RuleViolation
 from .spreadsheet import COLUMNS, ParsedFile, RowError
+from .unit_of_work import step
 
 WOULD_ISSUE, WOULD_SKIP = "would_issue", "would_skip"
 ISSUED, SKIPPED, REFUSED = "issued", "skipped", "refused"
@@ -125,11 +128,18 @@ def _refused(errors: Iterable[RowError]) -> list[RowOutcome]:
     return [RowOutcome(e.row, REFUSED, e.column, e.message, e.params) for e in errors]
 
 
-def check(session: Session, context: IssuingContext, parsed: ParsedFile, *, all_or_nothing: bool) -> Check:
+def check(
+    session: Session, context: IssuingContext, actor: Staff, parsed: ParsedFile, *, all_or_nothing: bool
+) -> Check:
     """What issuing ``parsed`` would do today, row by row, without writing anything: refused rows
     with the reason, rows that would be issued with the warnings of
     :func:`~app.services.certificates.rules.validity_warnings`, and the rows an all-or-nothing
-    batch would leave out because of the others."""
+    batch would leave out because of the others. :class:`PermissionDenied` (recorded) when
+    ``actor`` may not issue at all, as the batch itself would be refused."""
+    with step(session):
+        access.require(
+            session, actor, ServiceItem.ISSUE, action="certificate.batch", target=("batch", "check")
+        )
     run = batch_run(0, 0, parsed, all_or_nothing=all_or_nothing)
     planned, refused = plan(session, context, run.requests)
     errors = row_errors(parsed, BatchOutcome(refused=refused))

@@ -84,7 +84,7 @@ def index() -> Any:
         else:
             session = get_session()
             all_or_nothing = not form.partial.data
-            checked = check(session, services().issuing, parsed, all_or_nothing=all_or_nothing)
+            checked = check(session, services().issuing, current_user, parsed, all_or_nothing=all_or_nothing)
             job = batch_jobs.create(
                 session,
                 services().clock,
@@ -222,7 +222,9 @@ def confirm(job_id: int) -> Response | tuple[str, int]:
         flash(text_for("batch_not_checked") or "", "error")
         return redirect(url_for("batches.job", job_id=job.id))
     parsed = read_rows(job.filename, job.upload)
-    again: Check = check(get_session(), services().issuing, parsed, all_or_nothing=job.all_or_nothing)
+    again: Check = check(
+        get_session(), services().issuing, current_user, parsed, all_or_nothing=job.all_or_nothing
+    )
     problem = None
     if again.warned != form.warned.data:
         problem = "batch_check_changed"

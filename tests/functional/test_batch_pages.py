@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -290,7 +291,7 @@ def test_other_staff_cannot_see_a_job(app: Flask, client: FlaskClient, province:
     assert other.post(f"{job_url}/discard", data={"csrf_token": token}).status_code == 404
 
 
-def test_a_refused_batch_says_why_in_full_and_can_be_started_again(
+def test_a_check_refused_by_the_configuration_says_why_and_issues_nothing(
     app: Flask, client: FlaskClient, session: Session, province: Province
 ) -> None:
     from app.models.enums import ServiceItem
@@ -298,11 +299,44 @@ def test_a_refused_batch_says_why_in_full_and_can_be_started_again(
 
     login(client, "jinan_clerk")
     job_url = upload(client, "list.csv", f"{HEADER}{A},张三明,cargo,\n".encode()).headers["Location"]
-    # A second body for issuing in Jinan: the item is suspended there until the province fixes it.
+    # A second body for issuing in Jinan after the check: the confirmation checks again.
     authorities.assign_item(session, "370100", ServiceItem.ISSUE, province.body(session, "qingdao"))
     session.commit()
-    confirm(client, job_url)
+    refused = confirm(client, job_url)
+    assert "该事项在地区 370100 配置了多个实施主体，在省级管理员修正之前暂停办理。" in seen(
+        refused.get_data(as_text=True)
+    )
     wait(app, session)
+    assert certificates(session) == 0
+
+
+def failed_job(app: Flask, runner: FlaskCliRunner, session: Session, province: Province, folder: Path) -> str:
+    """A batch of jinan_clerk's that failed while it ran (a second body for issuing in Jinan: the
+    item is suspended there until the province fixes it), started from the command line."""
+    from app.models.enums import ServiceItem
+    from app.services import authorities
+
+    authorities.assign_item(session, "370100", ServiceItem.ISSUE, province.body(session, "qingdao"))
+    session.commit()
+    upload = folder / "list.csv"
+    upload.write_text(f"{HEADER}{A},张三明,cargo,\n", encoding="utf-8")
+    result = runner.invoke(args=["certificates", "batch", str(upload), "--as", "jinan_clerk"])
+    assert result.exit_code != 0
+    job_id = session.scalar(select(BatchJob.id))
+    session.rollback()
+    return f"/admin/batches/{job_id}"
+
+
+def test_a_batch_failed_while_running_says_why_in_full_and_can_be_started_again(
+    app: Flask,
+    client: FlaskClient,
+    runner: FlaskCliRunner,
+    session: Session,
+    province: Province,
+    tmp_path: Path,
+) -> None:
+    job_url = failed_job(app, runner, session, province, tmp_path)
+    login(client, "jinan_clerk")
     page = client.get(job_url).get_data(as_text=True)
     assert "批量核发失败，未核发任何证书。" in page
     assert "该事项在地区 370100 配置了多个实施主体，在省级管理员修正之前暂停办理。" in page
@@ -311,20 +345,14 @@ def test_a_refused_batch_says_why_in_full_and_can_be_started_again(
 
 
 def test_nobody_else_sees_or_restarts_a_failed_job(
-    app: Flask, client: FlaskClient, province: Province
+    app: Flask, client: FlaskClient, runner: FlaskCliRunner, province: Province, tmp_path: Path
 ) -> None:
+    # No ``session`` fixture: the clients below would share Flask's ``g`` (and its signed-in user).
     from app.db import get_session
-    from app.models.enums import ServiceItem
-    from app.services import authorities
 
-    login(client, "jinan_clerk")
-    job_url = upload(client, "list.csv", f"{HEADER}{A},张三明,cargo,\n".encode()).headers["Location"]
     with app.app_context():
-        session = get_session()
-        authorities.assign_item(session, "370100", ServiceItem.ISSUE, province.body(session, "qingdao"))
-        session.commit()
-    confirm(client, job_url)
-    wait(app)
+        job_url = failed_job(app, runner, get_session(), province, tmp_path)
+    login(client, "jinan_clerk")
     token = csrf(client.get(job_url).get_data(as_text=True))
     # Another authority's clerk, the same authority's administrator, nobody.
     for other in ("qingdao_clerk", "jinan_admin", None):
@@ -337,3 +365,33 @@ def test_nobody_else_sees_or_restarts_a_failed_job(
         restart = stranger.post(f"{job_url}/restart", data={"csrf_token": own_token})
         assert restart.status_code == (404 if other else 400), other  # nobody: no session, no CSRF token
     assert 'id="batch-restart"' in client.get(job_url).get_data(as_text=True)  # still failed, restartable
+
+
+def test_a_clerk_who_may_not_issue_is_refused_at_the_check(
+    app: Flask, client: FlaskClient, session: Session, province: Province
+) -> None:
+    from app.models import AuditEvent
+    from app.models.enums import Role, ServiceItem, Stage
+    from app.services import authorities
+
+    from ..registry import PASSWORD
+
+    authorities.create_staff(
+        session,
+        username="jinan_renewer",
+        display_name="换证员",
+        password=PASSWORD,
+        authority=province.body(session, "jinan"),
+        role=Role.CLERK,
+        permissions=[(ServiceItem.RENEW, Stage.CONCLUDE)],
+    )
+    session.commit()
+    login(client, "jinan_renewer")
+    response = upload(client, "list.csv", f"{HEADER}{A},张三明,cargo,\n".encode())
+    assert response.status_code == 403
+    assert "您没有办理该事项的权限。本次操作已记录。" in seen(response.get_data(as_text=True))
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(BatchJob)) == 0
+    actions = session.scalars(select(AuditEvent.action)).all()
+    assert "certificate.batch.refused" in actions
+    session.rollback()
