@@ -16,12 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..messages import MESSAGES, N_
-from ..models import Certificate, CertificateVersion, Staff
+from ..models import Certificate, Staff
 from ..models.enums import ServiceItem
 from . import access
 from .certificates import BatchOutcome, BatchRun, IssueRequest, Refused
 from .certificates.issuance import plan
-from .certificates.rules import validity_warnings
+from .certificates.rules import validity_end, validity_warnings
 from .context import IssuingContext
 from .errors import RuleViolation
 from .spreadsheet import COLUMNS, ParsedFile, RowError
@@ -159,25 +159,24 @@ def check(
     return Check(outcomes, 0 if nothing else len(planned), warned)
 
 
+def refused_rows(parsed: ParsedFile, outcome: BatchOutcome) -> list[RowOutcome]:
+    """The outcomes of the batch's refused rows only (what the publishing transaction records)."""
+    return _refused(row_errors(parsed, outcome))
+
+
 def result(
-    session: Session, job_id: int, parsed: ParsedFile, outcome: BatchOutcome, today: dt.date
+    session: Session, job_id: int, parsed: ParsedFile, outcome: BatchOutcome, today: dt.date, years: int
 ) -> list[RowOutcome]:
-    """Every row's outcome once the batch is done: issued (with its certificate and any warning),
-    refused (with the reason), or not issued because the others were refused (all or nothing)."""
+    """Every row's outcome once the batch is done: issued (with its certificate and the warnings
+    its validity, ``years`` long, carries), refused (with the reason), or not issued because the
+    others were refused (all or nothing). One indexed query (it runs in the transaction that
+    publishes the batch)."""
     errors = row_errors(parsed, outcome)
-    issued = {
-        number: (certificate_id, validity_warnings(start, until, today))
-        for number, certificate_id, start, until in session.execute(
-            select(
-                Certificate.number,
-                Certificate.id,
-                CertificateVersion.valid_from,
-                CertificateVersion.valid_until,
-            )
-            .join(CertificateVersion, CertificateVersion.certificate_id == Certificate.id)
-            .where(Certificate.batch_job_id == job_id)
-        ).tuples()
-    }
+    issued: dict[str, int] = dict(
+        session.execute(select(Certificate.number, Certificate.id).where(Certificate.batch_job_id == job_id))
+        .tuples()
+        .all()
+    )
     bad_rows = {e.row for e in errors}
     outcomes = _refused(errors)
     for row in parsed.rows:
@@ -186,8 +185,9 @@ def result(
         if row.id_number not in issued:
             outcomes.append(RowOutcome(row.row, SKIPPED, "", MESSAGES["batch_all_or_nothing"]))
             continue
-        certificate_id, warnings = issued[row.id_number]
-        number = row.id_number
+        number, certificate_id = row.id_number, issued[row.id_number]
+        start = row.valid_from or today
+        warnings = validity_warnings(start, validity_end(start, years), today)
         found = [RowOutcome(row.row, ISSUED, *_warning(w), number, certificate_id) for w in warnings]
         outcomes += found or [RowOutcome(row.row, ISSUED, number=number, certificate_id=certificate_id)]
     outcomes.sort(key=lambda o: (o.row, o.column))
