@@ -199,6 +199,24 @@ MESSAGES = {
         "Start it again once the authority has a new key."
     ),
     "internal": N_("An unexpected error stopped it."),
+    "validity_already_expired": N_(
+        "The certificate would already be expired: its validity ends on %(until)s, before today."
+    ),
+    "validity_start_long_ago": N_("The validity would start on %(start)s, more than a year ago."),
+    "validity_start_far_ahead": N_("The validity would start on %(start)s, more than a year from now."),
+    "batch_all_or_nothing": N_(
+        "Not issued: other rows have problems, and the batch issues all rows or none."
+    ),
+    "batch_not_checked": N_("This batch is not waiting for confirmation any more."),
+    "batch_check_changed": N_(
+        "The check changed since you saw it (%(count)s rows have warnings now). "
+        "Look at it again, then confirm."
+    ),
+    "batch_warnings_unconfirmed": N_(
+        "Nothing was issued: %(count)s rows have warnings. "
+        "Tick the box to issue them anyway, or fix the file."
+    ),
+    "batch_nothing_to_issue": N_("Nothing would be issued: no row can be issued as the file is."),
     # applications (办件)
     "other_authority_case": N_("This case is handled by %(body)s. The attempt was recorded."),
     "case_not_found": N_("No such case."),
@@ -386,6 +404,8 @@ MESSAGES = {
     "event_audit.view": N_("Audit log viewed"),
     "event_audit.export": N_("Audit log exported"),
     "event_photo.review_view": N_("Photo opened for review"),
+    "event_batch.activation_notices": N_("Activation notices of a batch generated"),
+    "event_batch.activation_notices_download": N_("Activation notices of a batch downloaded"),
     "event_refused": N_("%(action)s: refused"),
     "event_other": N_("Other event"),
     # what an audit event is about (its target type)

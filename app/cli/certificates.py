@@ -28,7 +28,9 @@ def certificates_cli() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--as", "username", required=True, help="the staff account that issues (and is audited)")
 @click.option("--partial", is_flag=True, help="issue the valid rows even if others are wrong")
-@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="write the row errors as CSV")
+@click.option(
+    "--report", type=click.Path(dir_okay=False, path_type=Path), help="write every row's outcome as CSV"
+)
 def batch_command(file: Path, username: str, partial: bool, report: Path | None) -> None:
     """Issue a certificate for every row of FILE (.csv or .xlsx). Without --partial nothing is
     issued when any row is wrong. The batch is a job like an upload's (its staff member sees it
@@ -67,13 +69,14 @@ def batch_command(file: Path, username: str, partial: bool, report: Path | None)
                 f"batch {job_id} was taken over (started again elsewhere); see its page"
             )
         errors = batch_jobs.stored_errors(finished)
+        outcomes = batch_jobs.outcomes_of(finished)
         issued = finished.issued
     for error in errors[:20]:
         click.echo(f"row {error.row}, {error.column}: {error.text()}", err=True)
     if len(errors) > 20:
         click.echo(f"... and {len(errors) - 20} more", err=True)
     if report is not None:
-        report.write_bytes(report_csv(errors))
+        report.write_bytes(report_csv(outcomes))
     bad_rows = len({e.row for e in errors})
     click.echo(f"issued {issued} certificates; {bad_rows} rows with {len(errors)} problems")
     if errors and not partial:

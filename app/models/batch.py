@@ -12,11 +12,13 @@ from ..db import Base
 
 
 class BatchJob(Base):
-    """One uploaded spreadsheet: its state, counts and the row errors to download.
+    """One uploaded spreadsheet: its state, counts and the outcome of every row.
 
-    While ``running`` its certificates are written in short transactions as ``pending`` (seen by
-    nobody) and published in one step at the end; ``worker`` and ``heartbeat_at`` tell whether the
-    process running it is still alive (see :mod:`app.services.batch_jobs`)."""
+    ``checked``: read and checked (a dry run), nothing issued, waiting for the staff member to
+    confirm (or dropped after a day: ``batch_jobs.CHECK_KEPT``). While ``running`` its certificates
+    are written in short transactions as ``pending`` (seen by nobody) and published in one step at
+    the end; ``worker`` and ``heartbeat_at`` tell whether the process running it is still alive
+    (see :mod:`app.services.batch_jobs`)."""
 
     __tablename__ = "batch_job"
 
@@ -27,7 +29,10 @@ class BatchJob(Base):
     state: Mapped[str] = mapped_column(String(10), nullable=False)
     total: Mapped[int] = mapped_column(Integer, nullable=False)
     issued: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
+    outcomes: Mapped[list[dict[str, Any]]] = mapped_column("errors", JSON, nullable=False, default=list)
+    """What happens to every row (:class:`app.services.batch.RowOutcome`): while ``checked``, what
+    would happen; once done, what did (issued, skipped, refused, with the reason). The column keeps
+    its first name (it held only the refused rows)."""
     failure: Mapped[str | None] = mapped_column(Text)
     failure_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     """The values the failure's message names (a domain error's ``params``)."""

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import zxingcpp
 from PIL import Image
@@ -155,28 +156,36 @@ def sheet_for(certificate: Any, version: Any, photo: bytes | None, code: str) ->
     )
 
 
-def activation_notice_pdf(
-    *, holder_name: str, masked_id: str, code: str, expires: dt.date, url: str, issuer_name: str
-) -> bytes:
-    """The notice handed to the holder: how to open their phone account with the code."""
-    out = io.BytesIO()
-    canvas = Canvas(out, pagesize=A4, invariant=True)
-    canvas.setTitle("电子证照激活通知书")
+@dataclass(frozen=True)
+class ActivationNotice:
+    """What an activation notice says to its holder."""
+
+    holder_name: str
+    masked_id: str
+    code: str
+    """As shown: ``ABCDE-12345``."""
+    expires: dt.date
+    url: str
+    issuer_name: str
+
+
+def _notice_page(canvas: Canvas, notice: ActivationNotice) -> None:
+    """One notice on the canvas's current page, which it ends."""
     width, height = A4
     canvas.setFont(FONT, 20)
     canvas.drawCentredString(width / 2, height - 30 * mm, "道路运输从业人员电子证照 激活通知书")
     lines = [
-        f"持证人：{holder_name}（身份证号码 {masked_id}）",
-        f"激活码：{code}",
-        f"有效期至：{_date(expires)}",
+        f"持证人：{notice.holder_name}（身份证号码 {notice.masked_id}）",
+        f"激活码：{notice.code}",
+        f"有效期至：{_date(notice.expires)}",
         "",
         "开通方法：",
-        f"1. 用手机浏览器打开 {url}",
+        f"1. 用手机浏览器打开 {notice.url}",
         "2. 输入本人身份证号码和上面的激活码，并设置登录密码；",
         "3. 登录后即可亮证（出示动态二维码）、下载证照、上传照片。",
         "",
         "请妥善保管本通知书，不要把激活码告诉他人。激活码只能使用一次。",
-        f"发证机关：{issuer_name}",
+        f"发证机关：{notice.issuer_name}",
     ]
     y = height - 50 * mm
     for line in lines:
@@ -184,5 +193,21 @@ def activation_notice_pdf(
         canvas.drawString(25 * mm, y, line)
         y -= 10 * mm
     canvas.showPage()
+
+
+def activation_notices_pdf(notices: Iterable[ActivationNotice], out: IO[bytes]) -> None:
+    """Write the notices to ``out`` as one PDF, one notice a page (the batch's notices)."""
+    canvas = Canvas(out, pagesize=A4, invariant=True)
+    canvas.setTitle("电子证照激活通知书")
+    for notice in notices:
+        _notice_page(canvas, notice)
     canvas.save()
+
+
+def activation_notice_pdf(
+    *, holder_name: str, masked_id: str, code: str, expires: dt.date, url: str, issuer_name: str
+) -> bytes:
+    """The notice handed to the holder: how to open their phone account with the code."""
+    out = io.BytesIO()
+    activation_notices_pdf([ActivationNotice(holder_name, masked_id, code, expires, url, issuer_name)], out)
     return out.getvalue()

@@ -25,14 +25,14 @@ from functools import partial
 from typing import Any, cast
 
 from flask import Flask
-from sqlalchemy import CursorResult, exists, select, update
+from sqlalchemy import CursorResult, delete, exists, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..db import begin_write
+from ..db import begin_read, begin_write
 from ..messages import text_for
 from ..models import BatchJob, Certificate, Staff
 from ..transactions import after_commit
-from .batch import batch_run, row_errors
+from .batch import REFUSED, Check, RowOutcome, batch_run, refused_rows, result
 from .certificates import BatchOutcome, run_batch
 from .certificates.batches import Abandon, withdraw
 from .clock import Clock
@@ -47,6 +47,8 @@ STALE = dt.timedelta(seconds=60)
 """A running job without a heartbeat for this long has lost its worker."""
 UPLOAD_KEPT = dt.timedelta(days=30)
 """How long a failed job keeps its file, to be started again."""
+CHECK_KEPT = dt.timedelta(days=1)
+"""How long a checked file waits for its confirmation before it is dropped (nothing was issued)."""
 
 Progress = Callable[[int], None]
 
@@ -65,21 +67,23 @@ def create(
     parsed: ParsedFile,
     *,
     all_or_nothing: bool,
+    checked: Check | None = None,
 ) -> BatchJob:
     """Record the job of the upload ``data``, already read into ``parsed`` (:func:`read_rows`,
     outside any transaction: reading 100,000 rows takes a second, which on SQLite nobody should
-    wait behind), as running in this process."""
+    wait behind), as running in this process; or, with the dry run's result ``checked``, as
+    waiting for confirmation (:func:`confirm`)."""
     now = clock.now()
     job = BatchJob(
         staff_id=actor.id,
         filename=filename[:200],
         all_or_nothing=all_or_nothing,
-        state="running",
+        state="running" if checked is None else "checked",
         total=len(parsed.rows) + len({e.row for e in parsed.errors}),
         issued=0,
         written=0,
         attempts=1,
-        errors=[],
+        outcomes=[] if checked is None else [o.stored() for o in checked.outcomes],
         created_at=now,
         worker=worker_name(),
         heartbeat_at=now,
@@ -107,6 +111,27 @@ def start(
     return job
 
 
+def confirm(app: Flask, session: Session, job: BatchJob, parsed: ParsedFile) -> None:
+    """Start issuing a checked job (``parsed``: its kept file, read again) once the request
+    commits; :class:`Conflict` when it is not waiting for confirmation any more (confirmed twice,
+    or dropped)."""
+    claimed = session.execute(
+        update(BatchJob)
+        .where(BatchJob.id == job.id, BatchJob.state == "checked", BatchJob.upload.is_not(None))
+        .values(state="running", worker=worker_name(), heartbeat_at=services(app).clock.now(), outcomes=[])
+        .returning(BatchJob.attempts)
+    ).scalar()
+    if claimed is None:
+        raise Conflict("the batch is not checked", code="batch_not_checked")
+    job_id = job.id
+    after_commit(lambda: _in_background(app, job_id, claimed, parsed))
+
+
+def discard(session: Session, job: BatchJob) -> None:
+    """Drop a checked job that was not confirmed (nothing was issued; its file goes)."""
+    session.execute(delete(BatchJob).where(BatchJob.id == job.id, BatchJob.state == "checked"))
+
+
 def restart(app: Flask, session: Session, job: BatchJob) -> None:
     """Start a failed job again (its file is kept) once the request commits; :class:`Conflict`
     when it is not failed any more (started again meanwhile) or its file is gone."""
@@ -120,7 +145,7 @@ def restart(app: Flask, session: Session, job: BatchJob) -> None:
             heartbeat_at=services(app).clock.now(),
             written=0,
             issued=0,
-            errors=[],
+            outcomes=[],
             failure=None,
             failure_params=None,
             finished_at=None,
@@ -162,13 +187,15 @@ def run(
                 progress(count)
 
         def finished(session: Session, outcome: BatchOutcome) -> None:
+            # In the transaction that publishes the batch: the refused rows only (few, quick); the
+            # other rows' outcomes follow in transactions of their own (:func:`_every_row`).
             _mine(session, clock, job_id, attempt, state="done", issued=outcome.issued, upload=None)
             job = session.get(BatchJob, job_id)
             assert job is not None
-            job.errors = [_stored(e) for e in row_errors(parsed, outcome)]
+            job.outcomes = [o.stored() for o in refused_rows(parsed, outcome)]
             job.finished_at = clock.now()
 
-        run_batch(
+        outcome = run_batch(
             sessions,
             services(app).issuing,
             replace(batch_run(job_id, staff_id, parsed, all_or_nothing=all_or_nothing), attempt=attempt),
@@ -176,6 +203,7 @@ def run(
             finished=finished,
             chunk=app.config["BATCH_CHUNK_ROWS"],
         )
+        _every_row(app, job_id, attempt, parsed, outcome)
     except Abandon:
         return
     except DomainError as exc:
@@ -195,6 +223,20 @@ def run(
                     state="failed", failure=failure[0], failure_params=failure[1], finished_at=clock.now()
                 )
             )
+
+
+def _every_row(app: Flask, job_id: int, attempt: int, parsed: ParsedFile, outcome: BatchOutcome) -> None:
+    """Record every row's outcome of a published batch: worked out in a transaction that only
+    reads, written in a short one (100,000 rows take a second or two to work out: not while the
+    batch's publishing transaction holds the write lock)."""
+    sessions: sessionmaker[Session] = app.extensions["db_sessionmaker"]
+    clock, years = services(app).clock, services(app).issuing.validity_years
+    with unit_of_work(sessions) as session:
+        begin_read(session)
+        stored = [o.stored() for o in result(session, job_id, parsed, outcome, clock.today(), years)]
+    with unit_of_work(sessions) as session:
+        done = (BatchJob.id == job_id, BatchJob.attempts == attempt, BatchJob.state == "done")
+        session.execute(update(BatchJob).where(*done).values(outcomes=stored))
 
 
 def notice_dead(app: Flask, session: Session, job_ids: list[int] | None = None) -> list[int]:
@@ -245,6 +287,7 @@ def _look(
         select(BatchJob.id, BatchJob.attempts).where(BatchJob.state == "failed", exists(holding))
     )
     _forget_old_uploads(session, now)
+    _drop_old_checks(session, now)
     return [job_id for job_id, _ in marked], {*marked, *left.tuples()}
 
 
@@ -255,6 +298,14 @@ def _forget_old_uploads(session: Session, now: dt.datetime) -> None:
     if session.scalar(select(exists().where(*old))):
         begin_write(session)
         session.execute(update(BatchJob).where(*old).values(upload=None))
+
+
+def _drop_old_checks(session: Session, now: dt.datetime) -> None:
+    """Drop the checked jobs nobody confirmed within :data:`CHECK_KEPT` (nothing was issued)."""
+    old = (BatchJob.state == "checked", BatchJob.created_at < now - CHECK_KEPT)
+    if session.scalar(select(exists().where(*old))):
+        begin_write(session)
+        session.execute(delete(BatchJob).where(*old).execution_options(synchronize_session=False))
 
 
 def _withdraw_in_background(app: Flask, job_id: int, attempt: int) -> None:
@@ -279,9 +330,16 @@ def progress_of(job: BatchJob) -> int:
     return job.written if job.state == "running" else job.issued
 
 
+def outcomes_of(job: BatchJob) -> list[RowOutcome]:
+    """Every row's outcome (what would happen while the job is checked; what did once done)."""
+    return [RowOutcome.load(values) for values in job.outcomes]
+
+
 def stored_errors(job: BatchJob) -> list[RowError]:
-    """The job's row errors."""
-    return [RowError(e["row"], e["column"], e["message"], e.get("params") or {}) for e in job.errors]
+    """The job's refused rows, as row errors."""
+    return [
+        RowError(o.row, o.column, o.message, dict(o.params)) for o in outcomes_of(job) if o.outcome == REFUSED
+    ]
 
 
 def failure_text(job: BatchJob) -> str | None:
@@ -289,10 +347,6 @@ def failure_text(job: BatchJob) -> str | None:
     if job.failure is None:
         return None
     return text_for(job.failure, job.failure_params) or job.failure
-
-
-def _stored(error: RowError) -> dict[str, object]:
-    return {"row": error.row, "column": error.column, "message": error.message, "params": error.params}
 
 
 def _lost(job: BatchJob, now: dt.datetime) -> bool:

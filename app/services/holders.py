@@ -32,25 +32,47 @@ def new_activation_code(session: Session, practitioner: Practitioner, actor: Sta
     """A fresh activation code for ``practitioner`` (replacing any earlier one). An activated
     account's password keeps working until the code is used, but every session of the account ends
     now: whoever holds one signs in again. Not committed; the code is shown once."""
+    code, hashed = make_code()
+    set_activation_code(session, practitioner.id, hashed, actor, now=dt.datetime.now(dt.UTC))
+    return code
+
+
+def make_code() -> tuple[str, str]:
+    """A new random activation code and its hash (the slow part: done outside any transaction
+    when many are made at once)."""
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    account = session.scalars(select(HolderAccount).filter_by(practitioner_id=practitioner.id)).first()
-    now = dt.datetime.now(dt.UTC)
+    return code, hash_password(code)
+
+
+def set_activation_code(
+    session: Session, practitioner_id: int, hashed: str, actor: Staff, *, now: dt.datetime
+) -> HolderAccount:
+    """Give the holder's account (made if missing) the code hashed as ``hashed``, valid
+    :data:`CODE_DAYS` from ``now``, replacing any earlier one and ending the account's sessions;
+    audited. Not committed."""
+    account = session.scalars(select(HolderAccount).filter_by(practitioner_id=practitioner_id)).first()
     if account is None:
-        account = HolderAccount(practitioner_id=practitioner.id, created_at=now)
+        account = HolderAccount(practitioner_id=practitioner_id, created_at=now)
         session.add(account)
     else:
         end_sessions(account)
-    account.activation_hash = hash_password(code)
+    account.activation_hash = hashed
     account.activation_expires = now + dt.timedelta(days=CODE_DAYS)
     record(
         session,
         actor=actor.username,
         action="holder.activation_code",
         target_type="practitioner",
-        target_id=str(practitioner.id),
+        target_id=str(practitioner_id),
         authority=actor.authority.credit_code,
     )
-    return code
+    return account
+
+
+def shown_code(code: str) -> str:
+    """A code as it is shown and printed: ``ABCDE-12345``."""
+    code = normalize_code(code)
+    return f"{code[:5]}-{code[5:]}"
 
 
 def normalize_code(text: str) -> str:

@@ -231,7 +231,7 @@ def flash_activation_code(certificate: Any) -> None:
     print the activation notice on the certificate's page)."""
     session = get_session()
     code = holders.new_activation_code(session, certificate.practitioner, current_user)
-    shown = f"{code[:5]}-{code[5:]}"
+    shown = holders.shown_code(code)
     flash(
         _(
             "Activation code for the holder's phone: %(code)s (valid for 30 days; give it to the holder).",
@@ -267,7 +267,7 @@ def activation_notice(certificate_id: int) -> Response:
     body = activation_notice_pdf(
         holder_name=certs.current_version(found).holder_name,
         masked_id=mask_id(found.practitioner.id_number),
-        code=holders.normalize_code(code)[:5] + "-" + holders.normalize_code(code)[5:],
+        code=holders.shown_code(code),
         expires=account.activation_expires.date(),
         url=url_for("holder.activate", _external=True),
         issuer_name=found.authority.name,

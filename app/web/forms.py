@@ -23,7 +23,7 @@ from wtforms import (
 # once, and from here by the other form modules.
 from wtforms import SelectChoice as SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from signing import CATEGORIES
 
@@ -81,7 +81,25 @@ class BatchForm(FlaskForm):
         ],
     )
     partial = BooleanField(_l("Issue the valid rows even if some rows are wrong"))
-    confirm = BooleanField(_l("I have checked the file"), validators=[DataRequired()])
+
+
+class ConfirmBatchForm(FlaskForm):
+    """Issue a checked batch: the file's digest and the number of warned rows the staff member saw
+    (both checked again on the server), and his explicit acceptance of those rows."""
+
+    digest = HiddenField(validators=[DataRequired()])
+    warned = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    accept_warnings = BooleanField()
+
+
+class DiscardForm(FlaskForm):
+    """Drop a checked batch without issuing anything (a button: the CSRF token is the whole form)."""
+
+
+class NoticesForm(FlaskForm):
+    """Generate a batch's activation notices (new codes), confirmed."""
+
+    confirm = BooleanField(validators=[DataRequired()])
 
 
 class RestartForm(FlaskForm):

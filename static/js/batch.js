@@ -1,6 +1,10 @@
-// Polls a running batch's progress and reloads the page when it has finished.
+// Polls a running batch's progress and reloads the page when it has finished; reloads the page
+// while activation notices are being made, until they are ready.
 (function () {
   "use strict";
+  if (document.querySelector(".generation[data-state='running']")) {
+    setTimeout(function () { window.location.reload(); }, 2000);
+  }
   var box = document.getElementById("batch");
   if (!box || box.dataset.state !== "running") return;
   var bar = document.getElementById("batch-progress");

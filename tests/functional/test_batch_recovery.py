@@ -115,7 +115,7 @@ def test_a_killed_batch_fails_leaves_nothing_and_starts_again(
     for thread in app.extensions.get("batch_threads", {}).values():
         thread.join(timeout=120)
     page = client.get(f"/admin/batches/{job_id}").get_data(as_text=True)
-    assert f"已核发 {ROWS} 本证书；发现 0 个问题。" in page
+    assert f"已核发 {ROWS} 本证书；0 行不予核发；0 行未核发。" in page
     assert _count(session, select(func.count()).where(Certificate.state == "active")) == ROWS
     again = client.post(f"/admin/batches/{job_id}/restart", data={"csrf_token": token})
     assert again.status_code == 409

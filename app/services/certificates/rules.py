@@ -54,3 +54,24 @@ def validity_end(start: dt.date, years: int) -> dt.date:
 def renewal_window(valid_until: dt.date, days: int) -> tuple[dt.date, dt.date]:
     """The first and last day a certificate valid until ``valid_until`` may be renewed."""
     return valid_until - dt.timedelta(days=days), valid_until
+
+
+UNUSUAL_START = dt.timedelta(days=365)
+"""How far from today a validity start is unusual enough to ask twice (a batch's row)."""
+
+
+def validity_warnings(valid_from: dt.date, valid_until: dt.date, today: dt.date) -> list[RuleViolation]:
+    """What a clerk must confirm before issuing a certificate valid from ``valid_from`` to
+    ``valid_until`` today (nothing forbids it, but it is rarely meant): already expired, a start
+    more than :data:`UNUSUAL_START` ago, or more than that ahead. The one rule for these warnings."""
+    if valid_until < today:
+        return [
+            RuleViolation("already expired", code="validity_already_expired", until=valid_until.isoformat())
+        ]
+    if valid_from < today - UNUSUAL_START:
+        return [RuleViolation("start long ago", code="validity_start_long_ago", start=valid_from.isoformat())]
+    if valid_from > today + UNUSUAL_START:
+        return [
+            RuleViolation("start far ahead", code="validity_start_far_ahead", start=valid_from.isoformat())
+        ]
+    return []

@@ -28,7 +28,7 @@ from app.models import (
 from app.services import access, queries, status_lists
 from app.services import certificates as certs
 from app.services.audit import verify_chain
-from app.services.batch import batch_run, report_csv, row_errors
+from app.services.batch import REFUSED, RowOutcome, batch_run, report_csv, row_errors
 from app.services.certificates import batches, run_batch
 from app.services.context import IssuingContext
 from app.services.errors import NotFound, RuleViolation
@@ -167,8 +167,9 @@ def test_all_or_nothing(session: Session, province: Province) -> None:
     assert result.issued == 0
     assert [(e.row, e.column) for e in result.errors] == [(3, "身份证号码")]
     assert session.scalar(select(func.count()).select_from(Certificate)) == 0
-    report = report_csv(result.errors).decode("utf-8-sig")
-    assert list(csv.reader(io.StringIO(report)))[1][:2] == ["3", "身份证号码"]
+    refused = [RowOutcome(e.row, REFUSED, e.column, e.message, e.params) for e in result.errors]
+    report = report_csv(refused).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(report)))[1][:4] == ["3", "Refused", "", "身份证号码"]
 
 
 def test_valid_rows_only_and_everything_written(session: Session, province: Province) -> None:
