@@ -34,7 +34,7 @@ OUTCOMES = {
     WOULD_SKIP: N_("Would not be issued"),
     ISSUED: N_("Certificate issued"),
     SKIPPED: N_("Not issued"),
-    REFUSED: N_("Refused"),
+    REFUSED: N_("Refused: not issued"),
 }
 """Each outcome of a row, in words (translated when shown)."""
 

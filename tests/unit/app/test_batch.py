@@ -169,7 +169,7 @@ def test_all_or_nothing(session: Session, province: Province) -> None:
     assert session.scalar(select(func.count()).select_from(Certificate)) == 0
     refused = [RowOutcome(e.row, REFUSED, e.column, e.message, e.params) for e in result.errors]
     report = report_csv(refused).decode("utf-8-sig")
-    assert list(csv.reader(io.StringIO(report)))[1][:4] == ["3", "Refused", "", "身份证号码"]
+    assert list(csv.reader(io.StringIO(report)))[1][:4] == ["3", "Refused: not issued", "", "身份证号码"]
 
 
 def test_valid_rows_only_and_everything_written(session: Session, province: Province) -> None:
