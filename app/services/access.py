@@ -124,6 +124,23 @@ def decide(
     return None
 
 
+def may_act(
+    session: Session,
+    actor: Any,
+    item: ServiceItem,
+    stage: Stage = Stage.CONCLUDE,
+    certificate: Certificate | None = None,
+) -> bool:
+    """Whether :func:`decide` lets ``actor`` do ``item`` at ``stage`` now (no for anyone but staff,
+    and where the item is unassigned or doubly assigned), so pages offer only what he may do."""
+    if not isinstance(actor, Staff):
+        return False
+    try:
+        return decide(session, actor, item, certificate, stage) is None
+    except DomainError:  # the item is unassigned or doubly assigned in the region
+        return False
+
+
 def require(
     session: Session,
     actor: Staff,

@@ -204,6 +204,9 @@ def _names() -> dict[str, Any]:
         "CATEGORY_NAMES": _CATEGORY_NAMES[getattr(get_locale(), "language", None) == "en"],
         "shown_state": lambda certificate: certs.shown_state_of(certificate, services().clock.today()),
         "reason_words": reason_words,
+        "may_act": lambda item, stage="conclude": access.may_act(
+            get_session(), current_user, ServiceItem(item), Stage(stage)
+        ),
     }
 
 

@@ -171,3 +171,21 @@ def test_todays_checks_follow_the_china_day_on_every_database(session: Session, 
     nov30 = queries.checks_on(session, inspector, dt.date(2026, 11, 30))
     assert [c.at.replace(tzinfo=None).hour for c in nov29] == [15]
     assert [c.at.replace(tzinfo=None).hour for c in nov30] == [16]
+
+
+def test_the_menu_and_the_paper_certificates_page_offer_only_what_he_may_do(
+    client: FlaskClient, province: Province
+) -> None:
+    """A clerk who concludes issues (no acceptance, no legacy import) was offered the window's issue
+    form, the import of paper certificates and their renewal is kept for those allowed."""
+    login(client, "jinan_clerk")
+    page = client.get("/admin/").get_data(as_text=True)
+    assert 'href="/admin/batches"' in page  # he concludes issues
+    assert "/admin/applications/new?item=issue" not in page  # he does not accept them
+    legacy = client.get("/admin/legacy").get_data(as_text=True)
+    assert "从原系统导入" not in legacy and 'enctype="multipart/form-data"' not in legacy
+    client.post("/admin/logout")
+    login(client, "jinan_admin")
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "/admin/applications/new?item=issue" in page and 'href="/admin/batches"' in page
+    assert "从原系统导入" in client.get("/admin/legacy").get_data(as_text=True)

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from ...models import Application, ApplicationEvent, Certificate, GraduationCertificate, Staff
 from ...models.enums import CaseStage, ServiceItem, Stage
 from .. import access
-from ..errors import DomainError
 from ..queries import Page, paginate
 from .cases import STEPS, case_prerequisites, stage_needed
 from .prerequisites import Prerequisite
@@ -154,11 +153,4 @@ def window_stages(
 ) -> set[Stage]:
     """The stages at which ``actor`` could act on a case of ``item`` (on ``certificate``) taken at
     the window now: the intake form needs ``accept``, the one-screen fast path all three."""
-    held = set()
-    for stage in Stage:
-        try:
-            if access.decide(session, actor, item, certificate, stage) is None:
-                held.add(stage)
-        except DomainError:  # the item is unassigned or doubly assigned in the region
-            return set()
-    return held
+    return {stage for stage in Stage if access.may_act(session, actor, item, stage, certificate)}
