@@ -15,20 +15,14 @@ import re
 from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import parse_qsl, urldefrag, urlsplit
 
 import pytest
-from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page
-from sqlalchemy import select
 
-from app.cli.demo import demo_password
-from app.db import get_session
-from app.models import Certificate, Staff
-from app.models.enums import Role
 from app.security import CSP
-from app.services import holders
+
+from .conftest import Demo, sign_in
 
 PHONE = {"width": 360, "height": 740}
 DESK = {"width": 1280, "height": 800}
@@ -36,9 +30,6 @@ PER_SHAPE = 2
 """Pages of one shape walked (two certificates, two cases…: states differ, templates do not)."""
 MOST_PAGES = 90
 """A walk that finds more pages than this fails: a link multiplies pages (grouping is wrong)."""
-HOLDER_PASSWORD = "holder password 1"
-DEMO_ACTOR = "demo"
-"""Who the demo's graduation certificates were received from (``flask demo load``)."""
 
 SIGN_OUT = re.compile(r"/(?:logout|sign-?out)\b")
 """Sign-out is a POST form; a link to it would end the walk's session."""
@@ -64,22 +55,23 @@ LOWER_WORD = re.compile(r"(?<![\w./@:-])[a-z]{2,}(?![\w/@:-]|\.\w)")
 
 @dataclass(frozen=True)
 class User:
-    """A kind of user: how he signs in (none for a visitor) and with which account."""
+    """A kind of user: whether he signs in (a visitor does not) and with which staff account (none
+    for the holder)."""
 
     kind: str
-    sign_in: str = ""
+    signs_in: bool = True
     account: str = ""
 
 
 USERS = [
-    User("visitor"),
-    User("holder", "/me/login"),
-    User("inspector", "/admin/login", "haikou_inspector"),
-    User("clerk", "/admin/login", "haikou_approval_clerk"),
-    User("reviewer", "/admin/login", "sanya_review"),
-    User("concluder", "/admin/login", "sanya_conclude"),
-    User("authority administrator", "/admin/login", "sanya_admin"),
-    User("province administrator", "/admin/login", "province"),
+    User("visitor", signs_in=False),
+    User("holder"),
+    User("inspector", account="haikou_inspector"),
+    User("clerk", account="haikou_approval_clerk"),
+    User("reviewer", account="sanya_review"),
+    User("concluder", account="sanya_conclude"),
+    User("authority administrator", account="sanya_admin"),
+    User("province administrator", account="province"),
 ]
 
 
@@ -95,37 +87,6 @@ class Walk:
     data: frozenset[str]
     pages: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Demo:
-    """The demo province loaded on the live server, with one holder's account activated."""
-
-    password: str
-    holder_id: str
-    names: frozenset[str]
-    """Words that are data, not codes: the staff's user names and the demo's recorded actor."""
-
-
-@pytest.fixture
-def demo(app: Flask, live_server: str) -> Demo:
-    """The demo province (``flask demo load``: every kind of staff account, certificates, cases in
-    every stage, graduation certificates) and a holder who activated his account."""
-    result = app.test_cli_runner().invoke(args=["demo", "load"])
-    assert result.exit_code == 0, result.output
-    with app.app_context():
-        session = get_session()
-        admin = session.scalars(select(Staff).filter_by(username="sanya_admin")).one()
-        certificate = session.scalars(
-            select(Certificate).filter_by(authority_id=admin.authority_id).order_by(Certificate.id)
-        ).first()
-        assert certificate is not None and admin.role == Role.AUTHORITY_ADMIN
-        holder = certificate.practitioner
-        code = holders.new_activation_code(session, holder, admin)
-        holders.activate(session, holder.id_number, code, HOLDER_PASSWORD)
-        session.commit()
-        names = frozenset([*session.scalars(select(Staff.username)), DEMO_ACTOR])
-        return Demo(demo_password(Path(app.instance_path)), holder.id_number, names)
 
 
 def shape(url: str) -> tuple[str, frozenset[str]]:
@@ -163,23 +124,6 @@ def open_context(
     )
     context.add_init_script(LISTEN)
     return context
-
-
-def sign_in(page: Page, base: str, user: User, demo: Demo) -> None:
-    """Through the real sign-in page, as a person does."""
-    if not user.sign_in:
-        page.goto(base + "/")
-        return
-    page.goto(base + user.sign_in)
-    if user.kind == "holder":
-        page.fill("#id_number", demo.holder_id)
-        page.fill("#password", HOLDER_PASSWORD)
-    else:
-        page.fill("#username", user.account)
-        page.fill("#password", demo.password)
-    with page.expect_navigation():
-        page.click("main button[type=submit]")
-    assert urlsplit(page.url).path != user.sign_in, f"{user.kind} could not sign in: {page.url}"
 
 
 def links(page: Page, base: str) -> Iterator[str]:
@@ -277,7 +221,10 @@ def test_every_page_a_user_reaches(browser: Browser, live_server: str, demo: Dem
     fetched: set[str] = set()
     context = open_context(browser, PHONE, "zh-CN")
     page = context.new_page()
-    sign_in(page, live_server, user, demo)
+    if user.signs_in:
+        sign_in(page, live_server, demo, user.account)
+    else:
+        page.goto(live_server + "/")
     landing = page.url
     page.close()
     chinese = Walk(live_server, "zh-CN", (PHONE, DESK), fetched, demo.names)
