@@ -64,9 +64,14 @@ def visitor_pages(page: Page, base: str, demo: Demo, check: Callable[[str], None
     check("/legacy (answer)")
 
 
-def test_axe_core_is_installed() -> None:
-    """``make test`` installs it; without it the accessibility test would check nothing."""
+def test_axe_core_is_installed_and_finds_faults(browser: Browser) -> None:
+    """``make test`` installs it (without it the check below would check nothing), and it reports
+    a picture without words and a page without a language."""
     assert AXE.is_file(), f"{AXE} is missing: run `npm ci` in {AXE.parent.parent.parent} (make test does)"
+    page = browser.new_page()
+    page.set_content("<!doctype html><title>t</title><main><h1>t</h1><img src='data:,'></main>")
+    assert {"image-alt", "html-has-lang"} <= {v["id"] for v in violations(page)}
+    page.close()
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[str(s["width"]) for s in SIZES])
