@@ -12,6 +12,9 @@ export RTC_PUBLIC_BASE_URL
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 CATALOG := app/translations/zh/LC_MESSAGES/messages
+# axe-core, injected into pages by the accessibility tests (npm, tests only, pinned by its lock file)
+AXE_DIR := tests/e2e/axe
+AXE := $(AXE_DIR)/node_modules/axe-core/axe.min.js
 
 .PHONY: run test system-packages bench lint setup vectors translations-update clean
 
@@ -30,6 +33,10 @@ $(DEV): requirements-dev.txt $(RUNTIME)
 $(CATALOG).mo: $(CATALOG).po $(RUNTIME)
 	$(BIN)/pybabel compile --domain messages --directory app/translations
 
+$(AXE): $(AXE_DIR)/package.json $(AXE_DIR)/package-lock.json
+	cd $(AXE_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
 setup: $(RUNTIME) $(CATALOG).mo
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
@@ -42,7 +49,7 @@ run: setup
 ## PostgreSQL). The system packages the tests need are checked first (installed when root).
 ## Bytecode is cached even where the environment turns it off: each worker would otherwise
 ## compile the app, the tests and pytest's plugins again (about 3 s of CPU a worker).
-test: system-packages $(DEV) $(CATALOG).mo
+test: system-packages $(DEV) $(CATALOG).mo $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -65,4 +72,4 @@ translations-update: $(DEV)
 	$(BIN)/pybabel update -i /tmp/rtc-messages.pot -d app/translations -l zh
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(AXE_DIR)/node_modules

@@ -29,6 +29,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, HiddenField, StringField, TextAreaField
@@ -59,9 +60,10 @@ _KEEP_KEYS = 20
 
 
 def scope_choices() -> list[SelectChoice]:
-    """Every scope a partner may be given, with its description in the user's language."""
+    """Every scope a partner may be given: its description in the user's language, then the scope
+    itself as a code (what the partner's developers ask for)."""
     return [
-        SelectChoice(scope, f"{scope} · {SCOPE_NAMES.get(scope, description)}")
+        SelectChoice(scope, Markup("{} <code>{}</code>").format(SCOPE_NAMES.get(scope, description), scope))
         for scope, description in partners.SCOPES.items()
     ]
 

@@ -136,7 +136,7 @@ def test_province_sees_the_link_and_an_empty_list(client: FlaskClient, province:
     assert 'href="/admin/partners"' in client.get("/admin/").get_data(as_text=True)
     page = open_page(client)
     assert "No partner system is registered yet." in page
-    assert "graduation:write · Push graduation certificates" in page
+    assert "Push graduation certificates <code>graduation:write</code>" in page
     assert "https://rtc.example.cn/oauth/token" in page
 
 
@@ -292,15 +292,16 @@ def test_the_platform_scope_is_offered_and_listed_in_words(
     app: Flask, client: FlaskClient, province: Province
 ) -> None:
     login(client, "province")
-    assert "platform:push · Push applications and their materials (the government service platform)" in (
-        open_page(client)
+    assert (
+        "Push applications and their materials (the government service platform) <code>platform:push</code>"
+        in open_page(client)
     )
     response = register(client, "一体化政务服务平台", ["platform:push"])
     assert response.status_code == 200
     [row] = stored(app)
     assert row.scopes == "platform:push"
     chinese = html.unescape(client.get(f"{PAGE}?lang=zh_CN").get_data(as_text=True))
-    assert 'title="推送办件及其材料（一体化政务服务平台）">platform:push</code>' in chinese
+    assert "<td>推送办件及其材料（一体化政务服务平台） <code>platform:push</code></td>" in chinese
     secret = shown_secret(html.unescape(response.get_data(as_text=True)))
     granted = token(client, row.client_id, secret)
     assert granted.json is not None and granted.json["scope"] == "platform:push"

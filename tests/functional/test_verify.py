@@ -57,7 +57,7 @@ def test_valid_then_suspended(client: FlaskClient, session: Session, province: P
     cert = issue(session, province)
     payload = presentation(session, province, cert)
     page = client.get(f"/v/{payload}").get_data(as_text=True)
-    assert '<p class="verdict-word">有效</p>' in page
+    assert '<h1 class="verdict-word">有效</h1>' in page
     assert "张*明" in page and mask_id(HOLDER) in page and HOLDER not in page
     api = client.post("/api/v1/verify", json={"payload": f"https://rtc.example.cn/v/{payload}"}).json
     assert api["valid"] is True and api["status"] == "valid" and api["holder"]["name"] == "张*明"
