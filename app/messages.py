@@ -407,6 +407,8 @@ MESSAGES = {
     "event_batch.activation_notices": N_("Activation notices of a batch generated"),
     "event_batch.activation_notices_download": N_("Activation notices of a batch downloaded"),
     "event_refused": N_("%(action)s: refused"),
+    # reasons recorded with events (shown through ``reason_words``)
+    "entered": N_("entered by hand"),
     "event_other": N_("Other event"),
     # what an audit event is about (its target type)
     "target_certificate": N_("Certificate"),

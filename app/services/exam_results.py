@@ -261,9 +261,7 @@ def import_file(session: Session, clock: Clock, actor: Staff, filename: str, dat
             results.append(checked)
         if errors:
             return Saved(errors=sorted(errors, key=lambda e: (e.row, e.column)))
-        return _store(
-            session, actor, results, source=SOURCE_IMPORTED, at=clock.now(), reason=f"import {filename[:180]}"
-        )
+        return _store(session, actor, results, source=SOURCE_IMPORTED, at=clock.now(), reason=filename[:200])
 
 
 def search(id_number: str = "", *, limit: int = 100) -> Select[tuple[ExamResult]]:

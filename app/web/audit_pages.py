@@ -21,6 +21,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..db import get_session
@@ -161,13 +162,22 @@ def _epoch(seconds: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(seconds, dt.UTC)
 
 
+SYSTEM_ACTOR = "system"
+"""Who acts for a command or the set-up (``actor`` of the services' administration functions)."""
+LISTS = {"search": _l("search results"), "latest": _l("the newest")}
+"""Targets of a view of a list rather than of one object, in words."""
+
+
 def _person(actor: str, staff_names: dict[str, str]) -> str:
+    if actor == SYSTEM_ACTOR:
+        return str(_("The system (a command or the set-up)"))
     name = staff_names.get(actor)
     return f"{name} ({actor})" if name else actor
 
 
 def _target_words(target_type: str, target_id: str, about: audit_log.Described | None) -> str:
-    words = f"{name_of('target', target_type)} {about.number if about and about.number else target_id}"
+    shown = about.number if about and about.number else LISTS.get(target_id, target_id)
+    words = f"{name_of('target', target_type)} {shown}"
     return f"{words} · {about.holder}" if about and about.holder else words
 
 

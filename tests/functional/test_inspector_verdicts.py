@@ -126,11 +126,11 @@ def test_an_ended_certificate_public_and_inspector(
     _act(session, province, cert, action, **given)
 
     public = client.get(path).get_data(as_text=True)
-    assert '<p class="verdict-word">无效</p>' in public and verdict in public
+    assert '<h1 class="verdict-word">无效</h1>' in public and verdict in public
     assert 'id="full-record"' not in public and HOLDER not in public and NAME not in public
     assert _views(session) == []
     public = _english(app, client, path)
-    assert '<p class="verdict-word">Not valid</p>' in public and 'id="full-record"' not in public
+    assert '<h1 class="verdict-word">Not valid</h1>' in public and 'id="full-record"' not in public
     assert {
         "suspended": "The certificate is suspended.",
         "revoked": "The certificate has been revoked or cancelled.",
