@@ -32,7 +32,7 @@ from app.services.audit import check_window, record_many
 from app.services.audit_log import AuditSearch
 from app.web.audit_pages import CHAIN_WINDOW
 
-from .instance import empty_database
+from .instance import databases, empty_database
 from .table import Row
 
 EVENTS = int(os.environ.get("BENCH_AUDIT_EVENTS", "100000"))
@@ -147,10 +147,7 @@ def _measure(folder: Path, url: str | None) -> dict[str, float]:
 def run() -> list[Row]:
     """Measure on SQLite (and PostgreSQL when ``BENCH_PG_URL`` is set)."""
     rows = []
-    databases = [("SQLite", None)] + (
-        [("PostgreSQL", os.environ["BENCH_PG_URL"])] if os.environ.get("BENCH_PG_URL") else []
-    )
-    for label, url in databases:
+    for label, url in databases():
         with tempfile.TemporaryDirectory() as tmp:
             measured = _measure(Path(tmp), url)
         chain = measured.pop("chain window")

@@ -33,7 +33,7 @@ from urllib.parse import urlencode
 
 from .batch_issue import id_numbers
 from .graduation_ingest import make_pdf, metadata, multipart
-from .instance import PASSWORD, empty_database, seed
+from .instance import PASSWORD, databases, empty_database, seed
 from .serve import THREADED, gunicorn
 from .table import Row
 
@@ -190,10 +190,7 @@ def _desks(clients: dict[str, Callable[[int], float]], going: Callable[[], bool]
 def run() -> list[Row]:
     """Measure on SQLite (and PostgreSQL when ``BENCH_PG_URL`` is set)."""
     rows = []
-    databases = [("SQLite", None)] + (
-        [("PostgreSQL", os.environ["BENCH_PG_URL"])] if os.environ.get("BENCH_PG_URL") else []
-    )
-    for label, url in databases:
+    for label, url in databases():
         with tempfile.TemporaryDirectory() as tmp:
             longest, duration = _measure(Path(tmp), url)
         for name, (alone, wait, count) in longest.items():

@@ -4,6 +4,7 @@ database of ``env``)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -69,3 +70,10 @@ def empty_database(url: str) -> None:
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     engine.dispose()
+
+
+def databases() -> list[tuple[str, str | None]]:
+    """The databases a benchmark runs on, by label: SQLite (``None``: the instance's own file)
+    always, PostgreSQL too when ``BENCH_PG_URL`` names an empty database to use."""
+    url = os.environ.get("BENCH_PG_URL")
+    return [("SQLite", None)] + ([("PostgreSQL", url)] if url else [])

@@ -25,7 +25,7 @@ from pathlib import Path
 from tests.helpers import id_number
 
 from .graduation_ingest import make_pdf
-from .instance import empty_database
+from .instance import databases, empty_database
 from .serve import THREADED, concurrently, gunicorn, partner_token
 from .table import Row
 
@@ -162,10 +162,7 @@ def _measure(name: str, database_url: str | None) -> Row:
 def run() -> list[Row]:
     """Push PUSHES cases to the service and the same bodies to the bare endpoint, on SQLite (and
     PostgreSQL when ``BENCH_PG_URL`` is set)."""
-    databases: list[tuple[str, str | None]] = [("SQLite", None)]
-    if os.environ.get("BENCH_PG_URL"):
-        databases.append(("PostgreSQL", os.environ["BENCH_PG_URL"]))
-    return [_measure(name, url) for name, url in databases]
+    return [_measure(name, url) for name, url in databases()]
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ from app.services import authorities
 from app.services.platform.client import Settings
 from app.services.platform.relay import Relay
 
-from .instance import empty_database
+from .instance import databases, empty_database
 from .table import Row
 
 MESSAGES = int(os.environ.get("BENCH_RELAY_MESSAGES", "3000"))
@@ -280,10 +280,7 @@ def _measure(folder: Path, url: str | None) -> dict[str, Any]:
 def run() -> list[Row]:
     """Measure on SQLite (and PostgreSQL when ``BENCH_PG_URL`` is set)."""
     rows = []
-    databases = [("SQLite", None)] + (
-        [("PostgreSQL", os.environ["BENCH_PG_URL"])] if os.environ.get("BENCH_PG_URL") else []
-    )
-    for label, url in databases:
+    for label, url in databases():
         with tempfile.TemporaryDirectory() as tmp:
             r = _measure(Path(tmp), url)
         clean_rate, clean_took = r["clean"]
