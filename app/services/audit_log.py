@@ -160,14 +160,12 @@ class Described:
 
 
 def describe(session: Session, events: Sequence[AuditEvent]) -> dict[tuple[str, str], Described]:
-    """The certificates and holders the events of one page are about, by (target type, id): two
-    look-ups for the whole page."""
-    certificate_ids = {
-        int(e.target_id) for e in events if e.target_type == "certificate" and e.target_id.isdigit()
-    }
-    holder_ids = {
-        int(e.target_id) for e in events if e.target_type == "practitioner" and e.target_id.isdigit()
-    }
+    """The certificates and holders the events of one page are about, by (target type, id): a
+    look-up each for the whole page. A holder is recorded by his row's id or by his ID number."""
+    certificate_ids = {_row_id(e.target_id) for e in events if e.target_type == "certificate"} - {None}
+    holders = [e.target_id for e in events if e.target_type == "practitioner"]
+    holder_ids = {_row_id(t) for t in holders} - {None}
+    id_numbers = {t for t in holders if len(t) == ID_NUMBER_LENGTH}
     described: dict[tuple[str, str], Described] = {}
     if certificate_ids:
         for cid, number, name in session.execute(
@@ -176,14 +174,24 @@ def describe(session: Session, events: Sequence[AuditEvent]) -> dict[tuple[str, 
             .where(Certificate.id.in_(certificate_ids))
         ):
             described["certificate", str(cid)] = Described(number, name)
-    if holder_ids:
+    if holder_ids or id_numbers:
         for pid, number, name in session.execute(
             select(Practitioner.id, Practitioner.id_number, Practitioner.name).where(
-                Practitioner.id.in_(holder_ids)
+                or_(Practitioner.id.in_(holder_ids), Practitioner.id_number.in_(id_numbers))
             )
         ):
-            described["practitioner", str(pid)] = Described(number, name)
+            described["practitioner", str(pid)] = described["practitioner", number] = Described(number, name)
     return described
+
+
+ID_NUMBER_LENGTH = 18
+ROW_ID_MAX = 2**31 - 1
+"""The largest row id (an INTEGER column on PostgreSQL): a longer run of digits is not one."""
+
+
+def _row_id(target_id: str) -> int | None:
+    """``target_id`` as a row's id, or ``None`` when it is not one (an ID number, a code)."""
+    return int(target_id) if target_id.isdigit() and int(target_id) <= ROW_ID_MAX else None
 
 
 def names(session: Session, events: Sequence[AuditEvent]) -> tuple[dict[str, str], dict[str, str]]:

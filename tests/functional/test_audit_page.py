@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from app.db import get_session
 from app.models import AuditEvent
 from app.services import audit_checkpoints
+from app.services import certificates as certs
 from app.services import keys as key_service
 from app.services.audit import record
 from app.web import audit_pages
@@ -257,3 +258,19 @@ def test_viewing_and_exporting_are_recorded(app: Flask, province: Province) -> N
     viewed = ("audit.view", "jinan_admin", JINAN, {"search": {"actor": "jinan_admin"}})
     assert viewed in [tuple(v) for v in views]
     assert any(v.action == "audit.export" and v.after["rows"] == 1 for v in views)
+
+
+def test_a_holder_recorded_by_his_id_number_is_named(app: Flask, province: Province) -> None:
+    """Some events name a holder by his ID number, others by his row: the page once cast every
+    run of digits to a row id, which PostgreSQL refused (a 500 for the whole page)."""
+    with app.app_context():
+        session = get_session()
+        admin = province.actor(session, "jinan_admin")
+        certs.issue(session, province.context, admin, certs.IssueRequest(HOLDER, "李四明", [1]))
+        session.commit()
+    refused = {"action": "certificate.issue.refused", "target_type": "practitioner", "reason": "role"}
+    event(app, target_id=HOLDER, **refused)
+    event(app, target_id="3" + "0" * 17, **refused)
+    page = signed_in(app, "jinan_admin").get("/admin/audit/")
+    assert page.status_code == 200
+    assert f"{HOLDER} · 李四明" in seen(page.get_data(as_text=True))
