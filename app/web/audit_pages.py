@@ -57,10 +57,25 @@ def _date(name: str, problems: list[str]) -> dt.date | None:
     if not text:
         return None
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
+        day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
         problems.append(text_for("invalid_date") or "")
         return None
+    return day
+
+
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2999, 12, 31)
+"""The days a search may name (beyond them lies no event, and the day after 9999-12-31 no date)."""
+SEQ_MAX = 2**63 - 1
+"""The largest sequence number an event can have (a BIGINT)."""
+
+
+def _sequence(name: str) -> int | None:
+    """The event number in argument ``name``, or ``None`` when absent or not one."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value <= SEQ_MAX else None
 
 
 def _wanted() -> tuple[AuditSearch, list[str]]:
@@ -86,9 +101,9 @@ def index() -> Any:
     """One page of events and the chain's verification."""
     session = get_session()
     wanted, problems = _wanted()
-    below = request.args.get("below", type=int)
+    below = _sequence("below")
     page = audit_log.search(session, current_user, wanted, below=below)
-    chain_below = request.args.get("chain_below", type=int)
+    chain_below = _sequence("chain_below")
     if chain_below is not None and chain_below < 2:  # nothing lies below event 1: the newest window
         chain_below = None
     chain = check_window(session, below=chain_below, size=CHAIN_WINDOW)

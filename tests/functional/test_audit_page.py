@@ -274,3 +274,30 @@ def test_a_holder_recorded_by_his_id_number_is_named(app: Flask, province: Provi
     page = signed_in(app, "jinan_admin").get("/admin/audit/")
     assert page.status_code == 200
     assert f"{HOLDER} · 李四明" in seen(page.get_data(as_text=True))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "below=99999999999999999999",
+        "below=-1",
+        "below=abc",
+        "chain_below=99999999999999999999",
+        "since=9999-12-31&until=9999-12-31",
+        "since=0001-01-01",
+        "since=2026-13-45",
+        "target=99999999999999999999",
+        "target=%25_%25",
+        "actor=%00",
+        "authority=99999999999999999999",
+        "action=nope&outcome=zzz",
+    ],
+)
+def test_odd_searches_get_an_answer_not_an_error(app: Flask, province: Province, query: str) -> None:
+    """Numbers beyond a BIGINT and the day after 9999-12-31 once answered 500 on PostgreSQL."""
+    event(app)
+    client = signed_in(app, "province")
+    for url in ("/admin/audit/", "/admin/audit/events.csv"):
+        assert client.get(f"{url}?{query}").status_code in (200, 400, 422), (url, query)
+    if "since=" in query:
+        assert "日期" in seen(client.get(f"/admin/audit/?{query}").get_data(as_text=True))
