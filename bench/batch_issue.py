@@ -31,9 +31,10 @@ ISSUER = "11370100MB00000007"
 
 
 def id_numbers(count: int) -> list[str]:
-    """``count`` distinct valid ID numbers."""
+    """``count`` distinct valid ID numbers of people about 40 years old (drivers must be under 60,
+    so a window application for them meets its prerequisites)."""
     numbers = []
-    day = dt.date(1960, 1, 1)
+    day = dt.date(dt.date.today().year - 40, 1, 1)
     while len(numbers) < count:
         for seq in range(1, 1000, 7):
             first17 = f"370102{day:%Y%m%d}{seq:03d}"
