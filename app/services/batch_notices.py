@@ -24,7 +24,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from flask import Flask
 from sqlalchemy import Select, func, select
@@ -145,7 +145,8 @@ def start(
     transaction) and make them in a background thread once it commits; the generation's token."""
     token = secrets.token_hex(16)
     folder = _root(app) / token
-    folder.mkdir(parents=True)
+    _root(app).mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700)  # the notices hold activation codes: the service's user only
     generation = Generation(token, job.id, actor.id, len(holders), time.time(), "running")
     _write_meta(folder, generation)
     record(
@@ -251,11 +252,17 @@ def _make(app: Flask, generation: Generation, holders: list[Holder], url: str) -
                 )
                 notices.append((holder.number, notice))
     folder = _root(app) / generation.token
-    with (folder / f"{PDF}.part").open("wb") as out:
+    with _private(folder / f"{PDF}.part") as out:
         activation_notices_pdf((n for _, n in notices), out)
-    (folder / f"{CSV}.part").write_bytes(notices_csv(notices))
+    with _private(folder / f"{CSV}.part") as out:
+        out.write(notices_csv(notices))
     os.replace(folder / f"{PDF}.part", folder / PDF)
     os.replace(folder / f"{CSV}.part", folder / CSV)
+
+
+def _private(path: Path) -> BinaryIO:
+    """``path`` opened for writing, readable by the service's user only."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
 
 
 def _in_background(app: Flask, generation: Generation, holders: list[Holder], url: str) -> None:

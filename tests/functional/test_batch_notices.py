@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+import stat
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -65,6 +67,10 @@ def test_notices_for_every_holder_not_yet_activated(
     page = client.get(job_url).get_data(as_text=True)
     found = {kind: url for url, kind in re.findall(r'href="([^"]+/notices\.(pdf|csv))"', page)}
     assert set(found) == {"pdf", "csv"} and "已就绪 · 2 份通知" in seen(page)
+    # The files hold activation codes: only the service's user reads them.
+    (folder,) = (f for f in (Path(app.instance_path) / "activation-notices").iterdir() if f.is_dir())
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(f.stat().st_mode) for f in folder.glob("notices.*")} == {0o600}
 
     pdf = client.get(found["pdf"])
     assert pdf.mimetype == "application/pdf"
