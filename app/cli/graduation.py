@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from ..db import get_session
 from ..models import Staff
-from ..services import graduation, partners
+from ..services import csv_export, graduation, partners
 from ..services.access import Area, may_enter
 from ..services.container import services
 from ..services.errors import DomainError
@@ -123,10 +123,9 @@ class Report:
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
-        self.writer = csv.writer(stream)
+        self.writer = csv_export.writer(stream)
         self.counts: Counter[str] = Counter()
         self.errors: list[str] = []
-        self.stream.write("\ufeff")
         self.writer.writerow(REPORT_HEADER)
 
     def add(self, row: ManifestRow, result: str, message: str = "") -> None:

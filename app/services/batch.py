@@ -5,7 +5,6 @@ did — with the reason in the catalogue's words and the warnings a clerk must c
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session
 from ..messages import MESSAGES, N_
 from ..models import Certificate, Staff
 from ..models.enums import ServiceItem
-from . import access
+from . import access, csv_export
 from .certificates import BatchOutcome, BatchRun, IssueRequest, Refused
 from .certificates.issuance import plan
 from .certificates.rules import validity_end, validity_warnings
@@ -198,9 +197,9 @@ def report_csv(outcomes: Sequence[RowOutcome], translate: Callable[[str], str] =
     """Every row's outcome as CSV (UTF-8 with BOM, so Excel opens it right): row, outcome,
     certificate number, column, reason or warning."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_export.writer(out)
     header = (N_("Row"), N_("Outcome"), N_("Certificate number"), N_("Column"), N_("Problem"))
     writer.writerow([translate(title) for title in header])
     for o in outcomes:
         writer.writerow([o.row, translate(OUTCOMES[o.outcome]), o.number or "", o.column, o.text(translate)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return out.getvalue().encode("utf-8")

@@ -12,7 +12,6 @@ which makes the earlier ones void.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -36,7 +35,7 @@ from ..messages import N_
 from ..models import Authority, BatchJob, Certificate, CertificateVersion, HolderAccount, Practitioner, Staff
 from ..renderers.pdf import ActivationNotice, activation_notices_pdf
 from ..transactions import after_commit
-from . import access
+from . import access, csv_export
 from .audit import record
 from .holders import make_code, set_activation_code, shown_code
 from .unit_of_work import unit_of_work
@@ -204,11 +203,11 @@ def notices_csv(notices: Sequence[tuple[str, ActivationNotice]]) -> bytes:
     """(certificate number, notice) as CSV: name, masked ID number, certificate number, code,
     valid until (UTF-8 with BOM, so Excel opens it right; Chinese headers as the notice is)."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_export.writer(out)
     writer.writerow(["姓名", "身份证号码", "证号", "激活码", "激活码有效期至"])
     for number, n in notices:
         writer.writerow([n.holder_name, n.masked_id, number, n.code, n.expires.isoformat()])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return out.getvalue().encode("utf-8")
 
 
 GENERATION_STATES = {"running": N_("Making the codes…"), "done": N_("Ready"), "failed": N_("Failed")}

@@ -11,7 +11,6 @@ the log (it shows who did what to whom) is itself an audit event.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -26,7 +25,7 @@ from flask_login import current_user
 
 from ..db import get_session
 from ..messages import EVENT_ACTIONS, event_name, name_of, text_for
-from ..services import access, audit_checkpoints, audit_log
+from ..services import access, audit_checkpoints, audit_log, csv_export
 from ..services.access import Area
 from ..services.audit import check_window
 from ..services.audit_log import OUTCOMES, AuditSearch
@@ -147,8 +146,7 @@ def export() -> Response:
     staff_names, authority_names = audit_log.names(session, page.events)
     described = audit_log.describe(session, page.events)
     out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
+    writer = csv_export.writer(out)
     writer.writerow(
         [_("Event"), _("Time"), _("Actor"), _("Authority"), _("Action"), _("Target"), _("Outcome")]
     )

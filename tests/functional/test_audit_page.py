@@ -4,7 +4,9 @@ verification (a tampered event shows the break), and the view itself recorded.""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 from pathlib import Path
 
@@ -301,3 +303,12 @@ def test_odd_searches_get_an_answer_not_an_error(app: Flask, province: Province,
         assert client.get(f"{url}?{query}").status_code in (200, 400, 422), (url, query)
     if "since=" in query:
         assert "日期" in seen(client.get(f"/admin/audit/?{query}").get_data(as_text=True))
+
+
+def test_the_export_shows_a_typed_formula_as_text(app: Flask, province: Province) -> None:
+    """A reason or a name typed by someone else must not run when the export is opened."""
+    event(app, actor="=cmd|' /C calc'!A0", reason="违章")
+    client = signed_in(app, "province")
+    body = client.get("/admin/audit/events.csv").get_data().decode("utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(body)) for cell in row]
+    assert "'=cmd|' /C calc'!A0" in cells and not any(c.startswith("=") for c in cells)
