@@ -368,9 +368,7 @@ def _register(
     session, context, blobs = get_session(), services().issuing, services().blobs
     try:
         if fast_offered and request.form.get("fast") == "1":
-            done = fast_track(
-                session, context, blobs, current_user, new_case, request_key=form.request_key.data
-            )
+            done = fast_track(session, context, blobs, current_user, new_case)
             if done.repeated:
                 flash(str(REPEATED), "success")
             else:

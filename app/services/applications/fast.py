@@ -34,13 +34,12 @@ def fast_track(
     blobs: BlobStore,
     actor: Staff,
     new: NewCase,
-    *,
-    request_key: str | None = None,
 ) -> FastResult:
     """Open a window case and take it through acceptance, an approving review and the grant, all
     or nothing: a refusal at any step (a stage ``actor`` does not hold, a missing prerequisite, a
-    rule of the certificate core) leaves no case behind. A form submitted twice (``request_key``)
-    is answered with the certificate of the first."""
+    rule of the certificate core) leaves no case behind. A form submitted twice (its
+    ``request_key``) is answered with the certificate of the first."""
+    request_key = new.request_key
     with step(session):
         done = idempotency.already_done(session, request_key)
         if done is not None:
