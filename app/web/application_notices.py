@@ -10,9 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
-from ..db import get_session
 from ..messages import in_chinese, name_of
 from ..models import Application, ApplicationEvent
 from ..models.enums import ServiceItem
@@ -22,10 +20,10 @@ from ..renderers.notices import (
     missing_materials_notice_pdf,
     refusal_notice_pdf,
 )
-from ..services import access
 from ..services.applications import ITEMS
 from ..services.applications import notices as case_notices
 from ..services.clock import china_day
+from .applications import visible_application
 from .audited import record_view
 from .guards import staff_required
 
@@ -65,9 +63,7 @@ def progress_url(case_number: str) -> str:
 
 
 def _case(application_id: int, notice: str) -> tuple[Application, ApplicationEvent]:
-    application = get_session().get(Application, application_id)
-    if application is None or not access.sees_application(current_user, application):
-        abort(404)
+    application = visible_application(application_id)
     event = case_notices.event_for(application, notice)
     if event is None:
         abort(404)

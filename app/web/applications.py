@@ -104,7 +104,7 @@ def _overdue(application: Application) -> bool:
     return left is not None and left < 0
 
 
-def _visible(application_id: int) -> Application:
+def visible_application(application_id: int) -> Application:
     """The case if the current user may open it; 404 otherwise (as if it did not exist)."""
     found = get_session().get(Application, application_id)
     if found is None or not access.sees_application(current_user, found):
@@ -152,7 +152,7 @@ def search() -> str:
 def case(application_id: int) -> str:
     """One case: the applicant in full (audited), form, materials, prerequisites, history, time
     left, and the steps I may take now."""
-    found = _visible(application_id)
+    found = visible_application(application_id)
     record_view("application.view", "application", found.case_number)
     session = get_session()
     form = StepForm(expected=found.next_sequence, formdata=None)
@@ -198,7 +198,7 @@ def act(application_id: int, step: str) -> Response:
     """Take one step on the case as the page showed it, and come back to the page."""
     if step not in apps.STEPS:
         abort(404)
-    found = _visible(application_id)
+    found = visible_application(application_id)
     form = StepForm()
     form.missing.choices = _material_choices()
     target = url_for("applications.case", application_id=application_id)
@@ -246,7 +246,7 @@ def act(application_id: int, step: str) -> Response:
 def material(application_id: int, material_id: int) -> Response:
     """One material, streamed from the blob store and shown inline as what it is (each opening
     is audited)."""
-    found = _visible(application_id)
+    found = visible_application(application_id)
     item = next((m for m in found.materials if m.id == material_id), None)
     store = services().blobs
     if item is None or not store.exists(item.sha256):
