@@ -5,7 +5,6 @@ refusal notice. Each is offered once the case has reached its step, and each pri
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, url_for
@@ -81,8 +80,7 @@ def _heading(application: Application) -> CaseHeading:
     )
 
 
-def _serve(application: Application, notice: str, render: Callable[[], bytes]) -> Response:
-    body = render()
+def _serve(application: Application, notice: str, body: bytes) -> Response:
     record_view("application.notice_pdf", "application", application.case_number, notice=notice)
     return Response(
         body,
@@ -103,7 +101,7 @@ def acceptance_notice(application_id: int) -> Response:
     return _serve(
         application,
         "acceptance",
-        lambda: acceptance_notice_pdf(
+        acceptance_notice_pdf(
             _heading(application),
             accepted_on=accepted_on,
             time_limit=ITEMS[ServiceItem(application.item)].time_limit,
@@ -122,7 +120,7 @@ def missing_notice(application_id: int) -> Response:
     return _serve(
         application,
         "missing",
-        lambda: missing_materials_notice_pdf(
+        missing_materials_notice_pdf(
             _heading(application),
             notified_on=china_day(event.at),
             missing=missing,
@@ -139,7 +137,7 @@ def refusal_notice(application_id: int) -> Response:
     return _serve(
         application,
         "refusal",
-        lambda: refusal_notice_pdf(
+        refusal_notice_pdf(
             _heading(application),
             decided_on=china_day(event.at),
             reason=event.opinion or "",
