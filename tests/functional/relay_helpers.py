@@ -4,7 +4,6 @@ holds: shared by the relay's tests."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import threading
 import time
@@ -20,19 +19,13 @@ from sqlalchemy.engine import Engine
 from app.db import get_session
 from app.models import Application, ExamResult, PlatformMessage
 from app.models.enums import CaseStage, Channel, MessageState, ServiceItem
-from app.services import applications as apps
 from app.services import authorities
-from app.services.applications import materials
-from app.services.container import services
 from app.services.platform.client import Settings
 from app.services.platform.relay import Relay, Summary
 
-from ..helpers import id_number, on_day
 from ..registry import Province
+from .case_data import APPLICANT_ID, new_case, passed_exam, take
 
-DAY = dt.date(2026, 3, 2)
-APPLICANT = {"name": "王小明", "id_number": id_number("37010219900307123"), "phone": "13800138000"}
-PDF = b"%PDF-1.4\n% test material\n"
 STEPS = (("accept", ""), ("approve", ""), ("deny", "不符合条件"))
 """After ``create``: four messages a case."""
 
@@ -60,47 +53,13 @@ def connected_cases(app: Flask, province: Province, count: int, steps: int = len
     with app.app_context():
         session = get_session()
         authorities.set_connected(session, "370100", ServiceItem.ISSUE, True)
-        if (
-            session.scalar(select(ExamResult.id).where(ExamResult.id_number == APPLICANT["id_number"]))
-            is None
-        ):
-            session.add(
-                ExamResult(
-                    id_number=APPLICANT["id_number"],
-                    name=APPLICANT["name"],
-                    category=1,
-                    exam_date=DAY - dt.timedelta(days=10),
-                    score=90,
-                    passed=True,
-                    source="entered",
-                    recorded_by="test",
-                    recorded_at=dt.datetime(2026, 2, 1, tzinfo=dt.UTC),
-                )
-            )
+        if session.scalar(select(ExamResult.id).where(ExamResult.id_number == APPLICANT_ID)) is None:
+            passed_exam(session)
         actor = province.actor(session, "jinan_admin")
-        context = on_day(province.context, DAY)
         for _ in range(count):
-            upload = materials.receive(
-                services().blobs, io.BytesIO(PDF), filename="form.pdf", kind="application_form", limit=1 << 20
-            )
-            case = apps.open_at_window(
-                session,
-                context,
-                services().blobs,
-                actor,
-                apps.NewCase(item="issue", applicant=APPLICANT, form={"categories": [1]}, uploads=[upload]),
-            )
+            case = new_case(session, province, actor)
             for name, opinion in STEPS[:steps]:
-                apps.act(
-                    session,
-                    context,
-                    services().blobs,
-                    actor,
-                    case.id,
-                    name,
-                    apps.StepInput(opinion=opinion),
-                    expected=case.next_sequence,
-                )
+                take(session, province, actor, case, name, opinion=opinion)
             numbers.append(case.case_number)
         session.commit()
     return numbers
@@ -121,7 +80,7 @@ def bulk_messages(engine: Engine, authority_id: int, cases: int, per_case: int, 
                     channel=Channel.WINDOW.value,
                     connected=True,
                     applicant_name="测试",
-                    applicant_id_number=APPLICANT["id_number"],
+                    applicant_id_number=APPLICANT_ID,
                     applicant_phone="13800138000",
                     form={"categories": [2]},
                     stage=CaseStage.REVIEW.value,
