@@ -318,9 +318,6 @@ class DecodedCode(NamedTuple):
         key.verify(self.signature, self.signing_input)
 
 
-DecodedPresentation = DecodedCode
-
-
 def _loads(raw: bytes, what: str) -> Any:
     """One CBOR item that fills ``raw`` exactly (``cbor2.loads`` alone ignores trailing bytes)."""
     stream = io.BytesIO(raw)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import io
 from dataclasses import replace
+from pathlib import Path
 
 import cbor2
+from PIL import Image
 from sqlalchemy.orm import Session
 
 from app.models import BatchJob
+from app.renderers.qr import png, presentation_qr
 from app.services.clock import CHINA, FixedClock
 from app.services.context import IssuingContext
 from signing import CertificateFacts, Identifier, LocalKey, Purpose, id_check_char
@@ -109,3 +113,14 @@ def running_job(session: Session, staff_id: int, at: dt.datetime, **fields: obje
     session.add(job)
     session.flush()
     return job
+
+
+def photo_of_code(url: str, path: Path) -> Path:
+    """A phone photo (JPEG at ``path``) of the code printed for ``url``: the QR off centre on a
+    grey desk."""
+    desk = Image.new("RGB", (1200, 900), (150, 150, 140))
+    code = Image.open(io.BytesIO(png(presentation_qr(url), scale=4))).convert("RGB")
+    code.thumbnail((500, 500))
+    desk.paste(code, (420, 230))
+    desk.save(path, quality=85)
+    return path

@@ -187,16 +187,21 @@ def inspect_version(
     return InspectorView(version, standing_of(session, version, today))
 
 
+def _published_version(session: Session, identifier: str) -> CertificateVersion | None:
+    """The stored version with GB/T 36904 ``identifier`` of a published certificate, if any."""
+    return session.scalars(
+        select(CertificateVersion)
+        .join(Certificate)
+        .where(CertificateVersion.identifier == identifier, Certificate.published())
+    ).first()
+
+
 def full_record(
     session: Session, identifier: str, viewer: Staff, today: dt.date, *, reason: str
 ) -> InspectorView | None:
     """The full record behind a genuine code with GB/T 36904 ``identifier`` (of a published
     certificate), for a signed-in inspector; every look is audited. ``None`` when there is none."""
-    version = session.scalars(
-        select(CertificateVersion)
-        .join(Certificate)
-        .where(CertificateVersion.identifier == identifier, Certificate.published())
-    ).first()
+    version = _published_version(session, identifier)
     return None if version is None else inspect_version(session, version, viewer, today, reason=reason)
 
 
@@ -211,11 +216,7 @@ def credential_for_partner(session: Session, identifier: str, client_id: str) ->
     """The stored version with GB/T 36904 ``identifier`` (of a published certificate), whose signed
     credential a partner system fetches; each fetch is audited (the credential names the holder in
     full). ``None`` when there is no such version."""
-    version = session.scalars(
-        select(CertificateVersion)
-        .join(Certificate)
-        .where(CertificateVersion.identifier == identifier, Certificate.published())
-    ).first()
+    version = _published_version(session, identifier)
     if version is not None:
         begin_write(session)
         record(

@@ -37,17 +37,21 @@ def allow_any_origin(response: Response) -> Response:
     return response
 
 
-def cacheable_json(document: object, max_age: int) -> Response:
-    """A JSON response with a strong ETag (304 when it matches), Cache-Control and CORS."""
-    body = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    etag = hashlib.sha256(body).hexdigest()[:32]
-    if etag in request.if_none_match:
-        response = Response(status=304)
-    else:
-        response = Response(body, mimetype="application/json")
+def cacheable(body: str | bytes, mimetype: str, max_age: int, etag: str | None = None) -> Response:
+    """A response with a strong ETag (by default from the body; 304 when it matches),
+    Cache-Control and CORS."""
+    if etag is None:
+        etag = hashlib.sha256(body.encode() if isinstance(body, str) else body).hexdigest()[:32]
+    response = Response(status=304) if etag in request.if_none_match else Response(body, mimetype=mimetype)
     response.set_etag(etag)
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
     return response
+
+
+def cacheable_json(document: object, max_age: int) -> Response:
+    """A JSON response with a strong ETag (304 when it matches), Cache-Control and CORS."""
+    body = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return cacheable(body, "application/json", max_age)
 
 
 @bp.get("/.well-known/jwks.json")
@@ -84,13 +88,7 @@ def key_status() -> Response:
     except KeyHandlingError:
         current_app.logger.exception("no key signs the key-status document")
         abort(503, description=_("No key can sign the key-status document now. Try again later."))
-    etag = hashlib.sha256(token.encode()).hexdigest()[:32]
-    response = (
-        Response(status=304) if etag in request.if_none_match else Response(token, mimetype="application/jwt")
-    )
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = f"public, max-age={current_app.config['JWKS_MAX_AGE']}"
-    return response
+    return cacheable(token, "application/jwt", current_app.config["JWKS_MAX_AGE"])
 
 
 @bp.get("/status/<credit_code>")
@@ -115,14 +113,9 @@ def status_list(credit_code: str) -> Response:
             503,
             description=_("This authority has no key that can sign its status list now. Try again later."),
         )
-    response = (
-        Response(status=304)
-        if found.etag in request.if_none_match
-        else Response(found.token, mimetype="application/statuslist+jwt")
+    return cacheable(
+        found.token, "application/statuslist+jwt", current_app.config["STATUS_MAX_AGE"], etag=found.etag
     )
-    response.set_etag(found.etag)
-    response.headers["Cache-Control"] = f"public, max-age={current_app.config['STATUS_MAX_AGE']}"
-    return response
 
 
 @bp.get("/.well-known/issuers.json")

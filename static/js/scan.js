@@ -45,11 +45,6 @@
     label.textContent = words.age.replace("{m}", Math.floor((Date.now() - trust.fetchedAt) / 60000));
   }
 
-  function payloadOf(text) {  // a link's code, or the code or credential itself
-    var at = text.indexOf("/v/");
-    return text.indexOf("://") >= 0 && at >= 0 ? text.slice(at + 3).split(/[?#]/)[0] : text.trim();
-  }
-
   function show(verdict, trust) {
     var panel = document.getElementById("verdict");
     var severity = verdict.valid ? "good" : (["stale_presentation", "clock_skew", "status_unavailable"].indexOf(verdict.reason) >= 0 ? "warn" : "bad");
@@ -70,7 +65,7 @@
           // The full record (whose certificate, and why it is not valid) exists only online: the
           // verify page looks it up and logs the view. Offered for a genuine code, valid or not.
           if (record && record.dataset.verdicts.split(" ").indexOf(server.valid ? "valid" : server.reason) >= 0) {
-            record.href = record.dataset.base + payloadOf(lastText);
+            record.href = record.dataset.base + RtcVerifier.extract(lastText)[1];  // a genuine code: it parses
             record.hidden = false;
           }
         }).catch(function () {});

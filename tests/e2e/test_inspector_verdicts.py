@@ -6,22 +6,19 @@ The check is then listed on his page."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from PIL import Image
 from playwright.sync_api import Browser, expect
 
 from app.db import get_session
-from app.renderers.qr import png, presentation_qr
 from app.services import certificates as certs
 from app.services.clock import CHINA
 from app.services.presentations import printed_code
 
-from ..helpers import id_number
+from ..helpers import id_number, photo_of_code
 from ..registry import PASSWORD, Province
 
 HOLDER = id_number("37010219750505002")
@@ -49,13 +46,7 @@ def revoked(app: Flask, province: Province, tmp_path: Path) -> Revoked:
         )
         session.commit()
         number = cert.number
-    desk = Image.new("RGB", (1200, 900), (150, 150, 140))
-    code = Image.open(io.BytesIO(png(presentation_qr(url), scale=4))).convert("RGB")
-    code.thumbnail((500, 500))
-    desk.paste(code, (420, 230))
-    photo = tmp_path / "code.jpg"
-    desk.save(photo, quality=85)
-    return Revoked(number, photo)
+    return Revoked(number, photo_of_code(url, tmp_path / "code.jpg"))
 
 
 def test_the_inspector_scans_a_revoked_certificate(

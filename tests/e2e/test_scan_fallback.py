@@ -4,7 +4,6 @@ the certificate number and the holder's name for an online check, masked as on t
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,12 +14,11 @@ from PIL import Image
 from playwright.sync_api import Browser, expect
 
 from app.db import get_session
-from app.renderers.qr import png, presentation_qr
 from app.services import certificates as certs
 from app.services.presentations import printed_code
 from signing import mask_id
 
-from ..helpers import id_number
+from ..helpers import id_number, photo_of_code
 from ..registry import Province
 
 HOLDER = id_number()
@@ -45,13 +43,7 @@ def issued(app: Flask, province: Province, tmp_path: Path) -> Issued:
         session.commit()
         url = printed_code(province.context, cert, certs.current_version(cert))
         number, issuer = cert.number, cert.authority.name
-    desk = Image.new("RGB", (1200, 900), (150, 150, 140))
-    code = Image.open(io.BytesIO(png(presentation_qr(url), scale=4))).convert("RGB")
-    code.thumbnail((500, 500))
-    desk.paste(code, (420, 230))
-    photo = tmp_path / "code.jpg"
-    desk.save(photo, quality=85)
-    return Issued(number, issuer, photo)
+    return Issued(number, issuer, photo_of_code(url, tmp_path / "code.jpg"))
 
 
 def test_scan_without_camera(browser: Browser, live_server: str, issued: Issued, tmp_path: Path) -> None:
