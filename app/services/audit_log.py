@@ -103,14 +103,10 @@ def _conditions(session: Session, wanted: AuditSearch) -> list[ColumnElement[boo
     return conditions
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _actor(text: str) -> ColumnElement[bool]:
     """Events by the account ``text`` (any actor: staff, a partner, a holder's masked number) or by
     a staff member whose name contains ``text``."""
-    named = select(Staff.username).where(Staff.display_name.like(_like(text), escape="\\"))
+    named = select(Staff.username).where(Staff.display_name.contains(text, autoescape=True))
     return or_(AuditEvent.actor == text, AuditEvent.actor.in_(named))
 
 

@@ -168,8 +168,8 @@ def result(
 ) -> list[RowOutcome]:
     """Every row's outcome once the batch is done: issued (with its certificate and the warnings
     its validity, ``years`` long, carries), refused (with the reason), or not issued because the
-    others were refused (all or nothing). One indexed query (it runs in the transaction that
-    publishes the batch)."""
+    others were refused (all or nothing). One indexed query (it runs after the batch is published,
+    in a transaction that only reads)."""
     errors = row_errors(parsed, outcome)
     # Core rows, not ORM ones: 100,000 of them load in a third of the time.
     issued: dict[str, int] = dict(

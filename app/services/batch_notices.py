@@ -21,7 +21,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -166,6 +166,10 @@ def generation(app: Flask, token: str) -> Generation | None:
     forget_old(app)
     if len(token) != 32 or any(c not in "0123456789abcdef" for c in token):
         return None
+    return _read(app, token)
+
+
+def _read(app: Flask, token: str) -> Generation | None:
     try:
         values = json.loads((_root(app) / token / "meta.json").read_text())
     except (OSError, ValueError):
@@ -182,7 +186,7 @@ def file_path(app: Flask, found: Generation, name: str) -> Path:
 def of_job(app: Flask, job_id: int, staff_id: int) -> list[Generation]:
     """The kept generations of the job by the staff member, newest first."""
     forget_old(app)
-    found = [generation(app, folder.name) for folder in _folders(app)]
+    found = [_read(app, folder.name) for folder in _folders(app)]
     mine = [g for g in found if g is not None and g.job_id == job_id and g.staff_id == staff_id]
     return sorted(mine, key=lambda g: g.created, reverse=True)
 
@@ -275,14 +279,9 @@ def _in_background(app: Flask, generation: Generation, holders: list[Holder], ur
             app.logger.exception("activation notices of batch %s failed", generation.job_id)
             state = "failed"
         if folder.is_dir():
-            _write_meta(folder, _replace_state(generation, state))
+            _write_meta(folder, replace(generation, state=state))
 
     thread = threading.Thread(target=target, daemon=True)
     running = {k: t for k, t in app.extensions.get("notice_threads", {}).items() if t.is_alive()}
     app.extensions["notice_threads"] = {**running, generation.token: thread}
     thread.start()
-
-
-def _replace_state(generation: Generation, state: str) -> Generation:
-    values: dict[str, Any] = {**asdict(generation), "state": state}
-    return Generation(**values)

@@ -95,13 +95,12 @@ def review(
     if photo.state != "pending":
         raise RuleViolation("this photo was reviewed already", code="photo_reviewed")
     note = (note or "").strip()[:NOTE_MAX] or None
-    if approve:
-        reason_code = None
-    elif reason_code not in REJECT_REASONS:
+    if not approve and reason_code not in REJECT_REASONS:
         raise RuleViolation("choose why the photo is rejected", code="photo_reason_required")
-    elif reason_code == "other" and note is None:
+    if not approve and reason_code == "other" and note is None:
         raise RuleViolation("say what is wrong with the photo", code="photo_note_required")
     if approve:
+        reason_code = None
         for old in session.scalars(
             select(HolderPhoto).filter_by(practitioner_id=photo.practitioner_id, state="approved")
         ):

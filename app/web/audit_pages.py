@@ -30,7 +30,7 @@ from ..services.access import Area
 from ..services.audit import check_window
 from ..services.audit_log import OUTCOMES, AuditSearch
 from ..services.container import services
-from ..services.keys import app_keystore
+from ..services.keys import SYSTEM_ACTOR, app_keystore
 from .admin import reason_words
 from .audited import record_view
 from .guards import requires
@@ -175,8 +175,6 @@ def _epoch(seconds: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(seconds, dt.UTC)
 
 
-SYSTEM_ACTOR = "system"
-"""Who acts for a command or the set-up (``actor`` of the services' administration functions)."""
 LISTS = {"search": _l("search results"), "latest": _l("the newest")}
 """Targets of a view of a list rather than of one object, in words."""
 

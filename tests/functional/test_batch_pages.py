@@ -35,6 +35,12 @@ def upload(client: FlaskClient, name: str, body: bytes, **extra: str) -> TestRes
     return client.post("/admin/batches", data=data, content_type="multipart/form-data")
 
 
+def checked(client: FlaskClient, name: str, body: bytes) -> tuple[str, str]:
+    """Upload ``body`` as the clerk logged in; the check page's address and its text as seen."""
+    job_url = upload(client, name, body).headers["Location"]
+    return job_url, seen(client.get(job_url).get_data(as_text=True))
+
+
 def confirm_form(page: str) -> dict[str, str]:
     """The confirmation form's hidden fields, as the check page gives them."""
     form = page[page.index('id="batch-confirm"') :]
@@ -102,8 +108,7 @@ def test_an_expired_start_is_warned_and_issued_only_when_confirmed(
 ) -> None:
     login(client, "jinan_clerk")
     body = f"{HEADER}{A},张三明,cargo,2010-01-01\n{C},王五,cargo,\n".encode()
-    job_url = upload(client, "old.csv", body).headers["Location"]
-    page = seen(client.get(job_url).get_data(as_text=True))
+    job_url, page = checked(client, "old.csv", body)
     assert "有 1 行带有警告：确认之前请先查看下表。" in page
     assert "证书核发即已过期：有效期止于 2015-12-31，早于今天。" in page
     assert "1 行核发的证书将已过期；仍然核发" in page
@@ -163,8 +168,7 @@ def test_a_start_long_ago_but_still_valid_is_warned(
     app: Flask, client: FlaskClient, session: Session, province: Province
 ) -> None:
     login(client, "jinan_clerk")
-    job_url = upload(client, "a.csv", f"{HEADER}{A},张三明,cargo,2022-01-01\n".encode()).headers["Location"]
-    page = seen(client.get(job_url).get_data(as_text=True))
+    _, page = checked(client, "a.csv", f"{HEADER}{A},张三明,cargo,2022-01-01\n".encode())
     assert "有效期起始日为 2022-01-01，已早于一年以前。" in page
     assert "1 行的有效期起始日与今天相差一年以上；仍然核发" in page
 
@@ -174,8 +178,7 @@ def test_all_or_nothing_check_offers_nothing_to_issue_and_can_be_dropped(
 ) -> None:
     login(client, "jinan_clerk")
     body = f"{HEADER}{A},张三明,cargo,\n{B},李四,不存在,\n".encode()
-    job_url = upload(client, "list.csv", body).headers["Location"]
-    page = seen(client.get(job_url).get_data(as_text=True))
+    job_url, page = checked(client, "list.csv", body)
     assert "0 行将核发，1 行不予核发，1 行将不核发。" in page
     assert "将不核发 未核发：其他行有问题，而本批次要么全部核发、要么全部不核发。" in page
     assert "不会核发任何证书：按文件现状，没有可以核发的行。" in page
